@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is derived.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(PY) -m pip install -q --disable-pip-version-check
+STAMP   = $(VENV)/.installed
+
+.PHONY: venv demo test test-app test-infra lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) -r requirements-dev.txt
+	$(PIP) --no-compile -r infra/pulumi/requirements.txt
+	@touch $@
+
+venv: $(STAMP)
+
+demo: venv
+	$(PY) -m devhost demo
+
+test: test-app test-infra
+
+test-app: venv
+	$(PY) -m pytest tests
+
+test-infra: venv
+	cd infra/pulumi && ../../$(PY) -m pytest tests
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: venv
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .devhost
