@@ -1,0 +1,1 @@
+"""The domain package: everything with logic or I/O lives here (see ARCHITECTURE.md)."""

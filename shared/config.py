@@ -1,0 +1,128 @@
+"""Frozen settings, built once from the environment (and, locally, ``local.settings.json``).
+
+The Functions host turns app settings into environment variables; locally devhost does the same
+with ``local.settings.json``'s ``Values``. ``load_settings`` reads that file too, so that tools and
+tests started outside devhost see the same values; real environment variables win. Code never
+writes ``os.environ`` and keeps no mutable global settings: the one ``Settings`` object is passed
+down from ``shared.bootstrap``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.domain.errors import ConfigurationError
+
+LOCAL_SETTINGS_FILE = "local.settings.json"
+
+
+class Settings(BaseSettings):
+    """Every app setting, with safe local defaults. Names are the app-setting names, upper-cased."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    app_environment: Literal["local", "azure"] = "local"
+    public_base_url: str = "http://localhost:7071"
+
+    # PostgreSQL: DATABASE_URL locally (devhost supplies an embedded server when unset);
+    # POSTGRES_HOST + POSTGRES_DATABASE with Entra ID tokens in Azure.
+    database_url: str | None = None
+    postgres_host: str | None = None
+    postgres_database: str = "platform"
+    postgres_user: str | None = None
+    postgres_auth: Literal["password", "entra"] = "password"
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    tenant_role_prefix: str = Field(default="tenant_", pattern=r"^[a-z][a-z0-9_]{0,20}$")
+
+    data_dir: Path = Path(".devhost")
+
+    # Secrets, keys, artifacts
+    key_vault_url: str | None = None
+    artifact_blob_account_url: str | None = None
+    artifact_blob_connection_string: str | None = None
+    artifact_blob_container: str = "artifacts"
+
+    # Telemetry
+    applicationinsights_connection_string: str | None = None
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "ai-code-agent"
+
+    # Durable
+    durable_task_hub: str = "aicodeagent"
+
+    # Webhook intake
+    webhook_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    # LLM providers (per-tenant routes live in storage; these are the platform defaults)
+    ollama_host: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
+
+    # Entra ID (SSO for approvals and the admin API)
+    entra_audience: str = "api://ai-code-agent"
+    entra_authority: str = "https://login.microsoftonline.com"
+    dev_oidc_enabled: bool = False
+
+    @model_validator(mode="after")
+    def _check_environment(self) -> Settings:
+        if self.app_environment == "azure":
+            missing = [
+                name
+                for name, value in (
+                    ("POSTGRES_HOST", self.postgres_host),
+                    ("KEY_VAULT_URL", self.key_vault_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"required in Azure: {', '.join(missing)}")
+            if self.dev_oidc_enabled:
+                raise ValueError("DEV_OIDC_ENABLED must never be set in Azure")
+        return self
+
+
+def read_local_settings(app_dir: Path) -> dict[str, str]:
+    """``Values`` of ``local.settings.json`` in ``app_dir`` (empty when the file is absent)."""
+    path = app_dir / LOCAL_SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    values = document.get("Values", {})
+    if not isinstance(values, dict):
+        raise ConfigurationError(f"{path}: 'Values' must be an object")
+    return {str(k): str(v) for k, v in values.items()}
+
+
+def load_settings(app_dir: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings once. Environment beats ``local.settings.json``; ``overrides`` beat both.
+
+    Raises ``ConfigurationError`` naming every invalid or missing setting.
+    """
+    base = Path.cwd() if app_dir is None else app_dir
+    env_names = {name.upper() for name in os.environ}
+    from_file = {
+        k.lower(): v for k, v in read_local_settings(base).items() if k.upper() not in env_names
+    }
+    try:
+        return Settings(**{**from_file, **overrides})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc

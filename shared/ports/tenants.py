@@ -1,0 +1,44 @@
+"""Tenant directory: which tenants exist, their status, and where their data lives."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from shared.domain.tenant import Tenant, TenantLocation, TenantStatus
+
+
+class TenantDirectory(ABC):
+    """Provision, look up and locate tenants.
+
+    ``locate`` says where a tenant's data lives: a schema and role here, a separate database per
+    tenant in Azure. Every method takes the tenant explicitly.
+    """
+
+    @abstractmethod
+    def provision(
+        self, slug: str, display_name: str, settings: dict[str, Any] | None = None
+    ) -> Tenant:
+        """Create the tenant, its storage and its role, all or nothing."""
+
+    @abstractmethod
+    def deprovision(self, slug: str) -> None:
+        """Remove the tenant and its data; refused (``TenantBusy``) while tasks are active."""
+
+    @abstractmethod
+    def get(self, slug: str) -> Tenant:
+        """The tenant, or ``TenantNotFound``."""
+
+    @abstractmethod
+    def list(self) -> list[Tenant]: ...
+
+    @abstractmethod
+    def set_status(self, slug: str, status: TenantStatus) -> Tenant: ...
+
+    @abstractmethod
+    def update_settings(self, slug: str, settings: dict[str, Any]) -> Tenant:
+        """Merge ``settings`` into the tenant's settings (shallow)."""
+
+    @abstractmethod
+    def locate(self, slug: str) -> TenantLocation:
+        """Where the tenant's data lives, or ``TenantNotFound``."""

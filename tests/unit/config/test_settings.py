@@ -1,0 +1,65 @@
+"""Settings: built once, environment over local.settings.json, clear errors naming the setting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shared.config import load_settings
+from shared.domain.errors import ConfigurationError
+
+
+def _local_settings(tmp_path: Path, values: dict[str, object]) -> Path:
+    (tmp_path / "local.settings.json").write_text(
+        json.dumps({"IsEncrypted": False, "Values": values})
+    )
+    return tmp_path
+
+
+def test_local_settings_values_are_read(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    settings = load_settings(_local_settings(tmp_path, {"OLLAMA_HOST": "http://gpu:11434"}))
+    assert settings.ollama_host == "http://gpu:11434"
+
+
+def test_environment_wins_over_local_settings(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://env:11434")
+    settings = load_settings(_local_settings(tmp_path, {"OLLAMA_HOST": "http://file:11434"}))
+    assert settings.ollama_host == "http://env:11434"
+
+
+def test_settings_are_frozen(tmp_path) -> None:
+    settings = load_settings(tmp_path)
+    with pytest.raises(ValueError):
+        settings.ollama_host = "x"  # type: ignore[misc]
+
+
+def test_invalid_value_names_the_setting(tmp_path) -> None:
+    with pytest.raises(ConfigurationError, match="DB_POOL_MAX_SIZE"):
+        load_settings(_local_settings(tmp_path, {"DB_POOL_MAX_SIZE": "many"}))
+
+
+def test_azure_requires_its_settings_and_names_them(tmp_path, monkeypatch) -> None:
+    for name in ("POSTGRES_HOST", "KEY_VAULT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="POSTGRES_HOST, KEY_VAULT_URL"):
+        load_settings(tmp_path, app_environment="azure")
+
+
+def test_development_oidc_issuer_is_never_allowed_in_azure(tmp_path) -> None:
+    with pytest.raises(ConfigurationError, match="DEV_OIDC_ENABLED"):
+        load_settings(
+            tmp_path,
+            app_environment="azure",
+            postgres_host="pg",
+            key_vault_url="https://kv.vault.azure.net",
+            dev_oidc_enabled=True,
+        )
+
+
+def test_broken_local_settings_file_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "local.settings.json").write_text("{not json")
+    with pytest.raises(ConfigurationError, match=r"local\.settings\.json: not valid JSON"):
+        load_settings(tmp_path)
