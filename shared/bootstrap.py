@@ -1,0 +1,61 @@
+"""The composition root: the one place where adapters are chosen and wired.
+
+Triggers and activities call ``container()`` and use the services it builds; nothing else reads
+settings or constructs adapters. Everything is built lazily on first use (construction does no
+I/O, and heavy SDKs load only inside their adapters), so ``import function_app`` stays fast.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from pathlib import Path
+
+from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.database import Database
+from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.config import Settings, load_settings
+from shared.domain.errors import ConfigurationError
+
+
+class Container:
+    """Adapters and services for one process, built from one ``Settings``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # --- storage ---------------------------------------------------------------------------
+    @cached_property
+    def db(self) -> Database:
+        s = self.settings
+        if s.database_url:
+            url = s.database_url
+        elif s.postgres_host:
+            url = f"host={s.postgres_host} dbname={s.postgres_database} sslmode=require"
+            if s.postgres_user:
+                url += f" user={s.postgres_user}"
+        else:
+            raise ConfigurationError(
+                "DATABASE_URL is not set (devhost sets it to its embedded PostgreSQL; "
+                "in Azure set POSTGRES_HOST)"
+            )
+        database = Database(url, min_size=s.db_pool_min_size, max_size=s.db_pool_max_size)
+        database.open()
+        return database
+
+    @cached_property
+    def tenants(self) -> PostgresTenantDirectory:
+        return PostgresTenantDirectory(self.db, role_prefix=self.settings.tenant_role_prefix)
+
+    @cached_property
+    def audit(self) -> PostgresAuditLog:
+        return PostgresAuditLog(self.db, self.tenants)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+
+@cache
+def container() -> Container:
+    """The process-wide container, built on first use from the environment."""
+    return Container(load_settings())
