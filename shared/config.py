@@ -25,7 +25,9 @@ LOCAL_SETTINGS_FILE = "local.settings.json"
 class Settings(BaseSettings):
     """Every app setting, with safe local defaults. Names are the app-setting names, upper-cased."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     app_environment: Literal["local", "azure"] = "local"
     public_base_url: str = "http://localhost:7071"
@@ -116,7 +118,9 @@ def load_settings(app_dir: Path | None = None, **overrides: Any) -> Settings:
     base = Path.cwd() if app_dir is None else app_dir
     env_names = {name.upper() for name in os.environ}
     from_file = {
-        k.lower(): v for k, v in read_local_settings(base).items() if k.upper() not in env_names
+        k.lower(): v
+        for k, v in read_local_settings(base).items()
+        if k.upper() not in env_names and v != ""
     }
     try:
         return Settings(**{**from_file, **overrides})
