@@ -1,0 +1,1 @@
+"""KeyProvider adapters: local key files, Azure Key Vault keys."""
