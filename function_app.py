@@ -2,4 +2,7 @@
 
 import azure.durable_functions as df
 
+from functions import tasks_api
+
 app = df.DFApp()
+app.register_functions(tasks_api.bp)

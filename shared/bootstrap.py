@@ -13,8 +13,10 @@ from pathlib import Path
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
+from shared.services.approvals import ApprovalService
 
 
 class Container:
@@ -49,6 +51,17 @@ class Container:
     @cached_property
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
+
+    # --- SSO and approvals ---------------------------------------------------------------------
+    @cached_property
+    def token_validator(self) -> EntraTokenValidator:
+        return EntraTokenValidator(
+            authority=self.settings.entra_authority, audience=self.settings.entra_audience
+        )
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
 
     @property
     def data_dir(self) -> Path:
