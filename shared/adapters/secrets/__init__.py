@@ -1,0 +1,1 @@
+"""SecretStore adapters: files under devhost's data dir, Azure Key Vault."""
