@@ -1,0 +1,1 @@
+"""ArtifactStore adapters: a local folder, Azure Blob Storage."""
