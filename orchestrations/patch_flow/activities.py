@@ -1,0 +1,163 @@
+"""patch_flow activities: each takes one JSON dict, gets its use case from the composition root,
+and calls it. Retryable domain errors (and anything unexpected) propagate so the orchestrator's
+``RetryOptions`` retry them; permanent ones come back as ``{"failed": {code, message}}``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from orchestrations.patch_flow import bp
+
+log = logging.getLogger(__name__)
+Payload = dict[str, Any]
+
+
+def _edge(name: str, payload: Payload, use_case: Callable[[Any], Payload]) -> Payload:
+    from shared.bootstrap import container
+    from shared.domain.errors import DomainError
+
+    task = payload["task"]
+    try:
+        return use_case(container().patch_flow)
+    except DomainError as exc:
+        log.warning(
+            "activity %s failed: %s (%s)",
+            name,
+            exc.message,
+            exc.code,
+            extra={"tenant_id": task["tenant"], "task_id": task["id"]},
+        )
+        if exc.retryable:
+            raise
+        return {"failed": {"code": exc.code, "message": exc.message}}
+    except Exception:
+        log.exception(
+            "activity %s crashed", name, extra={"tenant_id": task["tenant"], "task_id": task["id"]}
+        )
+        raise
+
+
+@bp.activity_trigger(input_name="payload")
+def start_task(payload: Payload) -> Payload:
+    from shared.services.patch_flow import steps
+
+    return _edge("start_task", payload, lambda d: steps.start_task(d, payload["task"]))
+
+
+@bp.activity_trigger(input_name="payload")
+def gather_context(payload: Payload) -> Payload:
+    from shared.services.patch_flow import steps
+
+    return _edge(
+        "gather_context",
+        payload,
+        lambda d: steps.gather_context(d, payload["task"], payload["plan"]),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def generate_patch(payload: Payload) -> Payload:
+    from shared.services.patch_flow import steps
+
+    return _edge(
+        "generate_patch",
+        payload,
+        lambda d: steps.generate_patch(
+            d,
+            payload["task"],
+            plan=payload["plan"],
+            context=payload["context"],
+            attempt=payload["attempt"],
+            feedback=payload["feedback"],
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def validate_patch(payload: Payload) -> Payload:
+    from shared.services.patch_flow import steps
+
+    return _edge(
+        "validate_patch",
+        payload,
+        lambda d: steps.validate_patch(
+            d,
+            payload["task"],
+            plan_data=payload["plan"],
+            context=payload["context"],
+            proposal=payload["proposal"],
+            attempt=payload["attempt"],
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def assess_risk(payload: Payload) -> Payload:
+    from shared.services.patch_flow import delivery
+
+    return _edge(
+        "assess_risk",
+        payload,
+        lambda d: delivery.assess_risk(d, payload["task"], payload["plan"], payload["validation"]),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def request_approval(payload: Payload) -> Payload:
+    from shared.services.patch_flow import delivery
+
+    return _edge(
+        "request_approval",
+        payload,
+        lambda d: delivery.request_approval(
+            d,
+            payload["task"],
+            payload["risk"],
+            payload["validation"],
+            float(payload["plan"]["approval_timeout_hours"]),
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def open_pull_request(payload: Payload) -> Payload:
+    from shared.services.patch_flow import delivery
+
+    return _edge(
+        "open_pull_request",
+        payload,
+        lambda d: delivery.open_pull_request(
+            d,
+            payload["task"],
+            plan=payload["plan"],
+            validation=payload["validation"],
+            risk=payload["risk"],
+            approval=payload["approval"],
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def comment_result(payload: Payload) -> Payload:
+    from shared.services.patch_flow import delivery
+
+    return _edge(
+        "comment_result",
+        payload,
+        lambda d: delivery.comment_result(
+            d, payload["task"], payload["pr"], payload["validation"], payload["risk"]
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def finish_task(payload: Payload) -> Payload:
+    from shared.services.patch_flow import delivery
+
+    return _edge(
+        "finish_task",
+        payload,
+        lambda d: delivery.finish_task(d, payload["task"], payload["outcome"], payload["detail"]),
+    )

@@ -1,0 +1,180 @@
+"""The patch_flow orchestrator: deterministic, it only schedules activities, timers and waits.
+
+Steps: start (config + policy) → gather context → up to N attempts of (generate patch, validate),
+each failure fed back to the model → assess risk → human approval when required (an
+``approval`` event raced against a durable timer) → open the PR → comment back → finish.
+``custom_status`` always names the current step. Transient activity failures are retried by
+``RetryOptions``; activities report permanent failures as ``{"failed": {...}}`` results, and a
+failure that outlives its retries is caught here: both end the task with a comment on the source
+and a dead-letter record. No I/O, clock, randomness or settings here (STYLE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+
+from orchestrations.patch_flow import bp
+
+RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=2_000, max_number_of_attempts=4)
+Flow = Generator[Any, Any, dict[str, Any]]
+
+
+class Stop(Exception):
+    """Ends the flow early with an outcome (failed, rejected, expired)."""
+
+    def __init__(self, outcome: str, detail: dict[str, Any]) -> None:
+        super().__init__(outcome)
+        self.outcome, self.detail = outcome, detail
+
+
+@bp.orchestration_trigger(context_name="context")
+def patch_flow(context: df.DurableOrchestrationContext) -> Flow:
+    task: dict[str, Any] = context.get_input()
+    try:
+        outcome, detail = "completed", (yield from _run(context, task))
+    except Stop as stop:
+        outcome, detail = stop.outcome, stop.detail
+    except Exception as exc:  # an activity failed after its retries
+        message = str(exc).split("\n\n$OutOfProcData$", 1)[0]
+        outcome = "failed"
+        detail = {"failure": {"code": "activity-failed", "message": message[:2000]}}
+    context.set_custom_status({"step": outcome})
+    result = yield _call(
+        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail}
+    )
+    return {"outcome": outcome, "task": task["id"], **detail, **result}
+
+
+def _call(context: df.DurableOrchestrationContext, name: str, payload: dict[str, Any]) -> Any:
+    return context.call_activity_with_retry(name, RETRY, payload)
+
+
+def _step(
+    context: df.DurableOrchestrationContext,
+    name: str,
+    payload: dict[str, Any],
+    status: dict[str, Any],
+) -> Flow:
+    """Set the status, run one activity, and stop the flow on a permanent failure."""
+    context.set_custom_status(status)
+    result: dict[str, Any] = yield _call(context, name, payload)
+    if "failed" in result:
+        raise Stop("failed", {"failure": {**result["failed"], "step": name}})
+    return result
+
+
+def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
+    base = {"task": task}
+    plan = yield from _step(context, "start_task", base, {"step": "starting"})
+    flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
+    gathered = yield from _step(
+        context,
+        "gather_context",
+        {**base, "plan": plan},
+        {"step": "gathering-context", **flags},
+    )
+    validation = yield from _produce_patch(context, base, plan, gathered, flags)
+    risk = yield from _step(
+        context,
+        "assess_risk",
+        {**base, "plan": plan, "validation": validation},
+        {"step": "assessing-risk", **flags},
+    )
+    approval = None
+    if risk["approval_required"]:
+        approval = yield from _await_approval(
+            context, base, plan=plan, risk=risk, validation=validation, flags=flags
+        )
+    pr = yield from _step(
+        context,
+        "open_pull_request",
+        {**base, "plan": plan, "validation": validation, "risk": risk, "approval": approval},
+        {"step": "opening-pull-request", **flags},
+    )
+    yield from _step(
+        context,
+        "comment_result",
+        {**base, "pr": pr, "validation": validation, "risk": risk},
+        {"step": "commenting", "pr": pr["url"], **flags},
+    )
+    return {"pr": pr, "risk": risk, "attempts": validation["attempts"]}
+
+
+def _produce_patch(
+    context: df.DurableOrchestrationContext,
+    base: dict[str, Any],
+    plan: dict[str, Any],
+    gathered: dict[str, Any],
+    flags: dict[str, Any],
+) -> Flow:
+    """Generate and validate up to ``max_attempts`` times; the validation that passed."""
+    feedback: str | None = None
+    attempts: list[dict[str, Any]] = []
+    for attempt in range(1, int(plan["max_attempts"]) + 1):
+        proposal = yield from _step(
+            context,
+            "generate_patch",
+            {**base, "plan": plan, "context": gathered, "attempt": attempt, "feedback": feedback},
+            {"step": "generating-patch", "attempt": attempt, **flags},
+        )
+        validation = yield from _step(
+            context,
+            "validate_patch",
+            {**base, "plan": plan, "context": gathered, "proposal": proposal, "attempt": attempt},
+            {"step": "validating-patch", "attempt": attempt, **flags},
+        )
+        attempts.append(
+            {"attempt": attempt, "ok": validation["ok"], "summary": validation["summary"]}
+        )
+        if validation["ok"]:
+            return {**validation, "attempts": attempts}
+        if validation.get("policy_violation"):
+            code = "policy-violation"  # not something the model may retry around
+            break
+        code = "validation-failed"
+        feedback = validation["feedback"]
+    raise Stop(
+        "failed",
+        {
+            "failure": {
+                "code": code,
+                "step": "validate_patch",
+                "message": attempts[-1]["summary"],
+                "attempts": attempts,
+            }
+        },
+    )
+
+
+def _await_approval(
+    context: df.DurableOrchestrationContext,
+    base: dict[str, Any],
+    *,
+    plan: dict[str, Any],
+    risk: dict[str, Any],
+    validation: dict[str, Any],
+    flags: dict[str, Any],
+) -> Flow:
+    """Wait for a decision or the deadline; the approval, or ``Stop`` (rejected/expired)."""
+    yield from _step(
+        context,
+        "request_approval",
+        {**base, "plan": plan, "risk": risk, "validation": validation},
+        {"step": "awaiting-approval", "risk": risk["level"], **flags},
+    )
+    hours = float(plan["approval_timeout_hours"])
+    deadline = context.current_utc_datetime + timedelta(hours=hours)
+    timer = context.create_timer(deadline)
+    decision = context.wait_for_external_event("approval")
+    winner = yield context.task_any([decision, timer])
+    if winner != decision:
+        raise Stop("expired", {"deadline": deadline.isoformat()})
+    timer.cancel()
+    event = decision.result if isinstance(decision.result, dict) else {}
+    if event.get("decision") != "approve":
+        raise Stop("rejected", {"decision": event})
+    return dict(event)

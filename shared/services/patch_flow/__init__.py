@@ -1,0 +1,1 @@
+"""Use cases behind the patch_flow activities (one module per concern)."""

@@ -1,0 +1,55 @@
+"""What the patch_flow use cases need, wired once by ``shared.bootstrap``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
+from shared.adapters.store.postgres.database import Database, TenantTx
+from shared.adapters.store.postgres.tasks import update_task
+from shared.domain.scm import ScmConnection
+from shared.domain.task import TaskStatus
+from shared.ports.scm import Scm
+from shared.ports.tenants import TenantDirectory
+
+ACTOR = "ai-code-agent"
+
+
+@dataclass(frozen=True)
+class PatchFlowDeps:
+    db: Database
+    tenants: TenantDirectory
+    audit: PostgresAuditLog
+    connections: PostgresConnectionDirectory
+    scm_for: Callable[[ScmConnection], Scm]
+    llm: Any  # shared.services.llm_hub.LlmHub (typed loosely to keep this module light)
+    work_dir: Path
+    public_base_url: str
+
+    def scm(self, task: dict[str, Any]) -> Scm:
+        return self.scm_for(
+            self.connections.get(task["tenant"], task["provider"], task["repository"])
+        )
+
+    @contextmanager
+    def record(
+        self,
+        task: dict[str, Any],
+        kind: str,
+        data: dict[str, Any],
+        *,
+        status: TaskStatus | None = None,
+        step: str | None = None,
+        lineage: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> Iterator[TenantTx]:
+        """One tenant transaction that updates the task and appends its audit event."""
+        with self.db.tenant_transaction(self.tenants.locate(task["tenant"])) as tx:
+            update_task(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
+            self.audit.append(tx, kind=kind, actor=ACTOR, data=data, task_id=task["id"])
+            yield tx
