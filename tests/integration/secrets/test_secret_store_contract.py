@@ -9,10 +9,12 @@ from shared.domain.errors import InvalidInput, InvalidTenantSlug, NotFound
 from shared.ports.secrets import FakeSecretStore, SecretStore
 
 
-@pytest.fixture(params=["local", "fake"])
+@pytest.fixture(params=["local", "keyvault", "fake"])
 def store(request, tmp_path) -> SecretStore:
     if request.param == "local":
         return LocalSecretStore(tmp_path)
+    if request.param == "keyvault":
+        return request.getfixturevalue("key_vault_secrets")
     return FakeSecretStore()
 
 
