@@ -1,0 +1,33 @@
+"""Per-tenant token buckets in PostgreSQL (``platform.take_token``, migration 0004).
+
+A bucket refills continuously at the tenant's rate up to its burst (``platform.quotas``); the
+check and the take are one statement under a row lock, so concurrent requests across processes
+never over-spend, and a caller whose transaction rolls back gives its token back.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+#: Seconds reported when a bucket never refills (rate 0).
+NEVER_REFILLS = 3600.0
+
+
+def take_webhook_token(conn: psycopg.Connection[dict[str, object]], tenant: str) -> float | None:
+    """Take one webhook token for ``tenant`` in the caller's (platform) transaction.
+
+    ``None`` when granted (or when the tenant has no quota row: no limit is configured), else the
+    seconds until a token will be available.
+    """
+    row = conn.execute(
+        "SELECT platform.take_token(q.tenant, 'webhook', q.webhook_rate_per_sec,"
+        " q.webhook_burst, 1) AS wait FROM platform.quotas q WHERE q.tenant = %s",
+        (tenant,),
+    ).fetchone()
+    if row is None:
+        return None
+    wait = row["wait"]
+    if wait is None:
+        return NEVER_REFILLS
+    seconds = float(str(wait))
+    return None if seconds <= 0 else seconds
