@@ -1,5 +1,10 @@
 """Tenants' SCM connections (``platform.scm_connections``): which repository, where, and the
-NAME of the secret holding its credentials (never the secret)."""
+NAME of the secret holding its credentials (never the secret).
+
+A connection is found by the provider that SENT the event and the repository it names; it may be
+served by another backend (``ScmConnection.provider``): an on-prem or edge tenant receives
+GitHub-format webhooks for a repository that lives in ``local_git``.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,14 @@ class PostgresConnectionDirectory:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def register(self, connection: ScmConnection) -> None:
-        """Create or replace the connection of ``(tenant, provider, repository)``."""
-        settings = {"auth": str(connection.auth), "options": dict(connection.options)}
+    def register(self, connection: ScmConnection, *, event_provider: str | None = None) -> None:
+        """Create or replace the connection for events of ``event_provider`` (default: the
+        connection's own provider) about ``connection.repository``."""
+        settings = {
+            "auth": str(connection.auth),
+            "options": dict(connection.options),
+            "backend": str(connection.provider),
+        }
         with self._db.connection() as conn:
             conn.execute(
                 """INSERT INTO platform.scm_connections
@@ -28,7 +38,7 @@ class PostgresConnectionDirectory:
                        token_secret = EXCLUDED.token_secret""",
                 (
                     connection.tenant,
-                    str(connection.provider),
+                    event_provider or str(connection.provider),
                     connection.repository,
                     connection.base_url,
                     json.dumps(settings),
@@ -53,7 +63,7 @@ class PostgresConnectionDirectory:
         settings = row["settings"] if isinstance(row["settings"], dict) else {}
         return ScmConnection(
             tenant=tenant,
-            provider=Provider(provider),
+            provider=Provider(settings.get("backend", provider)),
             repository=repository,
             base_url=None if row["base_url"] is None else str(row["base_url"]),
             token_secret=None if row["token_secret"] is None else str(row["token_secret"]),
