@@ -8,18 +8,14 @@ from shared.adapters.artifacts.filesystem import FilesystemArtifactStore
 from shared.domain.errors import Conflict, InvalidInput, InvalidTenantSlug, NotFound
 from shared.ports.artifacts import ArtifactStore, FakeArtifactStore
 
-STORES = ["filesystem", "fake"]
 
-
-def make_store(kind: str, tmp_path) -> ArtifactStore:
-    if kind == "filesystem":
-        return FilesystemArtifactStore(tmp_path)
-    return FakeArtifactStore()
-
-
-@pytest.fixture(params=STORES)
+@pytest.fixture(params=["filesystem", "blob", "fake"])
 def store(request, tmp_path) -> ArtifactStore:
-    return make_store(request.param, tmp_path)
+    if request.param == "filesystem":
+        return FilesystemArtifactStore(tmp_path)
+    if request.param == "blob":
+        return request.getfixturevalue("blob_store")
+    return FakeArtifactStore()
 
 
 def test_put_then_get_returns_the_bytes(store) -> None:
