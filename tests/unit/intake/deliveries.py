@@ -76,6 +76,19 @@ def fixture(path: str) -> Fixture:
     return next(f for f in all_fixtures() if f.path == path)
 
 
+def github_comment(
+    body: str, *, issue: int = 1, user: str = "Codertocat", kind: str = "User"
+) -> Fixture:
+    """The real ``issue_comment.created`` payload with another body, issue and author."""
+    item = fixture("github/issue_comment/created.payload.json")
+    payload = item.payload()
+    payload["comment"]["body"] = body
+    payload["comment"]["user"]["login"] = user
+    payload["comment"]["user"]["type"] = kind
+    payload["issue"]["number"] = issue
+    return item.with_payload(payload)
+
+
 @dataclass(frozen=True)
 class Credentials:
     """What a test tenant's SCMs sign with."""
