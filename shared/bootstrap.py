@@ -16,6 +16,9 @@ from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
+from shared.ports.artifacts import ArtifactStore
+from shared.ports.keys import KeyProvider
+from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
 
 
@@ -62,6 +65,42 @@ class Container:
     @cached_property
     def approvals(self) -> ApprovalService:
         return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
+
+    # --- secrets, tenant keys, artifacts: Key Vault / Blob when configured, else DATA_DIR ------
+    @cached_property
+    def secrets(self) -> SecretStore:
+        if self.settings.key_vault_url:
+            from shared.adapters.secrets.keyvault import KeyVaultSecretStore
+
+            return KeyVaultSecretStore(self.settings.key_vault_url)
+        from shared.adapters.secrets.local import LocalSecretStore
+
+        return LocalSecretStore(self.settings.data_dir)
+
+    @cached_property
+    def keys(self) -> KeyProvider:
+        if self.settings.key_vault_url:
+            from shared.adapters.keys.keyvault import KeyVaultKeyProvider
+
+            return KeyVaultKeyProvider(self.settings.key_vault_url)
+        from shared.adapters.keys.local import LocalKeyProvider
+
+        return LocalKeyProvider(self.settings.data_dir)
+
+    @cached_property
+    def artifacts(self) -> ArtifactStore:
+        s = self.settings
+        if s.artifact_blob_connection_string or s.artifact_blob_account_url:
+            from shared.adapters.artifacts.blob import BlobArtifactStore
+
+            return BlobArtifactStore(
+                s.artifact_blob_container,
+                connection_string=s.artifact_blob_connection_string,
+                account_url=s.artifact_blob_account_url,
+            )
+        from shared.adapters.artifacts.filesystem import FilesystemArtifactStore
+
+        return FilesystemArtifactStore(s.data_dir)
 
     @property
     def data_dir(self) -> Path:
