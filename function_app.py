@@ -2,7 +2,8 @@
 
 import azure.durable_functions as df
 
-from functions import tasks_api
+from functions import tasks_api, webhooks
 
 app = df.DFApp()
 app.register_functions(tasks_api.bp)
+app.register_functions(webhooks.bp)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database
+from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
@@ -20,6 +21,7 @@ from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
+from shared.services.intake import IntakeService
 
 
 class Container:
@@ -101,6 +103,17 @@ class Container:
         from shared.adapters.artifacts.filesystem import FilesystemArtifactStore
 
         return FilesystemArtifactStore(s.data_dir)
+
+    # --- webhook intake -------------------------------------------------------------------------
+    @cached_property
+    def intake(self) -> IntakeService:
+        return IntakeService(
+            tenants=self.tenants,
+            secrets=self.secrets,
+            ledger=PostgresIntakeLedger(self.db, self.audit),
+            max_body_bytes=self.settings.webhook_max_body_bytes,
+            cache_seconds=self.settings.webhook_cache_seconds,
+        )
 
     @property
     def data_dir(self) -> Path:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     # Webhook intake
     webhook_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # How long tenant lookups and webhook secrets are cached per process (rotation: the old
+    # secret stays valid as "-previous"; a failed check reloads them at most once a second).
+    webhook_cache_seconds: float = Field(default=10.0, ge=0)
 
     # LLM providers (per-tenant routes live in storage; these are the platform defaults)
     ollama_host: str | None = None

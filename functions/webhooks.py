@@ -1,0 +1,51 @@
+"""``POST /api/webhooks/{provider}/{tenant}``: SCM webhooks (github, gitlab, azure-devops).
+
+202 with the Durable check-status payload when a task was created and its orchestration
+started; 200 ``{"status": ..., "task_id"?, "reason"?}`` for duplicates, commands on a running
+task and ignored events; 4xx ``{"error": <code>}`` for what the sender must fix (401 without
+detail, 429 with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from functions.http import error_response, json_response
+from shared.adapters.durable.client import DurableOrchestrations
+from shared.domain.errors import DomainError
+from shared.services.intake import Outcome, ReceiveDelivery
+
+bp = df.Blueprint()
+log = logging.getLogger(__name__)
+
+
+@bp.route(
+    route="webhooks/{provider}/{tenant}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
+)
+@bp.durable_client_input(client_name="client")
+async def receive_webhook(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    from shared.bootstrap import container
+
+    command = ReceiveDelivery(
+        provider=req.route_params.get("provider", ""),
+        tenant=req.route_params.get("tenant", ""),
+        headers={name.lower(): value for name, value in req.headers.items()},
+        body=req.get_body(),
+        received_at=datetime.now(UTC),
+    )
+    try:
+        result = await container().intake.receive(command, DurableOrchestrations(client))
+    except DomainError as exc:
+        return error_response(exc)
+    except Exception:
+        log.exception("webhook %s/%s failed", command.provider, command.tenant)
+        raise
+    if result.outcome is Outcome.ACCEPTED and result.task_id:
+        return client.create_check_status_response(req, result.task_id)
+    return json_response(result.to_json())
