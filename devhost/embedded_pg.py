@@ -31,5 +31,5 @@ def embedded_database_url(data_dir: Path) -> str:
 
     pgdata = data_dir.resolve()
     with _dir_lock(pgdata.parent):
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     return str(server.get_uri())

@@ -1,0 +1,1 @@
+"""The Durable Task part of devhost: client binding, management API, replay engine, store."""

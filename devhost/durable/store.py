@@ -1,0 +1,218 @@
+"""The durable store on PostgreSQL: connection pool, wake-up channel, and the client's writes.
+
+Every write that makes work runnable (a new instance, an event, a terminate) inserts inbox rows
+and ``pg_notify``s the store's channel in the same transaction, so workers of any devhost sharing
+the schema wake up once it commits. Messages to orchestrations are only inserted while the
+target instance exists, so a purge never leaves orphans behind.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from devhost.durable.events import EventType, RuntimeStatus, format_time, new_event, utc_now
+from devhost.durable.model import ENTITY, ORCHESTRATION, InstanceRecord, OutMessage
+from devhost.durable.schema import check_schema_name, connection_options, ensure_schema
+
+Conn = AsyncConnection[DictRow]
+
+
+class InstanceExists(Exception):
+    """An instance with that id exists and has not finished."""
+
+
+def instance_from_row(row: dict[str, Any]) -> InstanceRecord:
+    return InstanceRecord(
+        instance_id=row["instance_id"],
+        name=row["name"],
+        execution_id=row["execution_id"],
+        status=RuntimeStatus(row["status"]),
+        input=row["input"],
+        output=row["output"],
+        custom_status=row["custom_status"],
+        parent=row["parent"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
+
+
+def split_entity_id(entity_id: str) -> tuple[str, str]:
+    """``@name@key`` -> (name, key)."""
+    _, name, key = entity_id.split("@", 2)
+    return name, key
+
+
+class DurableStore:
+    """The pool, the schema and the writes that start or steer work."""
+
+    def __init__(self, url: str, schema: str, *, max_connections: int = 20) -> None:
+        self.schema = check_schema_name(schema)
+        self.url = url
+        self.channel = f"devhost_{schema}"
+        self.pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+            url,
+            min_size=2,
+            max_size=max_connections,
+            open=False,
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "options": connection_options(schema),
+            },
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+        async with self.pool.connection() as conn:
+            await ensure_schema(conn, self.schema)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    # --- writes shared with the dispatcher ------------------------------------------------
+    async def enqueue(self, conn: Conn, messages: Iterable[OutMessage]) -> None:
+        """Insert inbox messages (entities get their row) and wake the workers concerned."""
+        batch = list(messages)
+        entities = {m.target: split_entity_id(m.target) for m in batch if m.kind == ENTITY}
+        rows = [
+            (
+                m.target,
+                m.kind,
+                m.execution_id,
+                m.control,
+                Jsonb(m.event),
+                m.visible_at,
+                m.kind,
+                m.target,
+            )
+            for m in batch
+        ]
+        async with conn.cursor() as cur:
+            if entities:
+                await cur.executemany(
+                    "INSERT INTO entities (entity_id, name, key) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (entity_id) DO NOTHING",
+                    [(target, *parts) for target, parts in entities.items()],
+                )
+            if rows:
+                await cur.executemany(
+                    "INSERT INTO inbox (target, kind, execution_id, control, event, "
+                    "visible_at) SELECT %s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp()) "
+                    "WHERE %s = 'e' OR EXISTS (SELECT 1 FROM instances "
+                    "WHERE instance_id = %s)",
+                    rows,
+                )
+        for kind in sorted({m.kind for m in batch}):
+            await self.notify(conn, kind)
+
+    async def notify(self, conn: Conn, kind: str) -> None:
+        await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, kind))
+
+    # --- client operations -----------------------------------------------------------------
+    async def create_instance(
+        self, name: str, instance_id: str, input_text: str | None, version: str = ""
+    ) -> None:
+        """Create (or replace a finished) instance and queue its start.
+
+        Raises ``InstanceExists`` when an unfinished instance already has the id.
+        """
+        execution = uuid.uuid4().hex
+        started = new_event(
+            EventType.EXECUTION_STARTED,
+            format_time(utc_now()),
+            Name=name,
+            Input=input_text,
+            Version=version,
+            OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution},
+            ParentInstance=None,
+        )
+        values = (instance_id, name, execution, str(RuntimeStatus.PENDING), input_text, version)
+        async with self.pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "INSERT INTO instances (instance_id, name, execution_id, status, input, "
+                "version) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (instance_id) DO NOTHING "
+                "RETURNING instance_id",
+                values,
+            )
+            if await cur.fetchone() is None:
+                cur = await conn.execute(
+                    "SELECT status FROM instances WHERE instance_id = %s FOR UPDATE",
+                    (instance_id,),
+                )
+                row = await cur.fetchone()
+                if row is not None and not RuntimeStatus(row["status"]).is_terminal:
+                    raise InstanceExists(
+                        f"An Orchestration instance with the ID '{instance_id}' already exists "
+                        f"and is {row['status']}."
+                    )
+                await conn.execute(
+                    "UPDATE instances SET name = %s, execution_id = %s, status = %s, "
+                    "input = %s, version = %s, output = NULL, custom_status = NULL, "
+                    "parent = NULL, created_at = clock_timestamp(), "
+                    "updated_at = clock_timestamp() WHERE instance_id = %s",
+                    (*values[1:], instance_id),
+                )
+            await self.enqueue(conn, [OutMessage(instance_id, ORCHESTRATION, started, execution)])
+
+    async def get_instance(self, instance_id: str) -> InstanceRecord | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT * FROM instances WHERE instance_id = %s", (instance_id,)
+            )
+            row = await cur.fetchone()
+        return instance_from_row(row) if row else None
+
+    async def get_history(self, instance_id: str) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT event FROM history WHERE instance_id = %s ORDER BY seq",
+                (instance_id,),
+            )
+            return [row["event"] for row in await cur.fetchall()]
+
+    async def send(self, instance_id: str, event: dict[str, Any], *, control: bool) -> None:
+        """Queue an event for whichever execution of the instance is current."""
+        message = OutMessage(instance_id, ORCHESTRATION, event, None, None, control)
+        async with self.pool.connection() as conn, conn.transaction():
+            await self.enqueue(conn, [message])
+
+    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> None:
+        stamp = format_time(utc_now())
+        event = new_event(EventType.EVENT_RAISED, stamp, Name=name, Input=input_text)
+        await self.send(instance_id, event, control=False)
+
+    async def signal_entity(self, entity_id: str, operation: str, input_text: str | None) -> None:
+        request = {"id": str(uuid.uuid4()), "op": operation, "signal": True, "input": input_text}
+        stamp = format_time(utc_now())
+        event = new_event(EventType.EVENT_RAISED, stamp, Name="op", Input=json.dumps(request))
+        async with self.pool.connection() as conn, conn.transaction():
+            await self.enqueue(conn, [OutMessage(entity_id, ENTITY, event)])
+
+    async def read_entity(self, entity_id: str) -> tuple[bool, str | None]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT entity_exists, state FROM entities WHERE entity_id = %s",
+                (entity_id,),
+            )
+            row = await cur.fetchone()
+        if row is None or not row["entity_exists"]:
+            return False, None
+        return True, row["state"]
+
+    async def list_entities(self, name: str | None) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT * FROM entities WHERE entity_exists "
+                "AND (%(name)s::text IS NULL OR name = %(name)s) ORDER BY entity_id",
+                {"name": name.lower() if name else None},
+            )
+            return list(await cur.fetchall())

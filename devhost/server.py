@@ -1,0 +1,205 @@
+"""One running devhost: the app, its HTTP front end and the Durable engine, on one event loop.
+
+Start-up order mirrors the Functions host: app settings first (``local.settings.json`` into the
+environment; ``DATABASE_URL`` defaults to the embedded PostgreSQL and is given to the app too),
+then the app is imported and indexed, the durable store is created or joined, the HTTP port opens
+(management API under ``/runtime/webhooks/durabletask/`` and ``/durabletask/``, the development
+OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers start, and the served
+routes are printed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from devhost.app_config import HostConfig, apply_local_settings
+from devhost.durable.activities import ActivityRunner
+from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
+from devhost.durable.engine import EpisodeEngine
+from devhost.durable.entities import EntityRunner
+from devhost.durable.management_api import ManagementApi
+from devhost.durable.store import DurableStore
+from devhost.durable.worker import Concurrency, Workers
+from devhost.http_front import HttpFront, full_route
+from devhost.invoker import Invoker
+from devhost.loader import FunctionKind, LoadedApp, load_app
+
+log = logging.getLogger("devhost")
+DEFAULT_PG_DIR = Path(".devhost") / "pg"
+_TRUE = ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class DevhostOptions:
+    """How to run: the app folder, where to listen, which store to use, how many workers.
+
+    Worker counts left as ``None`` come from ``host.json`` (``maxConcurrent...Functions``).
+    """
+
+    app_dir: Path
+    port: int = 7071
+    host: str = "127.0.0.1"
+    database_url: str | None = None
+    store_schema: str = "durable"
+    orchestration_workers: int | None = None
+    activity_workers: int | None = None
+    entity_workers: int | None = None
+    thread_pool_size: int = 32
+    announce: Callable[[str], None] = field(default=print)
+
+
+def resolve_database_url(options: DevhostOptions) -> str:
+    """The store's URL: the option, else ``DATABASE_URL``, else the embedded server.
+
+    When the app has no ``DATABASE_URL`` the chosen URL becomes its ``DATABASE_URL`` too.
+    """
+    url = options.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        from devhost.embedded_pg import embedded_database_url
+
+        url = embedded_database_url(options.app_dir / DEFAULT_PG_DIR)
+    os.environ.setdefault("DATABASE_URL", url)
+    return url
+
+
+def _shown_host(host: str) -> str:
+    """The host to put in URLs: ``localhost`` for a wildcard address."""
+    try:
+        wildcard = ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        wildcard = not host
+    return "localhost" if wildcard else host
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+class Devhost:
+    """The host for one app. ``start``/``stop`` run on the host's long-lived loop."""
+
+    def __init__(self, options: DevhostOptions) -> None:
+        self.options = options
+        self.app: LoadedApp | None = None
+        self.config = HostConfig()
+        self.port = options.port
+        self.applied_settings: dict[str, str] = {}
+        self._executor = ThreadPoolExecutor(options.thread_pool_size, "devhost-sync")
+        self._runner: web.AppRunner | None = None
+        self._store: DurableStore | None = None
+        self._workers: Workers | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{_shown_host(self.options.host)}:{self.port}"
+
+    def client_binding(self) -> str:
+        return client_binding_json(self.port, self.config.hub_name)
+
+    def _concurrency(self) -> Concurrency:
+        o, c = self.options, self.config
+        return Concurrency(
+            orchestrations=o.orchestration_workers or c.max_concurrent_orchestrations,
+            activities=o.activity_workers or c.max_concurrent_activities,
+            entities=o.entity_workers or c.max_concurrent_entities,
+        )
+
+    async def start(self) -> None:
+        app_dir = self.options.app_dir.resolve()
+        self.applied_settings = apply_local_settings(app_dir, os.environ)
+        database_url = resolve_database_url(self.options)
+        self.app = load_app(app_dir)
+        self.config = HostConfig.load(app_dir)
+        sock = _bind(self.options.host, self.options.port)
+        try:
+            await self._serve(app_dir, database_url, sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._announce()
+
+    async def _serve(self, app_dir: Path, database_url: str, sock: socket.socket) -> None:
+        assert self.app is not None
+        self.port = int(sock.getsockname()[1])
+        concurrency = self._concurrency()
+        pool_size = concurrency.orchestrations + concurrency.activities + concurrency.entities + 6
+        self._store = DurableStore(
+            database_url, self.options.store_schema, max_connections=pool_size
+        )
+        await self._store.open()
+        invoker = Invoker(self._executor, str(app_dir))
+        engine = EpisodeEngine(self.app)
+        activities = ActivityRunner(self.app, invoker, self.client_binding, engine.check_function)
+        self._workers = Workers(
+            self._store,
+            engine=engine,
+            activities=activities,
+            entities=EntityRunner(self.app, invoker),
+            invoker=invoker,
+            concurrency=concurrency,
+        )
+        management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
+        front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)
+
+        async def dispatch(request: web.Request) -> web.StreamResponse:
+            for prefix in (WEBHOOK_PATH + "/", RPC_PATH + "/"):
+                if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
+                    return await management.handle(request, request.path[len(prefix) :])
+            return await front.handle(request)
+
+        web_app = web.Application(client_max_size=100 * 1024 * 1024)
+        self._mount_dev_oidc(web_app, app_dir)
+        web_app.router.add_route("*", "/{tail:.*}", dispatch)
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        self._workers.start()
+
+    def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
+        if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:
+            return
+        from devhost import dev_oidc
+
+        data_dir = app_dir / os.environ.get("DATA_DIR", ".devhost")
+        dev_oidc.add_routes(web_app, dev_oidc.DevIssuer(data_dir, self.base_url))
+
+    def _announce(self) -> None:
+        assert self.app is not None
+        lines = ["", "Functions:", ""]
+        for function in self.app.functions:
+            if function.kind is FunctionKind.HTTP:
+                methods = ",".join(function.methods or ("ALL",))
+                url = self.base_url + full_route(self.config.route_prefix, function.route or "")
+                lines.append(f"\t{function.name}: [{methods}] {url}")
+            elif function.kind is FunctionKind.UNSUPPORTED:
+                lines.append(f"\t{function.name}: not served ({function.unsupported_reason})")
+            else:
+                lines.append(f"\t{function.name}: {function.kind.value}Trigger")
+        lines += ["", f"Durable management API: {self.base_url}{WEBHOOK_PATH}/"]
+        lines.append(f"devhost listening on {self.base_url}")
+        self.options.announce("\n".join(lines))
+
+    async def stop(self) -> None:
+        if self._workers is not None:
+            await self._workers.stop()
+            self._workers = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
