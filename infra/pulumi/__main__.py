@@ -1,0 +1,32 @@
+"""Pulumi entry point: read the stack configuration once, build the platform, export its outputs."""
+
+import pulumi
+from agent_infra.platform import build_platform
+from agent_infra.stack_config import load_settings
+
+settings = load_settings(
+    pulumi.Config(),
+    project=pulumi.get_project(),
+    stack=pulumi.get_stack(),
+    location=pulumi.Config("azure-native").require("location"),
+)
+for warning in settings.warnings():
+    pulumi.log.warn(warning)
+
+platform = build_platform(settings)
+
+pulumi.export("resource_group", platform.resource_group.name)
+pulumi.export("function_app", platform.functions.app.name)
+pulumi.export(
+    "function_app_url", pulumi.Output.concat("https://", platform.functions.default_host_name)
+)
+pulumi.export("postgres_host", platform.database.host)
+pulumi.export("key_vault_url", platform.vault.vault_uri)
+pulumi.export("ollama_host", platform.gpu.url)
+pulumi.export(
+    "tenants",
+    {
+        slug: {"database": stack.database.name, "key_uri": stack.key.key_uri}
+        for slug, stack in platform.tenants.items()
+    },
+)

@@ -1,0 +1,203 @@
+"""The composition root: builds every component from the typed settings, in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, resources
+
+from agent_infra.access import AppAccess, AppAccessArgs
+from agent_infra.alerts import SloAlerts, SloAlertsArgs
+from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
+from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
+from agent_infra.gpu import GpuInference, GpuInferenceArgs
+from agent_infra.network import Network, NetworkArgs
+from agent_infra.observability import Observability, ObservabilityArgs
+from agent_infra.settings import PlatformSettings
+from agent_infra.storage_account import PrivateStorage, StorageArgs
+from agent_infra.tags import platform_tags, tenant_tags
+from agent_infra.tenant import TenantStack, TenantStackArgs
+from agent_infra.vault import Vault, VaultArgs, key_vault_reference
+
+ARTIFACT_CONTAINER = "artifacts"
+
+
+@dataclass(frozen=True)
+class Platform:
+    resource_group: resources.ResourceGroup
+    network: Network
+    observability: Observability
+    database: Database
+    vault: Vault
+    artifacts: PrivateStorage
+    gpu: GpuInference
+    functions: FunctionHost
+    alerts: SloAlerts
+    tenants: Mapping[str, TenantStack]
+
+
+def app_settings(
+    cfg: PlatformSettings,
+    *,
+    postgres_host: pulumi.Input[str],
+    vault: Vault,
+    artifact_blob_endpoint: pulumi.Input[str],
+    ollama_url: pulumi.Input[str],
+) -> dict[str, pulumi.Input[str]]:
+    """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
+    secrets are Key Vault references the platform resolves with the app's identity."""
+    app_name = function_app_name(cfg.naming)
+    return {
+        "APP_ENVIRONMENT": "azure",
+        "PUBLIC_BASE_URL": f"https://{app_name}.azurewebsites.net",
+        "POSTGRES_HOST": postgres_host,
+        "POSTGRES_DATABASE": PLATFORM_DATABASE,
+        "POSTGRES_AUTH": "entra",
+        "POSTGRES_USER": app_name,  # the Entra principal name of the app's identity
+        "KEY_VAULT_URL": vault.vault_uri,
+        "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
+        "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
+        "OLLAMA_HOST": ollama_url,
+        "DURABLE_TASK_HUB": cfg.function_app.durable_task_hub,
+        **{setting: key_vault_reference(secret) for setting, secret in vault.secrets.items()},
+    }
+
+
+def build_platform(cfg: PlatformSettings) -> Platform:
+    client = authorization.get_client_config_output()
+    naming = cfg.naming
+    tags = platform_tags(cfg)
+    common = {"location": cfg.location, "naming": naming, "tags": tags}
+    resource_group = resources.ResourceGroup(
+        "platform", resource_group_name=naming.regional("rg"), location=cfg.location, tags=tags
+    )
+    rg = resource_group.name
+    network = Network(
+        "network", NetworkArgs(resource_group_name=rg, settings=cfg.network, **common)
+    )
+    observability = Observability(
+        "observability", ObservabilityArgs(resource_group_name=rg, **common)
+    )
+    database = Database(
+        "postgres",
+        DatabaseArgs(
+            resource_group_name=rg,
+            settings=cfg.postgres,
+            tenant_id=client.tenant_id,
+            delegated_subnet_id=network.subnets["postgres"].id,
+            private_dns_zone_id=network.postgres_zone.id,
+            network=network,
+            **common,
+        ),
+    )
+    vault = Vault(
+        "keyvault",
+        VaultArgs(
+            resource_group_name=rg,
+            tenant_id=client.tenant_id,
+            network=network,
+            secret_names=cfg.function_app.secrets,
+            **common,
+        ),
+    )
+    artifacts = PrivateStorage(
+        "artifacts",
+        StorageArgs(
+            resource_group_name=rg,
+            location=cfg.location,
+            account_name=naming.storage_account("art"),
+            network=network,
+            tags=tags,
+            services=("blob",),
+            containers=(ARTIFACT_CONTAINER,),
+            system_identity=True,
+        ),
+    )
+    gpu = GpuInference(
+        "gpu",
+        GpuInferenceArgs(
+            resource_group_name=rg,
+            settings=cfg.gpu,
+            network=network,
+            allowed_source_cidr=cfg.network.function_subnet,
+            workspace_id=observability.workspace.id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
+    functions = FunctionHost(
+        "functions",
+        FunctionHostArgs(
+            resource_group_name=rg,
+            settings=cfg.function_app,
+            network=network,
+            observability=observability,
+            subscription_id=client.subscription_id,
+            app_settings=app_settings(
+                cfg,
+                postgres_host=database.host,
+                vault=vault,
+                artifact_blob_endpoint=artifacts.blob_endpoint,
+                ollama_url=gpu.url,
+            ),
+            **common,
+        ),
+    )
+    AppAccess(
+        "app-access",
+        AppAccessArgs(
+            principal_id=functions.principal_id,
+            principal_name=functions.app_name,
+            tenant_id=client.tenant_id,
+            subscription_id=client.subscription_id,
+            vault_id=vault.vault.id,
+            artifact_account_id=artifacts.account.id,
+            postgres_server_name=database.server_name,
+            resource_group_name=rg,
+            database=database,
+        ),
+    )
+    alerts = SloAlerts(
+        "slo",
+        SloAlertsArgs(
+            resource_group_name=rg,
+            app_insights_id=observability.app_insights.id,
+            app_host_name=functions.default_host_name,
+            health_path=cfg.alerts.health_path,
+            emails=cfg.alerts.emails,
+            **common,
+        ),
+    )
+    tenants = {
+        tenant.slug: TenantStack(
+            f"tenant-{tenant.slug}",
+            TenantStackArgs(
+                slug=tenant.slug,
+                providers=tenant.providers,
+                resource_group_name=rg,
+                vault_name=vault.vault_name,
+                postgres_server_name=database.server_name,
+                artifact_account_name=artifacts.account.name,
+                artifact_storage=artifacts,
+                artifact_principal_id=artifacts.principal_id,
+                app_principal_id=functions.principal_id,
+                subscription_id=client.subscription_id,
+                tags=tenant_tags(tags, tenant.slug),
+            ),
+        )
+        for tenant in cfg.tenants
+    }
+    return Platform(
+        resource_group,
+        network,
+        observability,
+        database,
+        vault,
+        artifacts,
+        gpu,
+        functions,
+        alerts,
+        tenants,
+    )

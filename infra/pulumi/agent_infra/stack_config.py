@@ -1,0 +1,194 @@
+"""Reading the stack configuration into ``PlatformSettings``, validated, all problems at once.
+
+``parse_settings`` is pure (a mapping in, frozen dataclasses out) so that every rule is unit
+tested without Pulumi; ``load_settings`` only gathers the raw values from ``pulumi.Config``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agent_infra.naming import InvalidName, validate_slug
+from agent_infra.settings import (
+    GEO_BACKUP_REGIONS,
+    MIN_ACA_SUBNET_PREFIX,
+    PRODUCTION,
+    SCM_PROVIDERS,
+    SUBNET_FIELDS,
+    AlertSettings,
+    FunctionAppSettings,
+    GpuSettings,
+    NetworkSettings,
+    PlatformSettings,
+    PostgresSettings,
+    SettingsError,
+    TenantSettings,
+)
+
+
+def _section(raw: Mapping[str, Any], key: str, problems: list[str]) -> Mapping[str, Any]:
+    value = raw.get(key) or {}
+    if not isinstance(value, Mapping):
+        problems.append(f"{key}: expected an object")
+        return {}
+    return value
+
+
+def _build(cls: type, values: Mapping[str, Any], key: str, problems: list[str]) -> Any:
+    """``cls(**values)`` with camelCase keys, unknown keys and wrongly typed values reported."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - {_camel(name) for name in fields})
+    if unknown:
+        problems.append(f"{key}: unknown keys {unknown}")
+    kwargs = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name in fields
+        if (value := values.get(_camel(name), dataclasses.MISSING)) is not dataclasses.MISSING
+    }
+    for name, value in kwargs.items():
+        default = fields[name].default
+        if default not in (dataclasses.MISSING, None) and not _same_kind(value, default):
+            problems.append(f"{key}.{_camel(name)}: expected {type(default).__name__}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        problems.append(f"{key}: {exc}")
+        return None
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _tenants(raw: Sequence[Any], problems: list[str]) -> tuple[TenantSettings, ...]:
+    tenants = []
+    for item in raw:
+        if not isinstance(item, Mapping) or "slug" not in item:
+            problems.append(f"tenants: each entry needs a slug, got {item!r}")
+            continue
+        try:
+            slug = validate_slug(str(item["slug"]))
+        except InvalidName as exc:
+            problems.append(f"tenants: {exc}")
+            continue
+        providers = tuple(item.get("providers") or ("github",))
+        unknown = sorted(set(providers) - set(SCM_PROVIDERS))
+        if unknown:
+            problems.append(f"tenants: {slug}: unknown providers {unknown}")
+        tenants.append(TenantSettings(slug, str(item.get("displayName", slug)), providers))
+    slugs = [t.slug for t in tenants]
+    duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+    if duplicates:
+        problems.append(f"tenants: duplicate slugs {duplicates}")
+    return tuple(tenants)
+
+
+def _check_network(net: NetworkSettings, problems: list[str]) -> None:
+    try:
+        space = ipaddress.ip_network(net.address_space)
+        subnets = {name: ipaddress.ip_network(getattr(net, name)) for name in SUBNET_FIELDS}
+    except ValueError as exc:
+        problems.append(f"network: {exc}")
+        return
+    names = list(subnets)
+    for i, name in enumerate(names):
+        if not subnets[name].subnet_of(space):  # type: ignore[arg-type]
+            problems.append(f"network: {name} {subnets[name]} is outside {space}")
+        for other in names[i + 1 :]:
+            if subnets[name].overlaps(subnets[other]):
+                problems.append(f"network: {name} overlaps {other}")
+    if subnets["container_apps_subnet"].prefixlen > MIN_ACA_SUBNET_PREFIX:
+        problems.append("network: container_apps_subnet must be a /27 or larger")
+
+
+def _check_postgres(pg: PostgresSettings, env: str, location: str, problems: list[str]) -> None:
+    if not 7 <= pg.backup_retention_days <= 35:
+        problems.append("postgres: backupRetentionDays must be 7-35")
+    if env == PRODUCTION and not pg.high_availability:
+        problems.append("postgres: production needs zone-redundant HA (RTO <= 1 h)")
+    if pg.geo_redundant_backup and location not in GEO_BACKUP_REGIONS:
+        problems.append(f"postgres: geo-redundant backup is not available in {location}")
+    if pg.primary_zone == pg.standby_zone:
+        problems.append("postgres: standbyZone must differ from primaryZone")
+
+
+def parse_settings(
+    raw: Mapping[str, Any], *, project: str, stack: str, location: str
+) -> PlatformSettings:
+    """Build the settings from the project's config values (camelCase keys, JSON-decoded)."""
+    problems: list[str] = []
+    for key in ("environment", "namePrefix", "owner"):
+        if not raw.get(key):
+            problems.append(f"{key}: required")
+    sections = {
+        key: _section(raw, key, problems)
+        for key in ("network", "postgres", "functionApp", "gpu", "alerts")
+    }
+    network = _build(NetworkSettings, sections["network"], "network", problems)
+    pg_raw = dict(sections["postgres"])
+    pg_raw.setdefault("geoRedundantBackup", location in GEO_BACKUP_REGIONS)
+    postgres = _build(PostgresSettings, pg_raw, "postgres", problems)
+    function_app = _build(FunctionAppSettings, sections["functionApp"], "functionApp", problems)
+    if not sections["gpu"].get("image"):
+        problems.append("gpu.image: required (the image built from gpu-inference/)")
+    gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
+    alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
+    tenants = _tenants(raw.get("tenants") or [], problems)
+    env = str(raw.get("environment", ""))
+    if network:
+        _check_network(network, problems)
+    if postgres:
+        _check_postgres(postgres, env, location, problems)
+    settings = None
+    if not problems:
+        try:
+            settings = PlatformSettings(
+                project=project,
+                stack=stack,
+                environment=env,
+                location=location,
+                name_prefix=str(raw["namePrefix"]),
+                owner=str(raw["owner"]),
+                name_seed=str(raw.get("nameSeed", "")),
+                extra_tags=dict(raw.get("tags") or {}),
+                network=network,
+                postgres=postgres,
+                function_app=function_app,
+                gpu=gpu,
+                alerts=alerts,
+                tenants=tenants,
+            )
+            settings.naming.key_vault()  # validates prefix and environment early
+        except InvalidName as exc:
+            problems.append(str(exc))
+    if problems or settings is None:
+        raise SettingsError("invalid stack configuration:\n  " + "\n  ".join(problems))
+    return settings
+
+
+CONFIG_KEYS = ("environment", "namePrefix", "owner", "nameSeed")
+OBJECT_KEYS = ("tags", "network", "postgres", "functionApp", "gpu", "alerts", "tenants")
+
+
+def load_settings(config: Any, *, project: str, stack: str, location: str) -> PlatformSettings:
+    """Read the stack's values from a ``pulumi.Config`` once and parse them."""
+    raw: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        if (value := config.get(key)) is not None:
+            raw[key] = value
+    for key in OBJECT_KEYS:
+        if (value := config.get_object(key)) is not None:
+            raw[key] = value
+    return parse_settings(raw, project=project, stack=stack, location=location)

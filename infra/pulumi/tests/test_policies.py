@@ -1,0 +1,100 @@
+"""Policy rules: the platform passes them, each rule catches its own violation, and one flipped
+property in the program is caught both by the tests and by the policy pack."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from agent_infra import tags
+from platform_rules import REQUIRED_TAGS, TAGGED_TYPES, UNTAGGED_TYPES
+from pulumi_azure_native import dbforpostgresql
+
+from tests.checks import assert_data_services_private
+from tests.harness import Deployment, policy_violations, run_program, stack_config
+from tests.mocks import Registration
+
+
+def test_the_platform_passes_every_policy(dev: Deployment, prod: Deployment):
+    assert policy_violations(dev) == []
+    assert policy_violations(prod) == []
+
+
+def test_every_registered_azure_type_is_classified_for_tagging(dev: Deployment):
+    types = {r.type for r in dev.registrations if r.type.startswith("azure-native:")}
+    assert types - TAGGED_TYPES - UNTAGGED_TYPES == set()
+    assert not TAGGED_TYPES & UNTAGGED_TYPES
+
+
+def test_program_and_policy_agree_on_required_tags():
+    assert tags.REQUIRED_TAGS == REQUIRED_TAGS
+
+
+def _set(props: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        props = props[part]
+    if value is _DELETE:
+        props.pop(leaf, None)
+    else:
+        props[leaf] = value
+
+
+_DELETE = object()
+MUTATIONS = [
+    ("postgres-server", "network.publicNetworkAccess", "Enabled", "no-public-data-access"),
+    ("artifacts-account", "publicNetworkAccess", "Enabled", "no-public-data-access"),
+    ("artifacts-account", "allowBlobPublicAccess", True, "no-public-data-access"),
+    ("keyvault-vault", "properties.publicNetworkAccess", "Enabled", "no-public-data-access"),
+    ("artifacts-account", "minimumTlsVersion", "TLS1_0", "tls-1-2-minimum"),
+    ("artifacts-account", "enableHttpsTrafficOnly", False, "tls-1-2-minimum"),
+    ("functions-app", "siteConfig.minTlsVersion", "1.0", "tls-1-2-minimum"),
+    ("postgres-ssl-min-protocol-version", "value", "TLSv1.1", "tls-1-2-minimum"),
+    ("gpu-ollama", "configuration.ingress.allowInsecure", True, "tls-1-2-minimum"),
+    ("functions-storage-account", "allowSharedKeyAccess", True, "shared-key-access-off"),
+    ("functions-storage-account", "allowSharedKeyAccess", _DELETE, "shared-key-access-off"),
+    ("keyvault-vault", "properties.enablePurgeProtection", False, "key-vault-purge-protection"),
+    ("keyvault-vault", "properties.enableRbacAuthorization", False, "key-vault-purge-protection"),
+    ("contoso-key", "tags.owner", _DELETE, "required-tags"),
+    ("functions-app", "tags.environment", "", "required-tags"),
+    ("gpu-env", "vnetConfiguration.internal", False, "private-inference"),
+    ("gpu-ollama", "configuration.ingress.ipSecurityRestrictions", [], "private-inference"),
+]
+
+
+@pytest.mark.parametrize(("resource", "path", "value", "policy"), MUTATIONS)
+def test_each_rule_catches_its_violation(dev: Deployment, resource, path, value, policy):
+    original = dev.named(resource)
+    props = copy.deepcopy(original.inputs)
+    _set(props, path, value)
+    mutated = Registration(**{**original.__dict__, "inputs": props})
+    found = policy_violations(Deployment((mutated,), {}))
+    assert [p for p, _ in found] == [policy], found
+
+
+@pytest.fixture(scope="module")
+def public_postgres() -> Deployment:
+    """The dev stack with ONE property flipped inside the program: PostgreSQL public access."""
+    real = dbforpostgresql.NetworkArgs
+
+    def flipped(**kwargs: Any) -> dbforpostgresql.NetworkArgs:
+        return real(**{**kwargs, "public_network_access": "Enabled"})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dbforpostgresql, "NetworkArgs", flipped)
+        return run_program(stack_config("dev"), stack="dev")
+
+
+def test_a_public_postgres_is_caught_by_the_tests(public_postgres: Deployment):
+    with pytest.raises(AssertionError, match=r"postgres .* is public"):
+        assert_data_services_private(public_postgres)
+
+
+def test_a_public_postgres_is_caught_by_the_policy_pack(public_postgres: Deployment):
+    assert policy_violations(public_postgres) == [
+        (
+            "no-public-data-access",
+            "postgres-server: PostgreSQL publicNetworkAccess must be Disabled",
+        )
+    ]
