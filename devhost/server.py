@@ -71,6 +71,13 @@ def resolve_database_url(options: DevhostOptions) -> str:
     return url
 
 
+async def close_sdk_session() -> None:
+    """Close the Durable SDK's module-global aiohttp session (bound to the host loop)."""
+    from azure.durable_functions.models.utils import http_utils
+
+    await http_utils._close_session()
+
+
 def _shown_host(host: str) -> str:
     """The host to put in URLs: ``localhost`` for a wildcard address."""
     try:
@@ -108,6 +115,12 @@ class Devhost:
 
     def client_binding(self) -> str:
         return client_binding_json(self.port, self.config.hub_name)
+
+    @property
+    def store(self) -> DurableStore:
+        if self._store is None:
+            raise RuntimeError("devhost is not running")
+        return self._store
 
     def _concurrency(self) -> Concurrency:
         o, c = self.options, self.config

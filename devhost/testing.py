@@ -21,7 +21,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from devhost.server import Devhost, DevhostOptions
+from devhost.server import Devhost, DevhostOptions, close_sdk_session
 
 T = TypeVar("T")
 
@@ -47,10 +47,8 @@ def host_loop() -> asyncio.AbstractEventLoop:
 
 def _close_sdk_session() -> None:
     """Close the SDK's shared aiohttp session before the interpreter goes away."""
-    from azure.durable_functions.models.utils import http_utils
-
     with suppress(Exception):
-        run_on_host_loop(http_utils._close_session(), timeout=5)
+        run_on_host_loop(close_sdk_session(), timeout=5)
 
 
 def run_on_host_loop(coroutine: Coroutine[Any, Any, T], timeout: float | None = 120.0) -> T:
@@ -78,6 +76,10 @@ class RunningDevhost:
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = 120.0) -> T:
         return run_on_host_loop(coroutine, timeout)
+
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        """The stored history of the instance's current execution (raw DTFx events)."""
+        return self.run(self.host.store.get_history(instance_id))
 
 
 @contextmanager
