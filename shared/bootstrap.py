@@ -10,18 +10,22 @@ from __future__ import annotations
 from functools import cache, cached_property
 from pathlib import Path
 
+from shared.adapters.scm import ScmFactory
 from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
+from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
 from shared.services.intake import IntakeService
+from shared.services.patch_flow.deps import PatchFlowDeps
 
 
 class Container:
@@ -68,6 +72,19 @@ class Container:
     def approvals(self) -> ApprovalService:
         return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
 
+    # --- source control ----------------------------------------------------------------------
+    @cached_property
+    def scm(self) -> ScmFactory:
+        """``container().scm.for_connection(connection, secrets)``: a tenant connection's SCM."""
+        s = self.settings
+        return ScmFactory(
+            limits=ReadLimits(s.scm_max_file_bytes, s.scm_max_tree_entries),
+            timeout_s=s.scm_http_timeout_s,
+            local_git_root=s.scm_local_git_root or s.data_dir / "git",
+            db=lambda: self.db,
+            tenants=lambda: self.tenants,
+        )
+
     # --- secrets, tenant keys, artifacts: Key Vault / Blob when configured, else DATA_DIR ------
     @cached_property
     def secrets(self) -> SecretStore:
@@ -113,6 +130,20 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+        )
+
+    # --- patch flow -------------------------------------------------------------------------------
+    @cached_property
+    def patch_flow(self) -> PatchFlowDeps:
+        return PatchFlowDeps(
+            db=self.db,
+            tenants=self.tenants,
+            audit=self.audit,
+            connections=PostgresConnectionDirectory(self.db),
+            scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
+            llm=self.llm,
+            work_dir=self.settings.data_dir / "work",
+            public_base_url=self.settings.public_base_url,
         )
 
     @property

@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
 
+    # --- SCM adapters (issue 5) ---------------------------------------------------------------
+    # Bounds on what reading a repository may load; one timeout for every SCM SDK call (the SDKs
+    # never retry: the orchestrator does); where local_git keeps bare repositories whose
+    # connection has no base_url (default: <DATA_DIR>/git).
+    scm_max_file_bytes: int = Field(default=1024 * 1024, ge=1)
+    scm_max_tree_entries: int = Field(default=100_000, ge=1)
+    scm_http_timeout_s: float = Field(default=30.0, gt=0)
+    scm_local_git_root: Path | None = None
+
     # Entra ID (SSO for approvals and the admin API)
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"

@@ -1,0 +1,152 @@
+"""An in-memory SCM for unit tests of services: same contracts as the adapters, no I/O.
+
+Never used for the adapters' own tests (those run against real git repositories and local HTTP
+servers speaking each vendor's protocol).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field, replace
+
+from shared.domain.errors import PermissionDenied, ScmConflict, ScmNotFound
+from shared.domain.scm import (
+    BranchPush,
+    ChangeSet,
+    Comment,
+    FileContent,
+    PullRequest,
+    PullRequestDraft,
+    ReadLimits,
+    RepositoryTree,
+    SourceItem,
+    TreeEntry,
+    marker_task_id,
+    skip_reason,
+    with_marker,
+)
+from shared.domain.task import SourceKind
+from shared.ports.scm import (
+    BranchWriter,
+    CommentWriter,
+    PullRequestWriter,
+    RepositoryReader,
+    Scm,
+    SourceReader,
+)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class FakeScm(SourceReader, RepositoryReader, BranchWriter, PullRequestWriter, CommentWriter):
+    """One repository: ``branches`` maps branch -> {path: bytes}; ``items`` holds sources."""
+
+    tenant: str
+    branches: dict[str, dict[str, bytes]] = field(default_factory=lambda: {"main": {}})
+    default: str = "main"
+    items: dict[tuple[SourceKind, str], SourceItem] = field(default_factory=dict)
+    pulls: list[PullRequest] = field(default_factory=list)
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def as_scm(self) -> Scm:
+        return Scm(self, self, self, self, self)
+
+    def _check(self, tenant: str) -> None:
+        if tenant != self.tenant:
+            raise PermissionDenied(f"connection of {self.tenant!r} used for {tenant!r}")
+
+    def _files(self, ref: str) -> dict[str, bytes]:
+        if ref not in self.branches:
+            raise ScmNotFound(f"no branch {ref!r}")
+        return self.branches[ref]
+
+    # --- SourceReader -------------------------------------------------------------------------
+    def get_source(self, tenant: str, kind: SourceKind, source_id: str) -> SourceItem:
+        self._check(tenant)
+        try:
+            return self.items[(kind, source_id)]
+        except KeyError:
+            raise ScmNotFound(f"no {kind} {source_id}") from None
+
+    # --- RepositoryReader ---------------------------------------------------------------------
+    def default_branch(self, tenant: str) -> str:
+        self._check(tenant)
+        return self.default
+
+    def list_tree(self, tenant: str, ref: str) -> RepositoryTree:
+        self._check(tenant)
+        files = self._files(ref)
+        entries = tuple(
+            TreeEntry(p, len(d), _sha(d), skip_reason(len(d), d, self.limits))
+            for p, d in sorted(files.items())
+        )
+        return RepositoryTree(ref, _sha(repr(sorted(files.items())).encode()), entries)
+
+    def read_file(self, tenant: str, ref: str, path: str) -> FileContent:
+        self._check(tenant)
+        data = self._files(ref).get(path)
+        if data is None:
+            raise ScmNotFound(f"no file {path!r} at {ref!r}")
+        return FileContent.from_bytes(path, _sha(data), data, self.limits)
+
+    # --- BranchWriter -------------------------------------------------------------------------
+    def push_change(self, tenant: str, change: ChangeSet) -> BranchPush:
+        self._check(tenant)
+        if change.branch in self.branches:
+            files = self.branches[change.branch]
+            current = {c.path: _text(files.get(c.path)) for c in change.changes}
+            if not change.matches(current):
+                raise ScmConflict(f"branch {change.branch!r} exists with other content")
+            return BranchPush(change.branch, _sha(repr(sorted(files.items())).encode()), False)
+        files = dict(self._files(change.base_branch))
+        for c in change.changes:
+            if c.content is None:
+                files.pop(c.path, None)
+            else:
+                files[c.path] = c.content.encode("utf-8")
+        self.branches[change.branch] = files
+        return BranchPush(change.branch, _sha(repr(sorted(files.items())).encode()), True)
+
+    # --- PullRequestWriter --------------------------------------------------------------------
+    def find_pull_request(self, tenant: str, branch: str) -> PullRequest | None:
+        self._check(tenant)
+        return next((p for p in self.pulls if p.branch == branch and p.state == "open"), None)
+
+    def open_pull_request(self, tenant: str, draft: PullRequestDraft) -> PullRequest:
+        existing = self.find_pull_request(tenant, draft.branch)
+        if existing:
+            return replace(existing, created=False)
+        self._files(draft.branch)
+        number = len(self.pulls) + 1
+        pull = PullRequest(number, f"fake://pulls/{number}", draft.branch, draft.title, "open")
+        self.pulls.append(pull)
+        self.items[(SourceKind.PULL_REQUEST, str(number))] = SourceItem(
+            SourceKind.PULL_REQUEST, str(number), draft.title, draft.body, "agent", draft.labels
+        )
+        return replace(pull, created=True)
+
+    # --- CommentWriter ------------------------------------------------------------------------
+    def upsert_comment(
+        self, tenant: str, kind: SourceKind, source_id: str, task_id: str, body: str
+    ) -> Comment:
+        item = self.get_source(tenant, kind, source_id)
+        text = with_marker(body, task_id)
+        comments = list(item.comments)
+        for i, existing in enumerate(comments):
+            if marker_task_id(existing.body) == task_id:
+                comments[i] = replace(existing, body=text)
+                break
+        else:
+            comments.append(Comment(str(next(self._ids)), "agent", text))
+            i = len(comments) - 1
+        self.items[(kind, source_id)] = replace(item, comments=tuple(comments))
+        return comments[i]
+
+
+def _text(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", errors="replace")
