@@ -242,6 +242,8 @@ class EpisodeEngine:
 
     # --- running the orchestrator -------------------------------------------------------------
     def _run(self, episode: _Episode, batch: list[Message]) -> EpisodeOutcome:
+        if not batch:  # only messages of an older execution: no episode, just drop them
+            return EpisodeOutcome(consumed=episode.stale)
         execution = episode.execution
         outcome = EpisodeOutcome(
             consumed=episode.stale + [m.id for m in batch], reset_history=episode.start is not None
