@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.database import Database
+from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.domain.errors import Unavailable
 from shared.domain.task import Provider
 from shared.domain.tenant import TenantStatus
-from shared.services.intake import Outcome
+from shared.services.intake import IntakeService, Outcome
 from tests.integration.intake.conftest import Intake
 from tests.unit.intake.deliveries import Credentials, fixture, headers_for
 from tests.unit.intake.deliveries import github_comment as comment
@@ -218,3 +220,20 @@ def test_gitlab_and_azure_devops_commands_reach_the_same_guarantees(intake: Inta
     assert stored[Provider.AZURE_DEVOPS.value]["delivery_id"] == payload["id"]
     headers = stored[Provider.GITLAB.value]["headers"]
     assert headers["x-gitlab-event-uuid"] == "gl-1" and "x-gitlab-token" not in headers
+
+
+def test_a_database_outage_is_a_503_not_a_500(intake: Intake, database_url: str) -> None:
+    tenant = intake.tenant()
+    gone = Database(database_url, min_size=0, max_size=1)
+    gone.open()
+    gone.close()
+    outage = IntakeService(
+        tenants=intake.directory,
+        secrets=intake.secrets,
+        ledger=PostgresIntakeLedger(gone, PostgresAuditLog(gone, intake.directory)),
+        max_body_bytes=1 << 20,
+    )
+    broken = Intake(outage, intake.orchestrations, intake.db, intake.directory, intake.secrets)
+    error = broken.error(tenant, comment("/agent fix it"))
+    assert (error.http_status, error.code) == (503, "unavailable")
+    assert intake.deliveries(tenant) == [] and intake.orchestrations.start_calls == []

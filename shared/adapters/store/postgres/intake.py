@@ -20,6 +20,7 @@ import psycopg
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
 from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
 from shared.domain.tenant import TenantLocation
 from shared.ports.intake import ActiveTask, DeliveryRecord, IntakeLedger, IntakeTx, PriorDelivery
@@ -36,8 +37,11 @@ class PostgresIntakeLedger(IntakeLedger):
     def _transaction(self, location: TenantLocation) -> Iterator[IntakeTx]:
         # Pipeline mode: statements whose results are not read go out without waiting, so the
         # hot path costs a handful of round trips instead of one per statement.
-        with self._db.transaction() as conn, conn.pipeline():
-            yield _PostgresIntakeTx(conn, location, self._audit)
+        try:
+            with self._db.transaction() as conn, conn.pipeline():
+                yield _PostgresIntakeTx(conn, location, self._audit)
+        except psycopg.OperationalError as exc:  # also the pool's timeouts
+            raise Unavailable(f"the database is unavailable: {exc}") from exc
 
     def begin(self, location: TenantLocation) -> AbstractContextManager[IntakeTx]:
         return self._transaction(location)
