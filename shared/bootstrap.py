@@ -10,6 +10,12 @@ from __future__ import annotations
 from functools import cache, cached_property
 from pathlib import Path
 
+from shared.adapters.llm.postgres import (
+    PostgresCircuitStore,
+    PostgresLlmCallLog,
+    PostgresUsageLedger,
+)
+from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
@@ -25,6 +31,9 @@ from shared.ports.keys import KeyProvider
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
 from shared.services.intake import IntakeService
+from shared.services.llm_hub import LlmHub
+from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
+from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
 
 
@@ -130,6 +139,29 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+        )
+
+    # --- LLM hub ---------------------------------------------------------------------------------
+    @cached_property
+    def llm_providers(self) -> ConfiguredLlmProviders:
+        """Adapters for LLM routes; ``llm_providers.scripted(name or path)`` is the scripted
+        provider for the offline demo (its results are always flagged ``scripted``)."""
+        return ConfiguredLlmProviders(self.settings, self.secrets)
+
+    @cached_property
+    def llm(self) -> LlmHub:
+        s = self.settings
+        policy = BreakerPolicy(
+            s.llm_breaker_failures, s.llm_breaker_window_s, s.llm_breaker_cooldown_s
+        )
+        return LlmHub(
+            providers=self.llm_providers,
+            tenants=self.tenants,
+            breaker=CircuitBreaker(PostgresCircuitStore(self.db), policy),
+            ledger=PostgresUsageLedger(self.db),
+            calls=PostgresLlmCallLog(self.db, self.tenants, self.audit),
+            keys=self.keys,
+            prices=PriceTable.from_json(s.llm_prices_json),
         )
 
     # --- patch flow -------------------------------------------------------------------------------

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
     azure_openai_api_version: str = "2024-10-21"
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
+    # LLM hub: default models (per-tenant routes override), timeouts, prices, circuit breaker
+    ollama_model: str = "qwen2.5-coder:7b"
+    openai_model: str = "gpt-4o"
+    azure_openai_deployment: str | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    llm_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    llm_recordings_dir: Path | None = None  # scripted provider's recordings; <DATA_DIR>/recordings
+    llm_scripted_recording: str = "demo"
+    llm_prices_json: str | None = None  # {"provider/model" or "model": {"input": .., "output": ..}}
+    llm_breaker_failures: int = Field(default=5, ge=1)
+    llm_breaker_window_s: float = Field(default=60.0, gt=0)
+    llm_breaker_cooldown_s: float = Field(default=30.0, gt=0)
 
     # --- SCM adapters (issue 5) ---------------------------------------------------------------
     # Bounds on what reading a repository may load; one timeout for every SCM SDK call (the SDKs

@@ -1,0 +1,1 @@
+"""LLM provider adapters (Ollama, OpenAI/Azure OpenAI, Anthropic, scripted) and their stores."""

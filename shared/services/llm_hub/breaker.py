@@ -1,0 +1,108 @@
+"""Circuit breaking per provider endpoint, shared by every instance through a ``CircuitStore``.
+
+closed → open after ``failure_threshold`` failures within ``window_s`` (the window starts at
+the first failure); open → half-open once ``cooldown_s`` have passed, when one caller is let
+through as the probe (others are still refused while the probe holds its slot, at most for the
+probe's own timeout); half-open → closed when the probe succeeds, → open again when it fails.
+
+What counts as a failure is the caller's choice: the hub counts the endpoint being down, slow,
+rate limiting or answering garbage, not requests it refused as unauthorised or malformed (those
+prove the endpoint is up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from shared.domain.errors import CircuitOpen
+from shared.domain.llm import CircuitState, CircuitStatus
+from shared.ports.llm import CircuitStore
+
+
+@dataclass(frozen=True)
+class BreakerPolicy:
+    failure_threshold: int = 5
+    window_s: float = 60.0
+    cooldown_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a call may go: ``probe`` when it is the half-open probe; ``retry_in`` seconds
+    when refused."""
+
+    allowed: bool
+    probe: bool = False
+    retry_in: float = 0.0
+
+
+def admit(
+    state: CircuitState, now: datetime, policy: BreakerPolicy, probe_s: float
+) -> tuple[CircuitState, Admission]:
+    if state.status is CircuitStatus.CLOSED:
+        return state, Admission(True)
+    if state.status is CircuitStatus.OPEN:
+        assert state.opened_at is not None
+        reopen = state.opened_at + timedelta(seconds=policy.cooldown_s)
+        if now < reopen:
+            return state, Admission(False, retry_in=(reopen - now).total_seconds())
+    elif state.probe_until is not None and now < state.probe_until:
+        return state, Admission(False, retry_in=(state.probe_until - now).total_seconds())
+    probing = replace(
+        state, status=CircuitStatus.HALF_OPEN, probe_until=now + timedelta(seconds=probe_s)
+    )
+    return probing, Admission(True, probe=True)
+
+
+def record_success(state: CircuitState, now: datetime) -> tuple[CircuitState, None]:
+    """A success closes a half-open (or open) circuit; in a closed one, failures already
+    counted in the window still count."""
+    if state.status is CircuitStatus.CLOSED:
+        return state, None
+    return CircuitState(state.endpoint), None
+
+
+def record_failure(
+    state: CircuitState, now: datetime, policy: BreakerPolicy
+) -> tuple[CircuitState, None]:
+    if state.status is not CircuitStatus.CLOSED:
+        return replace(state, status=CircuitStatus.OPEN, opened_at=now, probe_until=None), None
+    window_open = state.window_started_at is not None and now - state.window_started_at <= (
+        timedelta(seconds=policy.window_s)
+    )
+    failures = state.failures + 1 if window_open else 1
+    started = state.window_started_at if window_open else now
+    if failures >= policy.failure_threshold:
+        return CircuitState(
+            state.endpoint, CircuitStatus.OPEN, failures, started, opened_at=now
+        ), None
+    return replace(state, failures=failures, window_started_at=started), None
+
+
+class CircuitBreaker:
+    def __init__(self, store: CircuitStore, policy: BreakerPolicy | None = None) -> None:
+        self._store = store
+        self.policy = policy or BreakerPolicy()
+
+    def admit(self, endpoint: str, *, probe_s: float) -> Admission:
+        """Let a call to ``endpoint`` go, or raise ``CircuitOpen`` without calling anything.
+        ``probe_s`` bounds how long a half-open probe holds its slot (its timeout)."""
+        admission = self._store.update(
+            endpoint, lambda state, now: admit(state, now, self.policy, probe_s)
+        )
+        if not admission.allowed:
+            raise CircuitOpen(
+                f"circuit open for {endpoint}: too many recent failures; next probe in "
+                f"{admission.retry_in:.1f} s"
+            )
+        return admission
+
+    def succeeded(self, endpoint: str) -> None:
+        self._store.update(endpoint, record_success)
+
+    def failed(self, endpoint: str) -> None:
+        self._store.update(endpoint, lambda state, now: record_failure(state, now, self.policy))
+
+    def state(self, endpoint: str) -> CircuitState:
+        return self._store.get(endpoint)

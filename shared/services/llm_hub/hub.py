@@ -1,0 +1,212 @@
+"""The LLM hub: the one way the platform calls a model.
+
+For each of the tenant's routes in order, one attempt: render the versioned template, redact
+secrets from the prompt (the same detectors as the patch policy), reserve the estimated tokens
+and cost against the tenant's daily budget (refused before anything is sent), pass the endpoint's
+circuit breaker, call the provider once. Unavailable, rate-limited and timed-out attempts (an open
+circuit included) fall through to the next route; any other error ends the call. Every attempt
+leaves a lineage row (with its transcript sealed under the tenant's key) and an audit event, and
+its actual usage replaces the reservation.
+
+A result from the scripted provider is always flagged (``scripted``), in lineage and in logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shared.domain.errors import (
+    InvalidInput,
+    LlmError,
+    LlmRateLimited,
+    LlmTimeout,
+    LlmUnavailable,
+    NotFound,
+    TenantDisabled,
+)
+from shared.domain.llm import (
+    CompletionRequest,
+    DailyUsage,
+    HubResult,
+    LlmRoute,
+    Message,
+    ProviderKind,
+    ResponseFormat,
+)
+from shared.policies.secrets import redact
+from shared.ports.keys import KeyProvider
+from shared.ports.llm import LlmCallLog, LlmProviders, UsageLedger
+from shared.ports.tenants import TenantDirectory
+from shared.services.llm_hub.attempt import AttemptRunner
+from shared.services.llm_hub.breaker import CircuitBreaker
+from shared.services.llm_hub.patch_prompts import PATCH_TEMPLATE, patch_variables
+from shared.services.llm_hub.pricing import PriceTable
+from shared.services.llm_hub.prompts import PromptLibrary
+from shared.services.llm_hub.transcripts import Transcript, unseal
+
+#: Errors after which the next route is tried (an open circuit is an ``LlmUnavailable``).
+FALL_THROUGH = (LlmUnavailable, LlmRateLimited, LlmTimeout)
+
+
+def redact_messages(messages: tuple[Message, ...]) -> tuple[tuple[Message, ...], int]:
+    """The messages with every secret replaced by its stable placeholder, and how many."""
+    results = [redact(m.content) for m in messages]
+    redacted = tuple(
+        dataclasses.replace(m, content=r.text) for m, r in zip(messages, results, strict=True)
+    )
+    return redacted, sum(r.count for r in results)
+
+
+def _template_name(template: str, edit_format: str | None) -> str:
+    if "{edit_format}" not in template:
+        return template
+    if edit_format is None:
+        raise InvalidInput(f"template {template!r} needs an edit format (route or argument)")
+    return template.replace("{edit_format}", edit_format.replace("-", "_"))
+
+
+class LlmHub:
+    def __init__(
+        self,
+        *,
+        providers: LlmProviders,
+        tenants: TenantDirectory,
+        breaker: CircuitBreaker,
+        ledger: UsageLedger,
+        calls: LlmCallLog,
+        keys: KeyProvider,
+        prices: PriceTable | None = None,
+        prompts: PromptLibrary | None = None,
+    ) -> None:
+        self._providers = providers
+        self._tenants = tenants
+        self._ledger = ledger
+        self._calls = calls
+        self._keys = keys
+        self._prompts = prompts or PromptLibrary()
+        self._attempts = AttemptRunner(
+            breaker=breaker, ledger=ledger, calls=calls, keys=keys, prices=prices or PriceTable()
+        )
+
+    # --- routes ---------------------------------------------------------------------------
+    def routes_for(
+        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None
+    ) -> tuple[LlmRoute, ...]:
+        """``routes`` when given and not empty, else the tenant's ``settings["llm_routes"]``,
+        else the platform's defaults. Raises ``InvalidInput`` for a malformed route and the
+        tenant's status errors (a disabled tenant makes no calls)."""
+        record = self._tenants.get(tenant)
+        if not record.active:
+            raise TenantDisabled(f"tenant {tenant!r} is disabled")
+        chosen = routes or record.settings.get("llm_routes") or ()
+        if not isinstance(chosen, Sequence):
+            raise InvalidInput("llm_routes must be a list", code="invalid-llm-route")
+        parsed = tuple(r if isinstance(r, LlmRoute) else LlmRoute.from_dict(r) for r in chosen)
+        return parsed or self._providers.default_routes()
+
+    def is_scripted(
+        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None
+    ) -> bool:
+        """Whether a call for ``tenant`` may be answered by the scripted provider."""
+        return any(r.provider is ProviderKind.SCRIPTED for r in self.routes_for(tenant, routes))
+
+    # --- calls ----------------------------------------------------------------------------
+    def complete(
+        self,
+        tenant: str,
+        task_id: str | None,
+        template: str,
+        variables: Mapping[str, object],
+        routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None,
+        *,
+        edit_format: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 4096,
+        stop: Sequence[str] = (),
+        response_format: ResponseFormat = ResponseFormat.TEXT,
+    ) -> HubResult:
+        """Fill ``template`` (``name`` or ``name.vN``; ``{edit_format}`` in it becomes the route's
+        edit format, else ``edit_format``) with ``variables`` and get a completion.
+
+        Raises ``BudgetExceeded`` (nothing sent), ``LlmAuthError``/``LlmBadRequest``/
+        ``LlmBadResponse`` from the route that failed so, the single route's error, or
+        ``LlmUnavailable`` (code ``llm-routes-exhausted``) when every route fell through.
+        """
+        chain = self.routes_for(tenant, routes)
+        failures: list[str] = []
+        last: LlmError | None = None
+        for attempt, route in enumerate(chain, start=1):
+            fmt = route.edit_format or edit_format
+            prompt = self._prompts.get(_template_name(template, fmt))
+            messages, redactions = redact_messages(prompt.render(variables))
+            request = CompletionRequest(
+                messages=messages,
+                model=route.model,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                stop=tuple(stop),
+                response_format=response_format,
+                template=prompt.ref.name,
+            )
+            provider = self._providers.for_route(tenant, route)
+            try:
+                result = self._attempts.run(
+                    tenant,
+                    task_id,
+                    attempt=attempt,
+                    route=route,
+                    provider=provider,
+                    template=prompt.ref,
+                    request=request,
+                    redactions=redactions,
+                )
+            except FALL_THROUGH as exc:
+                failures.append(f"{route.label}: {exc.code}")
+                last = exc
+                continue
+            result = dataclasses.replace(
+                result, edit_format=fmt, attempts=(*failures, f"{route.label}: ok")
+            )
+            return result
+        assert last is not None
+        if len(chain) == 1:
+            raise last
+        raise LlmUnavailable(
+            f"every LLM route failed ({'; '.join(failures)})", code="llm-routes-exhausted"
+        ) from last
+
+    def generate_patch(
+        self,
+        *,
+        tenant: str,
+        task_id: str,
+        edit_format: str,
+        routes: Sequence[LlmRoute | Mapping[str, Any]] | None,
+        variables: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The patch flow's call: ``patch_<format>`` filled with the task, its context files
+        (``[{"path", "text"}]``) and the previous attempt's feedback. Returns the JSON-able
+        ``{"answer", "format", "llm"}``, ``format`` being the edit format asked for."""
+        result = self.complete(
+            tenant,
+            task_id,
+            PATCH_TEMPLATE,
+            patch_variables(variables),
+            routes,
+            edit_format=edit_format,
+        )
+        summary = result.to_dict()
+        answer = summary.pop("text")
+        return {"answer": answer, "format": result.edit_format, "llm": summary}
+
+    def transcript(self, tenant: str, lineage_id: str) -> Transcript:
+        """The decrypted transcript of a call (``NotFound`` when it has none)."""
+        call = self._calls.get(tenant, lineage_id)
+        if call.transcript is None:
+            raise NotFound(f"LLM call {lineage_id} has no transcript")
+        return unseal(self._keys, tenant, lineage_id, call.transcript)
+
+    def usage_today(self, tenant: str) -> DailyUsage:
+        return self._ledger.today(tenant)
