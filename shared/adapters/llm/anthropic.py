@@ -107,8 +107,5 @@ class AnthropicLlm(LlmProvider):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LlmBadResponse(f"anthropic sent malformed JSON: {exc}") from exc
         except anthropic.AnthropicError as exc:
-            mapped = map_stainless_error(anthropic, "anthropic", exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
+            raise map_stainless_error(anthropic, "anthropic", exc) from exc
         return _completion(response, round((time.monotonic() - started) * 1000))

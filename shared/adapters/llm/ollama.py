@@ -15,8 +15,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.adapters.llm.errors import error_for_status, retry_after_seconds
 from shared.domain.errors import LlmBadResponse, LlmError, LlmTimeout, LlmUnavailable
@@ -32,6 +33,7 @@ from shared.ports.llm import LlmProvider
 
 _BLOB = re.compile(r"^FROM\s+\S*sha256[-:]([0-9a-f]{64})\s*$", re.MULTILINE)
 _FINISH = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
+T = TypeVar("T")
 
 
 def model_digest(show: dict[str, Any]) -> str:
@@ -132,7 +134,7 @@ class OllamaLlm(LlmProvider):
             model_version=digest,
         )
 
-    def _call(self, send: Any) -> Any:
+    def _call(self, send: Callable[[], T]) -> T:
         import httpx
         import ollama
         import pydantic

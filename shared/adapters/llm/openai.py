@@ -99,10 +99,7 @@ class _ChatCompletions(LlmProvider):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LlmBadResponse(f"{provider} sent malformed JSON: {exc}") from exc
         except openai.OpenAIError as exc:
-            mapped = map_stainless_error(openai, provider, exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
+            raise map_stainless_error(openai, provider, exc) from exc
         return _completion(provider, response, round((time.monotonic() - started) * 1000))
 
 

@@ -76,6 +76,7 @@ class AttemptRunner:
         template: TemplateRef,
         request: CompletionRequest,
         redactions: int,
+        edit_format: str | None,
     ) -> HubResult:
         kind = str(provider.kind)
         call = LlmCall(
@@ -93,7 +94,7 @@ class AttemptRunner:
                 "stop": list(request.stop),
                 "response_format": str(request.response_format),
                 "timeout_s": route.timeout_s,
-                "edit_format": route.edit_format,
+                "edit_format": edit_format,
             },
             outcome="pending",
             redactions=redactions,
@@ -172,6 +173,7 @@ class AttemptRunner:
             redactions=call.redactions,
             template=template,
             cost_usd=call.cost_usd,
+            edit_format=edit_format,
         )
 
     def _call(

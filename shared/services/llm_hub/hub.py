@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.domain.errors import (
+    ConfigurationError,
     InvalidInput,
     LlmError,
     LlmRateLimited,
@@ -68,6 +69,9 @@ def _template_name(template: str, edit_format: str | None) -> str:
 
 
 class LlmHub:
+    """Calls models for tenants: see the module docstring for what one call does. Safe to share
+    between threads; every record it keeps is in its stores, so instances agree."""
+
     def __init__(
         self,
         *,
@@ -104,7 +108,10 @@ class LlmHub:
         if not isinstance(chosen, Sequence):
             raise InvalidInput("llm_routes must be a list", code="invalid-llm-route")
         parsed = tuple(r if isinstance(r, LlmRoute) else LlmRoute.from_dict(r) for r in chosen)
-        return parsed or self._providers.default_routes()
+        resolved = parsed or self._providers.default_routes()
+        if not resolved:
+            raise ConfigurationError(f"no LLM route for tenant {tenant!r}")
+        return resolved
 
     def is_scripted(
         self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None
@@ -130,9 +137,10 @@ class LlmHub:
         """Fill ``template`` (``name`` or ``name.vN``; ``{edit_format}`` in it becomes the route's
         edit format, else ``edit_format``) with ``variables`` and get a completion.
 
-        Raises ``BudgetExceeded`` (nothing sent), ``LlmAuthError``/``LlmBadRequest``/
-        ``LlmBadResponse`` from the route that failed so, the single route's error, or
-        ``LlmUnavailable`` (code ``llm-routes-exhausted``) when every route fell through.
+        Raises ``BudgetExceeded`` (nothing sent) and the ``LlmAuthError``, ``LlmBadRequest``
+        or ``LlmBadResponse`` of a route at once, without trying the next one. When every
+        route falls through, a single route's own error is raised, else ``LlmUnavailable``
+        (code ``llm-routes-exhausted``) naming each route's failure.
         """
         chain = self.routes_for(tenant, routes)
         failures: list[str] = []
@@ -161,16 +169,14 @@ class LlmHub:
                     template=prompt.ref,
                     request=request,
                     redactions=redactions,
+                    edit_format=fmt,
                 )
             except FALL_THROUGH as exc:
                 failures.append(f"{route.label}: {exc.code}")
                 last = exc
                 continue
-            result = dataclasses.replace(
-                result, edit_format=fmt, attempts=(*failures, f"{route.label}: ok")
-            )
-            return result
-        assert last is not None
+            return dataclasses.replace(result, attempts=(*failures, f"{route.label}: ok"))
+        assert last is not None  # the chain is never empty
         if len(chain) == 1:
             raise last
         raise LlmUnavailable(

@@ -194,6 +194,7 @@ def test_edit_format_picks_the_template_and_a_route_format_wins(rig: Rig) -> Non
     assert request.template == "patch_udiff"
     assert "### app.py\n```\nx = 1\n```" in request.messages[1].content
     assert "previous answer" not in request.messages[1].content
+    assert [c.parameters["edit_format"] for c in rig.calls.calls] == ["whole", "udiff"]
     assert out["answer"] == "--- a/x\n+++ b/x\n" and out["format"] == "udiff"
     assert out["llm"]["provider"] == "openai" and out["llm"]["edit_format"] == "udiff"
     assert "text" not in out["llm"] and json.loads(json.dumps(out)) == out
