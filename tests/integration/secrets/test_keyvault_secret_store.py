@@ -18,8 +18,17 @@ def test_secret_is_stored_under_tenant_double_dash_name(key_vault, key_vault_sec
     assert [value for _, value in key_vault.state.secrets["acme--scm-token"]] == ["v1", "v2"]
 
 
-_tenants = st.from_regex(SLUG_PATTERN, fullmatch=True)
-_names = st.from_regex(SECRET_NAME_PATTERN, fullmatch=True)
+_LOWER_DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
+_tenants = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+    st.text(alphabet=_LOWER_DIGITS + "-", min_size=1, max_size=40),
+).filter(SLUG_PATTERN.fullmatch)
+_names = (
+    st.lists(st.text(alphabet=_LOWER_DIGITS, min_size=1, max_size=8), min_size=1, max_size=6)
+    .map("-".join)
+    .filter(SECRET_NAME_PATTERN.fullmatch)
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
