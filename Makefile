@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
 venv: $(STAMP)
 
 demo: venv
-	$(PY) -m devhost demo
+	$(PY) -m tools.demo
 
 test: test-app test-infra
 

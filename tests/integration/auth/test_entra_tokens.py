@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import jwt
 import pytest
-from aiohttp import web
 
-from devhost.dev_oidc import DevIssuer, add_routes
+from devhost.dev_oidc import DevIssuer
 from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
 from shared.domain.errors import PermissionDenied, Unauthenticated
 from shared.policies.rbac import Role, require_role, same_person
+from tests.support.oidc import serving_dev_issuer
 
 AUDIENCE = "api://ai-code-agent-test"
 TID = "11111111-2222-3333-4444-555555555555"
@@ -27,34 +23,8 @@ OTHER_TID = "99999999-2222-3333-4444-555555555555"
 
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
-    """The development issuer served over real HTTP on a free port."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, object] = {}
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    async def start() -> None:
-        app = web.Application()
-        dev = DevIssuer(Path(tmp_path_factory.mktemp("oidc")), f"http://127.0.0.1:{port}")
-        add_routes(app, dev)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        holder.update(runner=runner, issuer=dev)
-        ready.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-    ready.wait(10)
-    yield holder["issuer"]  # type: ignore[misc]
-    asyncio.run_coroutine_threadsafe(holder["runner"].cleanup(), loop).result(10)  # type: ignore[attr-defined]
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    with serving_dev_issuer(tmp_path_factory.mktemp("oidc")) as served:
+        yield served
 
 
 @pytest.fixture

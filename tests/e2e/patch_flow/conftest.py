@@ -1,0 +1,94 @@
+"""The real app (``function_app.py`` at the repository root) on devhost, in this process, with
+the embedded PostgreSQL, local_git repositories, the scripted LLM and the development issuer."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.dev_oidc import DevIssuer
+from devhost.testing import RunningDevhost, started_devhost
+from shared.bootstrap import Container, container
+from tests.support.oidc import serving_dev_issuer
+from tools.demo.scenario import RECORDINGS
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+AUDIENCE = "api://ai-code-agent-e2e"
+
+
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
+    with serving_dev_issuer(tmp_path_factory.mktemp("oidc")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def app_host(db, database_url, role_prefix, issuer, tmp_path_factory) -> Iterator[RunningDevhost]:
+    container.cache_clear()
+    data_dir = tmp_path_factory.mktemp("appdata")
+    settings = {
+        "DATA_DIR": str(data_dir),
+        "TENANT_ROLE_PREFIX": role_prefix,
+        "ENTRA_AUTHORITY": issuer.authority,
+        "ENTRA_AUDIENCE": AUDIENCE,
+        "LLM_RECORDINGS_DIR": str(RECORDINGS),
+        "DEV_OIDC_ENABLED": "true",
+    }
+    schema = f"durable_{secrets.token_hex(3)}"
+    with started_devhost(REPO_ROOT, database_url, schema=schema, settings=settings) as running:
+        yield running
+    container.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def app(app_host: RunningDevhost) -> Container:
+    """The app's own composition root (devhost runs the app in this process)."""
+    return container()
+
+
+class Http:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        req = urllib.request.Request(self.base_url + path, data=body, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            return exc.code, json.loads(raw) if raw else None
+
+    def status(self, instance: str) -> dict[str, Any]:
+        code, body = self.request("GET", f"/runtime/webhooks/durabletask/instances/{instance}")
+        assert code in (200, 202), (code, body)
+        return body
+
+    def wait(self, instance: str, done: Callable[[dict[str, Any]], bool],
+             timeout: float = 90.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(instance)
+            if done(status):
+                return status
+            if status["runtimeStatus"] in ("Failed", "Terminated"):
+                raise AssertionError(f"instance ended {status['runtimeStatus']}: {status}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting; last status {status}")
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def http(app_host: RunningDevhost) -> Http:
+    return Http(app_host.base_url)

@@ -1,0 +1,112 @@
+"""The main job on devhost: a signed webhook becomes an approved, audited pull request."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+
+import pytest
+
+from shared.adapters.scm.local_git import repository_path
+from shared.adapters.store.postgres.tasks import get_task
+from tests.e2e.patch_flow.conftest import AUDIENCE
+from tools.demo.scenario import (
+    COMMAND,
+    REPOSITORY,
+    encode,
+    issue_comment,
+    prepare_tenant,
+    signed_headers,
+)
+
+SCRIPTED = [{"provider": "scripted", "model": "demo"}]
+
+
+def _send(http, tenant, body: str, *, user: str = "octo-dev"):
+    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, body, user=user))
+    return http.request("POST", f"/api/webhooks/github/{tenant.slug}", payload,
+                        signed_headers(payload, tenant.webhook_secret))
+
+
+def _token(issuer, tenant, *, user="lead@contoso.example", roles=("Approver",), **kw) -> str:
+    args = {"tenant_id": tenant.directory_id, "username": user, "audience": AUDIENCE,
+            "roles": list(roles)}
+    return issuer.mint(**{**args, **kw})
+
+
+def _decide(http, tenant, task_id, token, decision="approve"):
+    return http.request(
+        "POST", f"/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
+        encode({"decision": decision, "comment": "looks right"}),
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+
+def _git(app, *args: str) -> str:
+    bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
+    return subprocess.run(["git", "-C", str(bare), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture
+def tenant(app):
+    return prepare_tenant(app, f"e2e-{secrets.token_hex(3)}", llm_routes=SCRIPTED)
+
+
+def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issuer, tenant):
+    code, accepted = _send(http, tenant, COMMAND)
+    assert code == 202, accepted
+    task_id = accepted["id"]
+
+    waiting = http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step")
+                        == "awaiting-approval")
+    assert waiting["customStatus"]["scripted_llm"] is True
+
+    # The requester may not approve their own task; a Viewer may not approve at all.
+    requester = _token(issuer, tenant, user="octo-dev@contoso.example")
+    assert _decide(http, tenant, task_id, requester)[0] == 403
+    assert _decide(http, tenant, task_id, _token(issuer, tenant, roles=("Viewer",)))[0] == 403
+    code, decided = _decide(http, tenant, task_id, _token(issuer, tenant))
+    assert code == 202, decided
+
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    output = done["output"]
+    assert output["outcome"] == "completed"
+    branch = f"agent/{task_id}"
+    assert output["pr"]["branch"] == branch
+
+    fixed = _git(app, "show", f"{branch}:calc/stats.py")
+    assert "for value in values:" in fixed and "values[1:]" not in fixed
+    assert _git(app, "diff", "--stat", "main", branch).count("|") == 1
+
+    location = app.tenants.locate(tenant.slug)
+    with app.db.tenant_transaction(location) as tx:
+        record = get_task(tx, task_id)
+        prs = tx.conn.execute("SELECT number, source_branch AS branch, state FROM scm_pull_requests").fetchall()
+        comments = tx.conn.execute(
+            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'").fetchall()
+    assert str(record.status) == "completed"
+    assert record.pr_url and record.approver == "lead@contoso.example"
+    assert [(p["branch"], p["state"]) for p in prs] == [(branch, "open")]
+    assert len(comments) == 1 and "Opened" in comments[0]["body"]
+    lineage = record.lineage
+    assert lineage["trigger"]["delivery_id"]
+    assert [f["path"] for f in lineage["context_files"]][0] == "calc/stats.py"
+    assert all(len(f["sha256"]) == 64 for f in lineage["context_files"])
+    assert lineage["attempts"][-1]["ok"] is True
+    assert lineage["attempts"][-1]["check"]["passed"] is True
+    assert lineage["attempts"][-1]["llm"]["scripted"] is True
+    assert lineage["risk"]["level"] and lineage["approval"]["approver"] == "lead@contoso.example"
+    assert lineage["pull_request"]["branch"] == branch
+
+    chain = app.audit.verify_chain(tenant.slug)
+    assert chain.ok and chain.checked >= 9
+    kinds = [line for line in app.audit.export(tenant.slug)]
+    for kind in ("task.received", "task.started", "context.gathered", "patch.generated",
+                 "patch.validated", "risk.assessed", "approval.requested",
+                 "approval.submitted", "pr.opened", "source.commented", "task.completed"):
+        assert any(f'"kind":"{kind}"' in line for line in kinds), kind
+
+    code, view = http.request("GET", f"/api/tenants/{tenant.slug}/tasks/{task_id}", headers={
+        "Authorization": f"Bearer {_token(issuer, tenant, roles=('Viewer',))}"})
+    assert code == 200 and view["status"] == "completed" and view["lineage"]["pull_request"]

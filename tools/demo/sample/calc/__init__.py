@@ -1,0 +1,1 @@
+"""A tiny statistics library (the demo's repository)."""
