@@ -267,7 +267,9 @@ class KeyVaultServer:
         self.url = f"https://127.0.0.1:{self._http.server_address[1]}"
         self.state = VaultState(url=self.url)
         self._http.state = self.state
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def client_kwargs(self) -> dict[str, Any]:
         """What an adapter needs to trust this server and accept its challenge resource."""

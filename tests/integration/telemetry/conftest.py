@@ -76,7 +76,9 @@ class _CollectorServer(ThreadingHTTPServer):
 def collector() -> Iterator[Collector]:
     server = _CollectorServer(("127.0.0.1", 0), _Handler)
     server.collector = Collector(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield server.collector
     server.shutdown()
