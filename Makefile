@@ -15,12 +15,17 @@ $(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
 
 venv: $(STAMP)
 
+# Azurite (npm) for the blob tests; the tests start and stop it themselves.
+AZURITE = tools/azurite/node_modules/.package-lock.json
+$(AZURITE): tools/azurite/package-lock.json
+	npm ci --prefix tools/azurite --no-audit --no-fund
+
 demo: venv
 	$(PY) -m tools.demo
 
 test: test-app test-infra
 
-test-app: venv
+test-app: venv $(AZURITE)
 	$(PY) -m pytest tests
 
 test-infra: venv

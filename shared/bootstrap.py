@@ -185,5 +185,10 @@ class Container:
 
 @cache
 def container() -> Container:
-    """The process-wide container, built on first use from the environment."""
-    return Container(load_settings())
+    """The process-wide container, built on first use from the environment; telemetry is
+    configured with it (once per process), before any adapter emits a span or a log."""
+    settings = load_settings()
+    from shared.telemetry.setup import configure_telemetry
+
+    configure_telemetry(settings)
+    return Container(settings)

@@ -51,11 +51,16 @@ def call(
     request = urllib.request.Request(base + path, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
+            return response.status, _json(response.read())
     except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+        return exc.code, _json(exc.read())
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 def llm_routes() -> tuple[list[dict[str, Any]], str]:
@@ -94,19 +99,23 @@ def start_devhost(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(
-                f"devhost exited ({process.returncode}); see .devhost/demo-devhost.log"
-            )
-        try:
-            code, health = call(base, "GET", "/api/health", timeout=2)
-            if code == 200:
-                say(f"✓ devhost is up at {base}; /api/health: {json.dumps(health)}")
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(
+                    f"devhost exited ({process.returncode}); see .devhost/demo-devhost.log"
+                )
+            try:
+                code, health = call(base, "GET", "/api/health", timeout=2)
+                if code == 200:
+                    say(f"✓ devhost is up at {base}; /api/health: {json.dumps(health)}")
+                    return process
+            except OSError:
+                pass
+            time.sleep(0.3)
+    except BaseException:
+        process.kill()
+        raise
     process.kill()
     raise SystemExit("devhost did not become healthy in 90 s; see .devhost/demo-devhost.log")
 
@@ -135,27 +144,26 @@ def main() -> int:
 
     from devhost.embedded_pg import embedded_database_url
     from shared.adapters.store.postgres.migrations import migrate_platform
-    from shared.bootstrap import container
+    from shared.bootstrap import Container
+    from shared.config import load_settings
 
-    database_url = os.environ.get("DATABASE_URL") or embedded_database_url(ROOT / ".devhost" / "pg")
-    env = {
-        **os.environ,
+    say("AI Code Agent demo: a GitHub comment becomes an approved, audited pull request.\n")
+    database_url, where = os.environ.get("DATABASE_URL"), "DATABASE_URL"
+    if not database_url:
+        database_url, where = embedded_database_url(ROOT / ".devhost" / "pg"), "embedded"
+    app_settings = {
         "DATABASE_URL": database_url,
         "DEV_OIDC_ENABLED": "true",
         "ENTRA_AUTHORITY": f"{base}/dev-oidc",
         "PUBLIC_BASE_URL": base,
         "LLM_RECORDINGS_DIR": str(RECORDINGS),
     }
-    os.environ.update({k: v for k, v in env.items() if k not in os.environ or k == "DATABASE_URL"})
-    say("AI Code Agent demo: a GitHub comment becomes an approved, audited pull request.\n")
     routes, llm = llm_routes()
-    app = container()
+    app = Container(load_settings(ROOT, **{k.lower(): v for k, v in app_settings.items()}))
     with app.db.transaction() as conn:
         applied = migrate_platform(conn)
-    say(
-        f"✓ PostgreSQL ready ({'embedded' if 'DATABASE_URL' not in os.environ else 'DATABASE_URL'}"
-        f"); {len(applied)} migration(s) applied"
-    )
+    say(f"✓ PostgreSQL ready ({where}); {len(applied)} migration(s) applied")
+    env = {**os.environ, **app_settings}
     devhost = start_devhost(port, env)
     try:
         return run(base, app, routes, llm)
@@ -240,7 +248,8 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
         lineage = get_task(tx, task_id).lineage
     check = lineage["attempts"][-1].get("check") or {}
     say(f"check: `{check.get('command')}` → {'passed' if check.get('passed') else 'failed'}")
-    say("\nlineage:\n" + json.dumps(lineage, indent=2, default=str))
+    shown = {k: v for k, v in lineage.items() if k != "plan"}
+    say("\nlineage (the plan left out):\n" + json.dumps(shown, indent=2, default=str))
     chain = app.audit.verify_chain(tenant.slug)
     say(
         f"\naudit chain of tenant '{tenant.slug}': "
