@@ -143,7 +143,7 @@ class StubServer:
 
     @contextmanager
     def running(self) -> Iterator[StubServer]:
-        thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             yield self

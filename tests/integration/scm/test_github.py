@@ -164,6 +164,7 @@ def test_a_second_run_reuses_the_branch_pull_request_and_comment(github) -> None
     assert not pull.created and pull.number == first[1].number
     assert comment.id == first[2].id and comment.body.startswith("done")
     assert [c["body"].split("\n")[0] for c in emulator.comments[1]] == ["confirmed", "done"]
+    assert not emulator.server.calls("GET", r"/pulls/\d+$")  # the listed pull request sufficed
     writes = [(r.method, r.path) for r in emulator.server.requests if r.method != "GET"]
     assert writes == [("PATCH", f"/api/v3/repos/octo/demo/issues/comments/{comment.id}")]
     assert emulator.server.calls("GET", r"/pulls$")[0].query["head"] == ["octo:agent/t-1"]

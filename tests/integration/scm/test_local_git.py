@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -278,3 +279,24 @@ def test_a_repository_path_may_not_leave_the_root(tmp_path, db, tenant_directory
     )
     with pytest.raises(ConfigurationError):
         scm.repository.default_branch(tenant)
+
+
+def test_concurrent_runs_of_one_task_leave_one_branch_one_pull_request_one_comment(world) -> None:
+    tenant, scm, issues, _ = world
+    number = str(issues.create_issue(tenant, "team/demo", title="race", author="alice"))
+    task = f"race-{secrets.token_hex(3)}"
+
+    def run(i: int) -> tuple[bool, str, int, str]:
+        push = scm.branches.push_change(tenant, _change(task))
+        pr = scm.pull_requests.open_pull_request(
+            tenant, PullRequestDraft(push.branch, "main", "Fix add", "")
+        )
+        comment = scm.comments.upsert_comment(tenant, SourceKind.ISSUE, number, task, f"run {i}")
+        return push.created, push.commit_sha, pr.number, comment.id
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, range(4)))
+
+    assert sum(created for created, *_ in results) == 1
+    assert len({(sha, pr, cid) for _, sha, pr, cid in results}) == 1
+    assert len(scm.source.get_source(tenant, SourceKind.ISSUE, number).comments) == 1

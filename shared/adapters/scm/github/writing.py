@@ -28,8 +28,9 @@ _FILE_MODE = "100644"
 
 
 def _pull(pull: GithubPull, branch: str, *, created: bool) -> PullRequest:
-    state = "merged" if pull.merged else pull.state
-    return PullRequest(pull.number, pull.html_url, branch, pull.title, state, created)
+    # Only open pull requests are looked up or created here, so ``state`` is all we need (the
+    # ``merged`` flag is not in list responses and would cost PyGithub one more request).
+    return PullRequest(pull.number, pull.html_url, branch, pull.title, pull.state, created)
 
 
 class GithubWriter(BranchWriter, PullRequestWriter, CommentWriter):
