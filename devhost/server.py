@@ -28,7 +28,7 @@ from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
 from devhost.durable.management_api import ManagementApi
 from devhost.durable.store import DurableStore
-from devhost.durable.worker import Concurrency, Workers
+from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
@@ -149,8 +149,12 @@ class Devhost:
         self.port = int(sock.getsockname()[1])
         concurrency = self._concurrency()
         pool_size = concurrency.orchestrations + concurrency.activities + concurrency.entities + 6
+        waker = Waker()
         self._store = DurableStore(
-            database_url, self.options.store_schema, max_connections=pool_size
+            database_url,
+            self.options.store_schema,
+            max_connections=pool_size,
+            on_commit=waker.wake,
         )
         await self._store.open()
         invoker = Invoker(self._executor, str(app_dir))
@@ -163,6 +167,7 @@ class Devhost:
             entities=EntityRunner(self.app, invoker),
             invoker=invoker,
             concurrency=concurrency,
+            waker=waker,
         )
         management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)

@@ -188,4 +188,5 @@ async def rewind(store: DurableStore, instance_id: str, reason: str) -> None:
         )
         wake = new_event(EventType.GENERIC, format_time(utc_now()), Data="rewind")
         message = OutMessage(instance_id, ORCHESTRATION, wake, record.execution_id)
-        await store.enqueue(conn, [message])
+        kinds = await store.enqueue_and_notify(conn, [message])
+    store.committed(kinds)

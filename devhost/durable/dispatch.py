@@ -13,13 +13,14 @@ entity runs one batch at a time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from psycopg.types.json import Jsonb
 
 from devhost.durable.model import (
+    ACTIVITY,
     ActivityCall,
     EntityOutcome,
     EntityRecord,
@@ -32,7 +33,6 @@ from devhost.durable.model import (
 )
 from devhost.durable.store import Conn, DurableStore, instance_from_row
 
-ACTIVITY_KIND = "a"
 ENTITY_BATCH_SIZE = 50
 EPISODE_BATCH_SIZE = 500
 _CANDIDATES = 64
@@ -49,9 +49,10 @@ class EpisodeSession:
     conn: Conn
     store: DurableStore
     work: EpisodeWork
-    on_commit: Callable[[set[str]], None]
+    more: bool = False
 
-    async def commit(self, outcome: EpisodeOutcome) -> None:
+    async def commit(self, outcome: EpisodeOutcome) -> set[str]:
+        """Queue the outcome's writes (pipelined); the kinds of work it creates."""
         conn, work = self.conn, self.work
         instance_id = work.instance.instance_id
         base = 0 if outcome.reset_history else len(work.history)
@@ -70,24 +71,7 @@ class EpisodeSession:
                     (instance_id, outcome.drop_messages_of),
                 )
             if outcome.update is not None:
-                u = outcome.update
-                await cur.execute(
-                    "UPDATE instances SET status = %s, execution_id = %s, input = %s, "
-                    "output = %s, custom_status = %s, name = %s, parent = %s, "
-                    "updated_at = clock_timestamp(), created_at = CASE WHEN %s "
-                    "THEN clock_timestamp() ELSE created_at END WHERE instance_id = %s",
-                    (
-                        str(u.status),
-                        u.execution_id,
-                        u.input,
-                        u.output,
-                        u.custom_status,
-                        u.name,
-                        Jsonb(u.parent) if u.parent is not None else None,
-                        u.recreated,
-                        instance_id,
-                    ),
-                )
+                await cur.execute(_UPDATE_INSTANCE, _update_params(instance_id, outcome))
             if outcome.new_instances:
                 await cur.executemany(
                     "INSERT INTO instances (instance_id, name, execution_id, status, input, "
@@ -100,19 +84,42 @@ class EpisodeSession:
                 )
             if outcome.activities:
                 await cur.executemany(
-                    "INSERT INTO work_items (instance_id, execution_id, task_id, name, "
-                    "input) VALUES (%s, %s, %s, %s, %s)",
+                    "INSERT INTO work_items (instance_id, execution_id, task_id, name, input) "
+                    "VALUES (%s, %s, %s, %s, %s)",
                     [
                         (a.instance_id, a.execution_id, a.task_id, a.name, a.input)
                         for a in outcome.activities
                     ],
                 )
-        await self.store.enqueue(conn, outcome.messages)
-        kinds = {m.kind for m in outcome.messages}
+        kinds = await self.store.enqueue(conn, outcome.messages)
         if outcome.activities:
-            await self.store.notify(conn, ACTIVITY_KIND)
-            kinds.add(ACTIVITY_KIND)
-        self.on_commit(kinds)
+            kinds.add(ACTIVITY)
+        await self.store.notify(conn, kinds)
+        return kinds
+
+
+_UPDATE_INSTANCE = (
+    "UPDATE instances SET status = %s, execution_id = %s, input = %s, output = %s, "
+    "custom_status = %s, name = %s, parent = %s, updated_at = clock_timestamp(), "
+    "created_at = CASE WHEN %s THEN clock_timestamp() ELSE created_at END "
+    "WHERE instance_id = %s"
+)
+
+
+def _update_params(instance_id: str, outcome: EpisodeOutcome) -> tuple[object, ...]:
+    update = outcome.update
+    assert update is not None
+    return (
+        str(update.status),
+        update.execution_id,
+        update.input,
+        update.output,
+        update.custom_status,
+        update.name,
+        Jsonb(update.parent) if update.parent is not None else None,
+        update.recreated,
+        instance_id,
+    )
 
 
 @dataclass
@@ -120,11 +127,14 @@ class ActivitySession:
     conn: Conn
     store: DurableStore
     item: WorkItem
+    more: bool = False
 
-    async def complete(self, result: OutMessage) -> None:
+    async def complete(self, result: OutMessage) -> set[str]:
         """Deliver the result and retire the work item (committed together)."""
-        await self.store.enqueue(self.conn, [result])
+        kinds = await self.store.enqueue(self.conn, [result])
         await self.conn.execute("DELETE FROM work_items WHERE id = %s", (self.item.id,))
+        await self.store.notify(self.conn, kinds)
+        return kinds
 
 
 @dataclass
@@ -132,65 +142,86 @@ class EntitySession:
     conn: Conn
     store: DurableStore
     work: EntityWork
+    more: bool = False
 
-    async def commit(self, outcome: EntityOutcome) -> None:
+    async def commit(self, outcome: EntityOutcome) -> set[str]:
         await self.conn.execute(
             "UPDATE entities SET entity_exists = %s, state = %s, "
             "last_operation_at = clock_timestamp() WHERE entity_id = %s",
             (outcome.exists, outcome.state, self.work.entity.entity_id),
         )
         await self.conn.execute("DELETE FROM inbox WHERE id = ANY(%s)", (outcome.consumed,))
-        await self.store.enqueue(self.conn, outcome.messages)
+        kinds = await self.store.enqueue(self.conn, outcome.messages)
+        await self.store.notify(self.conn, kinds)
+        return kinds
+
+
+# Each claim also says whether other work is probably waiting (``more``), so that a worker
+# wakes a peer only then.
+_CLAIM_INSTANCE = (
+    "SELECT i.*, EXISTS (SELECT 1 FROM inbox o WHERE o.kind = 'o' "
+    "AND o.visible_at <= clock_timestamp() AND o.target <> i.instance_id) AS more "
+    "FROM instances i WHERE i.instance_id IN ("
+    "SELECT m.target FROM inbox m JOIN instances j ON j.instance_id = m.target "
+    "WHERE m.kind = 'o' AND m.visible_at <= clock_timestamp() "
+    "AND (m.control OR j.status <> 'Suspended') "
+    "GROUP BY m.target ORDER BY min(m.id) LIMIT %s) "
+    "LIMIT 1 FOR UPDATE OF i SKIP LOCKED"
+)
+_CLAIM_ENTITY = (
+    "SELECT e.*, EXISTS (SELECT 1 FROM inbox o WHERE o.kind = 'e' "
+    "AND o.visible_at <= clock_timestamp() AND o.target <> e.entity_id) AS more "
+    "FROM entities e WHERE e.entity_id IN ("
+    "SELECT m.target FROM inbox m WHERE m.kind = 'e' AND m.visible_at <= clock_timestamp() "
+    "GROUP BY m.target ORDER BY min(m.id) LIMIT %s) "
+    "LIMIT 1 FOR UPDATE OF e SKIP LOCKED"
+)
+_VISIBLE_MESSAGES = (
+    "SELECT id, execution_id, event FROM inbox WHERE target = %s AND kind = %s "
+    "AND visible_at <= clock_timestamp() ORDER BY id LIMIT %s"
+)
 
 
 class Dispatcher:
-    """Claims for the three kinds of work. Each yields ``None`` when nothing is runnable."""
+    """Claims for the three kinds of work. Each yields ``None`` when nothing is runnable.
 
-    def __init__(self, store: DurableStore, on_commit: Callable[[set[str]], None]) -> None:
+    Connections run in pipeline mode: the claim, the reads and the writes each cost one round
+    trip to the server, and the writes travel with the COMMIT.
+    """
+
+    def __init__(self, store: DurableStore) -> None:
         self._store = store
-        self._on_commit = on_commit
 
     @asynccontextmanager
     async def episode(self) -> AsyncIterator[EpisodeSession | None]:
-        async with self._store.pool.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "SELECT i.* FROM instances i WHERE i.instance_id IN ("
-                "SELECT m.target FROM inbox m JOIN instances j "
-                "ON j.instance_id = m.target WHERE m.kind = 'o' "
-                "AND m.visible_at <= clock_timestamp() "
-                "AND (m.control OR j.status <> 'Suspended') "
-                "GROUP BY m.target ORDER BY min(m.id) LIMIT %s) "
-                "LIMIT 1 FOR UPDATE OF i SKIP LOCKED",
-                (_CANDIDATES,),
-            )
+        async with self._store.pool.connection() as conn, conn.pipeline(), conn.transaction():
+            cur = await conn.execute(_CLAIM_INSTANCE, (_CANDIDATES,))
             row = await cur.fetchone()
             if row is None:
                 yield None
                 return
             instance = instance_from_row(row)
-            cur = await conn.execute(
-                "SELECT id, execution_id, event FROM inbox WHERE target = %s "
-                "AND kind = 'o' AND visible_at <= clock_timestamp() "
-                "ORDER BY id LIMIT %s",
-                (instance.instance_id, EPISODE_BATCH_SIZE),
+            messages_cur = await conn.execute(
+                _VISIBLE_MESSAGES, (instance.instance_id, "o", EPISODE_BATCH_SIZE)
             )
-            messages = _messages(list(await cur.fetchall()))
-            if not messages:
-                yield None
-                return
-            cur = await conn.execute(
+            history_cur = await conn.execute(
                 "SELECT event FROM history WHERE instance_id = %s ORDER BY seq",
                 (instance.instance_id,),
             )
-            history = [r["event"] for r in await cur.fetchall()]
+            messages = _messages(list(await messages_cur.fetchall()))
+            history = [r["event"] for r in await history_cur.fetchall()]
+            if not messages:
+                yield None
+                return
             work = EpisodeWork(instance, history, messages)
-            yield EpisodeSession(conn, self._store, work, self._on_commit)
+            yield EpisodeSession(conn, self._store, work, more=bool(row["more"]))
 
     @asynccontextmanager
     async def activity(self) -> AsyncIterator[ActivitySession | None]:
-        async with self._store.pool.connection() as conn, conn.transaction():
+        async with self._store.pool.connection() as conn, conn.pipeline(), conn.transaction():
             cur = await conn.execute(
-                "SELECT * FROM work_items ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                "SELECT w.*, EXISTS (SELECT 1 FROM work_items x WHERE x.id > w.id) AS more "
+                "FROM work_items w ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
             )
             row = await cur.fetchone()
             if row is None:
@@ -199,19 +230,13 @@ class Dispatcher:
             call = ActivityCall(
                 row["instance_id"], row["execution_id"], row["task_id"], row["name"], row["input"]
             )
-            yield ActivitySession(conn, self._store, WorkItem(row["id"], call))
+            item = WorkItem(row["id"], call)
+            yield ActivitySession(conn, self._store, item, more=bool(row["more"]))
 
     @asynccontextmanager
     async def entity_batch(self) -> AsyncIterator[EntitySession | None]:
-        async with self._store.pool.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "SELECT e.* FROM entities e WHERE e.entity_id IN ("
-                "SELECT m.target FROM inbox m WHERE m.kind = 'e' "
-                "AND m.visible_at <= clock_timestamp() "
-                "GROUP BY m.target ORDER BY min(m.id) LIMIT %s) "
-                "LIMIT 1 FOR UPDATE OF e SKIP LOCKED",
-                (_CANDIDATES,),
-            )
+        async with self._store.pool.connection() as conn, conn.pipeline(), conn.transaction():
+            cur = await conn.execute(_CLAIM_ENTITY, (_CANDIDATES,))
             row = await cur.fetchone()
             if row is None:
                 yield None
@@ -219,13 +244,8 @@ class Dispatcher:
             entity = EntityRecord(
                 row["entity_id"], row["name"], row["key"], row["entity_exists"], row["state"]
             )
-            cur = await conn.execute(
-                "SELECT id, execution_id, event FROM inbox WHERE target = %s "
-                "AND kind = 'e' AND visible_at <= clock_timestamp() "
-                "ORDER BY id LIMIT %s",
-                (entity.entity_id, ENTITY_BATCH_SIZE),
-            )
+            cur = await conn.execute(_VISIBLE_MESSAGES, (entity.entity_id, "e", ENTITY_BATCH_SIZE))
             messages = _messages(list(await cur.fetchall()))
-            yield (
-                EntitySession(conn, self._store, EntityWork(entity, messages)) if messages else None
-            )
+            work = EntityWork(entity, messages)
+            session = EntitySession(conn, self._store, work, more=bool(row["more"]))
+            yield session if messages else None

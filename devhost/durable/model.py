@@ -13,8 +13,11 @@ from typing import Any
 
 from devhost.durable.events import Event, RuntimeStatus
 
+# kinds of work, also the letters of wake-up notifications
 ORCHESTRATION = "o"
 ENTITY = "e"
+ACTIVITY = "a"
+TIMER_KIND = "t"  # a delayed message was queued: the timer scan must look again
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -19,7 +19,13 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from devhost.durable.events import EventType, RuntimeStatus, format_time, new_event, utc_now
-from devhost.durable.model import ENTITY, ORCHESTRATION, InstanceRecord, OutMessage
+from devhost.durable.model import (
+    ENTITY,
+    ORCHESTRATION,
+    TIMER_KIND,
+    InstanceRecord,
+    OutMessage,
+)
 from devhost.durable.schema import check_schema_name, connection_options, ensure_schema
 
 Conn = AsyncConnection[DictRow]
@@ -54,10 +60,21 @@ def split_entity_id(entity_id: str) -> tuple[str, str]:
 class DurableStore:
     """The pool, the schema and the writes that start or steer work."""
 
-    def __init__(self, url: str, schema: str, *, max_connections: int = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        schema: str,
+        *,
+        max_connections: int = 20,
+        on_commit: Callable[[set[str]], None] | None = None,
+    ) -> None:
+        """``on_commit`` hears the kinds of work a client operation created, once committed
+        (this process's workers skip their own NOTIFYs)."""
+        self._on_commit = on_commit or (lambda _kinds: None)
         self.schema = check_schema_name(schema)
         self.url = url
         self.channel = f"devhost_{schema}"
+        self.origin = uuid.uuid4().hex  # tags this process's NOTIFYs, so it skips its own
         self.pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             url,
             min_size=2,
@@ -79,8 +96,11 @@ class DurableStore:
         await self.pool.close()
 
     # --- writes shared with the dispatcher ------------------------------------------------
-    async def enqueue(self, conn: Conn, messages: Iterable[OutMessage]) -> None:
-        """Insert inbox messages (entities get their row) and wake the workers concerned."""
+    async def enqueue(self, conn: Conn, messages: Iterable[OutMessage]) -> set[str]:
+        """Insert inbox messages (entities get their row); the kinds of work they create.
+
+        ``TIMER_KIND`` is among them when a message is delayed. The caller notifies.
+        """
         batch = list(messages)
         entities = {m.target: split_entity_id(m.target) for m in batch if m.kind == ENTITY}
         rows = [
@@ -111,11 +131,31 @@ class DurableStore:
                     "WHERE instance_id = %s)",
                     rows,
                 )
-        for kind in sorted({m.kind for m in batch}):
-            await self.notify(conn, kind)
+        kinds = {m.kind for m in batch}
+        if any(m.visible_at is not None for m in batch):
+            kinds.add(TIMER_KIND)
+        return kinds
 
-    async def notify(self, conn: Conn, kind: str) -> None:
-        await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, kind))
+    async def notify(self, conn: Conn, kinds: set[str]) -> None:
+        """NOTIFY the store's channel (delivered at commit): ``<kinds>:<origin>``."""
+        if kinds:
+            payload = "".join(sorted(kinds)) + ":" + self.origin
+            await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
+
+    async def enqueue_and_notify(self, conn: Conn, messages: Iterable[OutMessage]) -> set[str]:
+        kinds = await self.enqueue(conn, messages)
+        await self.notify(conn, kinds)
+        return kinds
+
+    async def _send(self, messages: list[OutMessage]) -> None:
+        """Queue messages in a transaction of their own, then wake this process's workers."""
+        async with self.pool.connection() as conn, conn.transaction():
+            kinds = await self.enqueue_and_notify(conn, messages)
+        self._on_commit(kinds)
+
+    def committed(self, kinds: set[str]) -> None:
+        """Tell this process's workers about work committed outside ``_send``."""
+        self._on_commit(kinds)
 
     # --- client operations -----------------------------------------------------------------
     async def create_instance(
@@ -161,7 +201,10 @@ class DurableStore:
                     "updated_at = clock_timestamp() WHERE instance_id = %s",
                     (*values[1:], instance_id),
                 )
-            await self.enqueue(conn, [OutMessage(instance_id, ORCHESTRATION, started, execution)])
+            kinds = await self.enqueue_and_notify(
+                conn, [OutMessage(instance_id, ORCHESTRATION, started, execution)]
+            )
+        self._on_commit(kinds)
 
     async def get_instance(self, instance_id: str) -> InstanceRecord | None:
         async with self.pool.connection() as conn:
@@ -181,9 +224,7 @@ class DurableStore:
 
     async def send(self, instance_id: str, event: dict[str, Any], *, control: bool) -> None:
         """Queue an event for whichever execution of the instance is current."""
-        message = OutMessage(instance_id, ORCHESTRATION, event, None, None, control)
-        async with self.pool.connection() as conn, conn.transaction():
-            await self.enqueue(conn, [message])
+        await self._send([OutMessage(instance_id, ORCHESTRATION, event, None, None, control)])
 
     async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> None:
         stamp = format_time(utc_now())
@@ -194,8 +235,7 @@ class DurableStore:
         request = {"id": str(uuid.uuid4()), "op": operation, "signal": True, "input": input_text}
         stamp = format_time(utc_now())
         event = new_event(EventType.EVENT_RAISED, stamp, Name="op", Input=json.dumps(request))
-        async with self.pool.connection() as conn, conn.transaction():
-            await self.enqueue(conn, [OutMessage(entity_id, ENTITY, event)])
+        await self._send([OutMessage(entity_id, ENTITY, event)])
 
     async def read_entity(self, entity_id: str) -> tuple[bool, str | None]:
         async with self.pool.connection() as conn:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -22,16 +23,17 @@ import psycopg
 from psycopg import sql
 
 from devhost.durable.activities import ActivityRunner
-from devhost.durable.dispatch import ACTIVITY_KIND, Dispatcher
+from devhost.durable.dispatch import Dispatcher
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
-from devhost.durable.model import ENTITY, ORCHESTRATION
+from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND
 from devhost.durable.store import DurableStore
 from devhost.invoker import Invoker
 
 log = logging.getLogger("devhost.worker")
 
 POLL_S = 2.0
+MORE = "+"  # marks a unit claimed while other work of its kind was waiting
 ERROR_BACKOFF_S = 0.5
 MAX_TIMER_SLEEP_S = 5.0
 
@@ -43,38 +45,54 @@ class Concurrency:
     entities: int = 2
 
 
-TIMER_SCAN = "t"
+class _Signal:
+    """Wakes ONE waiting worker per call (no thundering herd); remembers one early wake."""
+
+    def __init__(self) -> None:
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._pending = False
+
+    def wake(self) -> None:
+        while self._waiting:
+            future = self._waiting.popleft()
+            if not future.done():
+                future.set_result(None)
+                return
+        self._pending = True
+
+    async def wait(self, timeout: float) -> bool:
+        if self._pending:
+            self._pending = False
+            return True
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return False
+        return True
 
 
 class Waker:
-    """Per-kind wake-up signals shared by the workers of one process.
+    """Per-kind wake-ups for the workers of one process.
 
-    Any orchestration or entity wake-up also asks the timer task to rescan, since new
-    messages may include delayed ones due earlier than its current sleep.
+    A wake-up reaches one idle worker; a worker that found work wakes one more before running
+    it, so as many workers join as there is work, without every worker querying on every
+    commit.
     """
 
     def __init__(self) -> None:
-        kinds = (ORCHESTRATION, ACTIVITY_KIND, ENTITY, TIMER_SCAN)
-        self._events = {k: asyncio.Event() for k in kinds}
+        self._signals = {k: _Signal() for k in (ORCHESTRATION, ACTIVITY, ENTITY, TIMER_KIND)}
 
-    def wake(self, kinds: set[str] | str, *, rescan: bool = True) -> None:
+    def wake(self, kinds: set[str] | str) -> None:
         for kind in {kinds} if isinstance(kinds, str) else kinds:
-            event = self._events.get(kind)
-            if event is not None:
-                event.set()
-            if rescan and kind in (ORCHESTRATION, ENTITY):
-                self._events[TIMER_SCAN].set()
+            signal = self._signals.get(kind)
+            if signal is not None:
+                signal.wake()
 
     async def wait(self, kind: str, timeout: float) -> bool:
         """Wait for a wake-up of ``kind``; False when ``timeout`` passed without one."""
-        event = self._events[kind]
-        woken = True
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            woken = False
-        event.clear()
-        return woken
+        return await self._signals[kind].wait(timeout)
 
 
 class Workers:
@@ -89,21 +107,23 @@ class Workers:
         entities: EntityRunner,
         invoker: Invoker,
         concurrency: Concurrency,
+        waker: Waker,
     ) -> None:
+        """``waker`` is shared with the store, which wakes workers after client writes."""
         self._store = store
         self._engine = engine
         self._activities = activities
         self._entities = entities
         self._invoker = invoker
         self._concurrency = concurrency
-        self.waker = Waker()
-        self._dispatcher = Dispatcher(store, self.waker.wake)
+        self.waker = waker
+        self._dispatcher = Dispatcher(store)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        loops: list[tuple[str, int, Callable[[], Awaitable[bool]]]] = [
+        loops: list[tuple[str, int, Callable[[], Awaitable[set[str] | None]]]] = [
             (ORCHESTRATION, self._concurrency.orchestrations, self._episode),
-            (ACTIVITY_KIND, self._concurrency.activities, self._activity),
+            (ACTIVITY, self._concurrency.activities, self._activity),
             (ENTITY, self._concurrency.entities, self._entity_batch),
         ]
         for kind, count, step in loops:
@@ -119,51 +139,63 @@ class Workers:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def _loop(self, kind: str, step: Callable[[], Awaitable[bool]]) -> None:
+    async def _loop(self, kind: str, step: Callable[[], Awaitable[set[str] | None]]) -> None:
         while True:
             try:
-                did_work = await step()
+                woken = await step()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("%s worker failed; retrying", kind)
                 await asyncio.sleep(ERROR_BACKOFF_S)
                 continue
-            if not did_work:
+            if woken is not None:
+                self.waker.wake(woken)
+            if woken is None or (kind == ACTIVITY and MORE not in woken):
+                # Nothing else was waiting; later work wakes us. Episodes and entity batches
+                # always look again: messages that arrived for the instance (or entity) while
+                # it was locked found no worker able to take them.
                 await self.waker.wait(kind, POLL_S)
 
     async def _claimed(
-        self, claim: AbstractAsyncContextManager[Any], run: Callable[[Any], Awaitable[None]]
-    ) -> bool:
+        self,
+        kind: str,
+        claim: AbstractAsyncContextManager[Any],
+        run: Callable[[Any], Awaitable[set[str]]],
+    ) -> set[str] | None:
+        """Run one claimed unit; after its commit, the kinds of work it created (else None)."""
         async with claim as session:
             if session is None:
-                return False
-            await run(session)
-        return True
+                return None
+            if session.more:
+                self.waker.wake(kind)  # other work is waiting: let a peer take it
+            woken = await run(session)
+        return woken | {MORE} if session.more else woken
 
-    async def _episode(self) -> bool:
-        async def run(session: Any) -> None:
+    async def _episode(self) -> set[str] | None:
+        async def run(session: Any) -> set[str]:
             now = datetime.now(UTC)
             outcome = await self._invoker.run_sync(self._engine.decide, session.work, now)
-            await session.commit(outcome)
+            kinds: set[str] = await session.commit(outcome)
+            return kinds
 
-        return await self._claimed(self._dispatcher.episode(), run)
+        return await self._claimed(ORCHESTRATION, self._dispatcher.episode(), run)
 
-    async def _activity(self) -> bool:
-        async def run(session: Any) -> None:
+    async def _activity(self) -> set[str] | None:
+        async def run(session: Any) -> set[str]:
             result = await self._activities.run(session.item.call)
-            await session.complete(result)
-            self.waker.wake(ORCHESTRATION)
+            kinds: set[str] = await session.complete(result)
+            return kinds
 
-        return await self._claimed(self._dispatcher.activity(), run)
+        return await self._claimed(ACTIVITY, self._dispatcher.activity(), run)
 
-    async def _entity_batch(self) -> bool:
-        async def run(session: Any) -> None:
+    async def _entity_batch(self) -> set[str] | None:
+        async def run(session: Any) -> set[str]:
             outcome = await self._entities.run(session.work)
-            await session.commit(outcome)
-            self.waker.wake({m.kind for m in outcome.messages})
+            kinds: set[str] = await session.commit(outcome)
+            return kinds
 
-        return await self._claimed(self._dispatcher.entity_batch(), run)
+        return await self._claimed(ENTITY, self._dispatcher.entity_batch(), run)
 
     async def _listen(self) -> None:
         """Forward NOTIFY wake-ups; reconnect after a lost connection."""
@@ -175,7 +207,9 @@ class Workers:
                         sql.SQL("LISTEN {}").format(sql.Identifier(self._store.channel))
                     )
                     async for notice in conn.notifies():
-                        self.waker.wake(notice.payload)
+                        kinds, _, origin = notice.payload.partition(":")
+                        if origin != self._store.origin:
+                            self.waker.wake(set(kinds))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -200,6 +234,6 @@ class Workers:
                 raise
             except Exception as exc:
                 log.warning("timer scan failed: %s", exc)
-            rescan = await self.waker.wait(TIMER_SCAN, delay + 0.001)
+            rescan = await self.waker.wait(TIMER_KIND, delay + 0.001)
             if not rescan and delay < MAX_TIMER_SLEEP_S:
-                self.waker.wake({ORCHESTRATION, ENTITY}, rescan=False)
+                self.waker.wake({ORCHESTRATION, ENTITY})
