@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -34,12 +35,16 @@ def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
 def app_host(db, database_url, role_prefix, issuer, tmp_path_factory) -> Iterator[RunningDevhost]:
     container.cache_clear()
     data_dir = tmp_path_factory.mktemp("appdata")
+    recordings = tmp_path_factory.mktemp("recordings")
+    for source in (RECORDINGS, Path(__file__).with_name("recordings")):
+        for path in source.glob("*.yaml"):
+            shutil.copy(path, recordings / path.name)
     settings = {
         "DATA_DIR": str(data_dir),
         "TENANT_ROLE_PREFIX": role_prefix,
         "ENTRA_AUTHORITY": issuer.authority,
         "ENTRA_AUDIENCE": AUDIENCE,
-        "LLM_RECORDINGS_DIR": str(RECORDINGS),
+        "LLM_RECORDINGS_DIR": str(recordings),
         "DEV_OIDC_ENABLED": "true",
     }
     schema = f"durable_{secrets.token_hex(3)}"
@@ -58,10 +63,16 @@ class Http:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        req = urllib.request.Request(self.base_url + path, data=body, method=method,
-                                     headers=headers or {})
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        req = urllib.request.Request(
+            self.base_url + path, data=body, method=method, headers=headers or {}
+        )
         try:
             with urllib.request.urlopen(req, timeout=60) as response:
                 raw = response.read()
@@ -75,8 +86,9 @@ class Http:
         assert code in (200, 202), (code, body)
         return body
 
-    def wait(self, instance: str, done: Callable[[dict[str, Any]], bool],
-             timeout: float = 90.0) -> dict[str, Any]:
+    def wait(
+        self, instance: str, done: Callable[[dict[str, Any]], bool], timeout: float = 90.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             status = self.status(instance)

@@ -24,19 +24,28 @@ SCRIPTED = [{"provider": "scripted", "model": "demo"}]
 
 def _send(http, tenant, body: str, *, user: str = "octo-dev"):
     payload = encode(issue_comment(REPOSITORY, tenant.issue_number, body, user=user))
-    return http.request("POST", f"/api/webhooks/github/{tenant.slug}", payload,
-                        signed_headers(payload, tenant.webhook_secret))
+    return http.request(
+        "POST",
+        f"/api/webhooks/github/{tenant.slug}",
+        payload,
+        signed_headers(payload, tenant.webhook_secret),
+    )
 
 
 def _token(issuer, tenant, *, user="lead@contoso.example", roles=("Approver",), **kw) -> str:
-    args = {"tenant_id": tenant.directory_id, "username": user, "audience": AUDIENCE,
-            "roles": list(roles)}
+    args = {
+        "tenant_id": tenant.directory_id,
+        "username": user,
+        "audience": AUDIENCE,
+        "roles": list(roles),
+    }
     return issuer.mint(**{**args, **kw})
 
 
 def _decide(http, tenant, task_id, token, decision="approve"):
     return http.request(
-        "POST", f"/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
+        "POST",
+        f"/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
         encode({"decision": decision, "comment": "looks right"}),
         {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
@@ -44,8 +53,9 @@ def _decide(http, tenant, task_id, token, decision="approve"):
 
 def _git(app, *args: str) -> str:
     bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
-    return subprocess.run(["git", "-C", str(bare), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(bare), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture
@@ -58,8 +68,9 @@ def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issu
     assert code == 202, accepted
     task_id = accepted["id"]
 
-    waiting = http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step")
-                        == "awaiting-approval")
+    waiting = http.wait(
+        task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval"
+    )
     assert waiting["customStatus"]["scripted_llm"] is True
 
     # The requester may not approve their own task; a Viewer may not approve at all.
@@ -82,9 +93,12 @@ def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issu
     location = app.tenants.locate(tenant.slug)
     with app.db.tenant_transaction(location) as tx:
         record = get_task(tx, task_id)
-        prs = tx.conn.execute("SELECT number, source_branch AS branch, state FROM scm_pull_requests").fetchall()
+        prs = tx.conn.execute(
+            "SELECT number, source_branch AS branch, state FROM scm_pull_requests"
+        ).fetchall()
         comments = tx.conn.execute(
-            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'").fetchall()
+            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
+        ).fetchall()
     assert str(record.status) == "completed"
     assert record.pr_url and record.approver == "lead@contoso.example"
     assert [(p["branch"], p["state"]) for p in prs] == [(branch, "open")]
@@ -102,11 +116,115 @@ def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issu
     chain = app.audit.verify_chain(tenant.slug)
     assert chain.ok and chain.checked >= 9
     kinds = [line for line in app.audit.export(tenant.slug)]
-    for kind in ("task.received", "task.started", "context.gathered", "patch.generated",
-                 "patch.validated", "risk.assessed", "approval.requested",
-                 "approval.submitted", "pr.opened", "source.commented", "task.completed"):
+    for kind in (
+        "task.received",
+        "task.started",
+        "context.gathered",
+        "patch.generated",
+        "patch.validated",
+        "risk.assessed",
+        "approval.requested",
+        "approval.submitted",
+        "pr.opened",
+        "source.commented",
+        "task.completed",
+    ):
         assert any(f'"kind":"{kind}"' in line for line in kinds), kind
 
-    code, view = http.request("GET", f"/api/tenants/{tenant.slug}/tasks/{task_id}", headers={
-        "Authorization": f"Bearer {_token(issuer, tenant, roles=('Viewer',))}"})
+    code, view = http.request(
+        "GET",
+        f"/api/tenants/{tenant.slug}/tasks/{task_id}",
+        headers={"Authorization": f"Bearer {_token(issuer, tenant, roles=('Viewer',))}"},
+    )
     assert code == 200 and view["status"] == "completed" and view["lineage"]["pull_request"]
+
+
+def _start(app, http, *, recording="demo", approval="always", timeout_hours=24.0):
+    tenant = prepare_tenant(
+        app,
+        f"e2e-{secrets.token_hex(3)}",
+        llm_routes=[{"provider": "scripted", "model": recording}],
+        approval=approval,
+    )
+    app.tenants.update_settings(
+        tenant.slug,
+        {"patch_policy": {"approval": approval, "approval_timeout_hours": timeout_hours}},
+    )
+    code, accepted = _send(http, tenant, COMMAND)
+    assert code == 202, accepted
+    return tenant, accepted["id"]
+
+
+def _agent_comments(app, tenant) -> list[str]:
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        rows = tx.conn.execute(
+            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
+        ).fetchall()
+    return [r["body"] for r in rows]
+
+
+def _branches(app) -> str:
+    return _git(app, "branch", "--list", "agent/*")
+
+
+def test_rejection_ends_the_task_without_pushing(app, http, issuer):
+    tenant, task_id = _start(app, http)
+    http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    code, _ = _decide(http, tenant, task_id, _token(issuer, tenant), decision="reject")
+    assert code == 202
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    assert done["output"]["outcome"] == "rejected"
+    assert f"agent/{task_id}" not in _branches(app)
+    assert any("rejected by lead@contoso.example" in c for c in _agent_comments(app, tenant))
+    assert app.audit.verify_chain(tenant.slug).ok
+
+
+def test_no_decision_before_the_deadline_expires_the_task(app, http):
+    tenant, task_id = _start(app, http, timeout_hours=1 / 3600)  # a one-second deadline
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    assert done["output"]["outcome"] == "expired"
+    assert f"agent/{task_id}" not in _branches(app)
+    assert any("approval deadline" in c for c in _agent_comments(app, tenant))
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        assert str(get_task(tx, task_id).status) == "expired"
+
+
+@pytest.mark.parametrize(
+    ("token_args", "status"),
+    [
+        ({"tenant_id": "99999999-9999-4999-8999-999999999999"}, 403),  # another directory
+        ({"lifetime_s": -120}, 401),  # expired
+        ({"audience": "api://someone-else"}, 401),
+    ],
+)
+def test_approval_api_refuses_bad_tokens(app, http, issuer, token_args, status):
+    tenant, task_id = _start(app, http)
+    http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    code, body = _decide(http, tenant, task_id, _token(issuer, tenant, **token_args))
+    assert code == status, body
+    assert http.status(task_id)["customStatus"]["step"] == "awaiting-approval"
+    assert _decide(http, tenant, task_id, "not-a-jwt")[0] == 401
+
+
+def test_patch_that_keeps_failing_validation_ends_after_its_attempts(app, http):
+    tenant, task_id = _start(app, http, recording="broken")
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    failure = done["output"]["failure"]
+    assert (done["output"]["outcome"], failure["code"]) == ("failed", "validation-failed")
+    assert len(failure["attempts"]) == 3
+    comments = _agent_comments(app, tenant)
+    assert len(comments) == 1 and "after 3 attempt(s)" in comments[0]
+    assert f"agent/{task_id}" not in _branches(app)
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        dead = tx.conn.execute("SELECT step, error_code FROM dead_letters").fetchall()
+    assert [(d["step"], d["error_code"]) for d in dead] == [("validate_patch", "validation-failed")]
+
+
+def test_policy_violating_patch_is_never_pushed_nor_retried(app, http):
+    tenant, task_id = _start(app, http, recording="workflow")
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    failure = done["output"]["failure"]
+    assert failure["code"] == "policy-violation" and len(failure["attempts"]) == 1
+    assert "denied" in failure["message"]
+    assert f"agent/{task_id}" not in _branches(app)
+    assert ".github/workflows" not in _git(app, "log", "--all", "--name-only", "--format=")
