@@ -86,6 +86,18 @@ class LoadedApp:
     def of_kind(self, kind: FunctionKind) -> list[AppFunction]:
         return [f for f in self.functions if f.kind is kind]
 
+    def missing_message(self, kind: str, name: str) -> str | None:
+        """The host's message for an unknown ``activity``/``orchestrator``/``entity`` function
+        (``None`` when it exists), naming the known ones."""
+        function_kind = FunctionKind(kind)
+        if self.durable(function_kind, name) is not None:
+            return None
+        known = ", ".join(f"'{f.durable_name}'" for f in self.of_kind(function_kind)) or "(none)"
+        return (
+            f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function. "
+            f"Additional info: The following are the known {kind} functions: {known}."
+        )
+
     def durable(self, kind: FunctionKind, name: str) -> AppFunction | None:
         """The orchestrator/activity/entity called ``name`` (case-insensitive, as the host)."""
         wanted = name.lower()

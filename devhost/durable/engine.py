@@ -46,7 +46,7 @@ from devhost.durable.orchestrator_state import (
     parse_returned,
 )
 from devhost.durable.outcomes import Execution
-from devhost.durable.replay import ReplayContext, ReplayResult, ShimReplay
+from devhost.durable.replay import ReplayContext, ShimReplay
 from devhost.loader import AppFunction, FunctionKind, LoadedApp
 
 log = logging.getLogger("devhost.durable")
@@ -62,24 +62,6 @@ class _Episode:
     current: list[Message]
     stale: list[int]
     history: list[Event]
-
-
-_KINDS = {
-    "activity": FunctionKind.ACTIVITY,
-    "orchestrator": FunctionKind.ORCHESTRATOR,
-    "entity": FunctionKind.ENTITY,
-}
-
-
-def missing_function_message(app: LoadedApp, kind: str, name: str) -> str | None:
-    """The host's message for an unknown durable function (``None`` when it exists)."""
-    if app.durable(_KINDS[kind], name) is not None:
-        return None
-    known = ", ".join(f"'{f.durable_name}'" for f in app.of_kind(_KINDS[kind])) or "(none)"
-    return (
-        f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function. "
-        f"Additional info: The following are the known {kind} functions: {known}."
-    )
 
 
 def _as_history(message: Message, stamp: str) -> Event:
@@ -105,7 +87,7 @@ class EpisodeEngine:
         self._app = app
 
     def check_function(self, kind: str, name: str) -> str | None:
-        return missing_function_message(self._app, kind, name)
+        return self._app.missing_message(kind, name)
 
     def decide(self, work: EpisodeWork, now: datetime) -> EpisodeOutcome:
         messages = sorted(work.messages, key=lambda m: m.id)
@@ -276,7 +258,15 @@ class EpisodeEngine:
             outcome.append.append(decision.event)
             for effect in decision.effects:
                 _add_effect(outcome, effect)
-        _conclude(outcome, execution, output, replay)
+        outcomes.conclude(
+            outcome,
+            execution,
+            output,
+            finished=replay.finished,
+            continued=replay.continued,
+            error=replay.error,
+            new_input=replay.continue_as_new,
+        )
         return outcome
 
     def _call(
@@ -298,26 +288,6 @@ class EpisodeEngine:
         except Exception as exc:
             return parse_raised(exc)
         return parse_returned(returned)
-
-
-def _conclude(
-    outcome: EpisodeOutcome,
-    execution: Execution,
-    output: OrchestratorOutput,
-    replay: ReplayResult,
-) -> None:
-    """End the episode as the shim would once its walk over the actions is done (or not)."""
-    failure = replay.error or (output.error if replay.finished else None)
-    if failure is not None:
-        outcomes.fail(
-            outcome, execution, f"Orchestrator function '{execution.name}' failed: {failure}"
-        )
-    elif replay.finished and output.is_done and replay.continued:
-        outcomes.continue_as_new(outcome, execution, replay.continue_as_new)
-    elif replay.finished and output.is_done:
-        outcomes.complete(outcome, execution, output.output)
-    else:
-        outcomes.running(outcome, execution, RuntimeStatus.RUNNING)
 
 
 def _add_effect(outcome: EpisodeOutcome, effect: Effect) -> None:

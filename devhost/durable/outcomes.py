@@ -21,6 +21,7 @@ from devhost.durable.model import (
     InstanceUpdate,
     OutMessage,
 )
+from devhost.durable.orchestrator_state import OrchestratorOutput
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,26 @@ def continue_as_new(outcome: EpisodeOutcome, execution: Execution, new_input: st
 def running(outcome: EpisodeOutcome, execution: Execution, status: RuntimeStatus) -> None:
     outcome.append.append(new_event(EventType.ORCHESTRATOR_COMPLETED, execution.stamp))
     outcome.update = _update(execution, status, None)
+
+
+def conclude(
+    outcome: EpisodeOutcome,
+    execution: Execution,
+    output: OrchestratorOutput,
+    *,
+    finished: bool,
+    continued: bool,
+    error: str | None,
+    new_input: str | None,
+) -> None:
+    """End the episode as the shim does: the SDK's verdict counts only once the host walked
+    all its actions (``finished``); an action the host refused (``error``) fails at once."""
+    failure = error or (output.error if finished else None)
+    if failure is not None:
+        fail(outcome, execution, f"Orchestrator function '{execution.name}' failed: {failure}")
+    elif finished and output.is_done and continued:
+        continue_as_new(outcome, execution, new_input)
+    elif finished and output.is_done:
+        complete(outcome, execution, output.output)
+    else:
+        running(outcome, execution, RuntimeStatus.RUNNING)
