@@ -105,7 +105,7 @@ def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issu
     assert len(comments) == 1 and "Opened" in comments[0]["body"]
     lineage = record.lineage
     assert lineage["trigger"]["delivery_id"]
-    assert [f["path"] for f in lineage["context_files"]][0] == "calc/stats.py"
+    assert lineage["context_files"][0]["path"] == "calc/stats.py"
     assert all(len(f["sha256"]) == 64 for f in lineage["context_files"])
     assert lineage["attempts"][-1]["ok"] is True
     assert lineage["attempts"][-1]["check"]["passed"] is True
@@ -221,7 +221,7 @@ def test_patch_that_keeps_failing_validation_ends_after_its_attempts(app, http):
 
 
 def test_policy_violating_patch_is_never_pushed_nor_retried(app, http):
-    tenant, task_id = _start(app, http, recording="workflow")
+    _, task_id = _start(app, http, recording="workflow")
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
     failure = done["output"]["failure"]
     assert failure["code"] == "policy-violation" and len(failure["attempts"]) == 1
