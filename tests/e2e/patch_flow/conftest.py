@@ -32,23 +32,27 @@ def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
 
 
 @pytest.fixture(scope="session")
-def app_host(db, database_url, role_prefix, issuer, tmp_path_factory) -> Iterator[RunningDevhost]:
-    container.cache_clear()
-    data_dir = tmp_path_factory.mktemp("appdata")
+def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
+    """The app settings every devhost of this suite runs with (in-process or a subprocess)."""
     recordings = tmp_path_factory.mktemp("recordings")
     for source in (RECORDINGS, Path(__file__).with_name("recordings")):
         for path in source.glob("*.yaml"):
             shutil.copy(path, recordings / path.name)
-    settings = {
-        "DATA_DIR": str(data_dir),
+    return {
+        "DATA_DIR": str(tmp_path_factory.mktemp("appdata")),
         "TENANT_ROLE_PREFIX": role_prefix,
         "ENTRA_AUTHORITY": issuer.authority,
         "ENTRA_AUDIENCE": AUDIENCE,
         "LLM_RECORDINGS_DIR": str(recordings),
         "DEV_OIDC_ENABLED": "true",
     }
+
+
+@pytest.fixture(scope="session")
+def app_host(db, database_url, app_env) -> Iterator[RunningDevhost]:
+    container.cache_clear()
     schema = f"durable_{secrets.token_hex(3)}"
-    with started_devhost(REPO_ROOT, database_url, schema=schema, settings=settings) as running:
+    with started_devhost(REPO_ROOT, database_url, schema=schema, settings=app_env) as running:
         yield running
     container.cache_clear()
 

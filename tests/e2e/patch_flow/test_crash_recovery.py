@@ -1,0 +1,118 @@
+"""devhost killed (SIGKILL) between the approval and the pull request, then restarted: the task
+completes with exactly one PR and one comment (activities are at-least-once, their effects
+idempotent)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from shared.adapters.scm.local_git import repository_path
+from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
+from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
+from tools.demo.scenario import (
+    COMMAND,
+    REPOSITORY,
+    encode,
+    issue_comment,
+    prepare_tenant,
+    signed_headers,
+)
+
+
+def _status(devhost: DevhostProcess, task_id: str) -> dict:
+    code, body = http("GET", f"{devhost.base}{MANAGEMENT}/instances/{task_id}")
+    assert code in (200, 202), (code, body)
+    return body
+
+
+def _until(devhost, task_id, done, timeout=90.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _status(devhost, task_id)
+        if done(status):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"timed out; last status {status}")
+
+
+def _branch_exists(bare, branch: str) -> bool:
+    result = subprocess.run(
+        ["git", "-C", str(bare), "rev-parse", "--verify", "-q", branch],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+@pytest.mark.parametrize("kill_point", ["right-after-approval", "once-the-branch-is-pushed"])
+def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
+    app, app_env, database_url, issuer, tmp_path, kill_point
+):
+    tenant = prepare_tenant(
+        app, f"crash-{secrets.token_hex(3)}", llm_routes=[{"provider": "scripted", "model": "demo"}]
+    )
+    bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
+    devhost = DevhostProcess(
+        REPO_ROOT,
+        database_url,
+        f"crash_{secrets.token_hex(3)}",
+        tmp_path / "devhost.log",
+        settings=app_env,
+    )
+    devhost.start()
+    try:
+        body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
+        code, accepted = http(
+            "POST",
+            f"{devhost.base}/api/webhooks/github/{tenant.slug}",
+            raw=body,
+            headers=signed_headers(body, tenant.webhook_secret),
+        )
+        assert code == 202, accepted
+        task_id = accepted["id"]
+        _until(
+            devhost,
+            task_id,
+            lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
+        )
+        token = issuer.mint(
+            tenant_id=tenant.directory_id,
+            username="lead@contoso.example",
+            audience=AUDIENCE,
+            roles=["Approver"],
+        )
+        code, _ = http(
+            "POST",
+            f"{devhost.base}/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
+            raw=json.dumps({"decision": "approve"}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        assert code == 202
+        if kill_point == "once-the-branch-is-pushed":
+            deadline = time.monotonic() + 60
+            while not _branch_exists(bare, f"agent/{task_id}") and time.monotonic() < deadline:
+                time.sleep(0.005)
+        devhost.kill()
+        devhost.start()
+        done = _until(devhost, task_id, lambda s: s["runtimeStatus"] == "Completed")
+    finally:
+        devhost.stop()
+
+    assert done["output"]["outcome"] == "completed"
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
+        comments = tx.conn.execute(
+            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
+        ).fetchall()
+        opened = tx.conn.execute(
+            "SELECT count(*) AS n FROM audit_events WHERE kind = 'task.completed'"
+        ).fetchone()
+    assert [p["source_branch"] for p in prs] == [f"agent/{task_id}"]
+    assert len(comments) == 1 and "Opened" in comments[0]["body"]
+    assert opened["n"] == 1
+    assert app.audit.verify_chain(tenant.slug).ok
