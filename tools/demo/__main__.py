@@ -233,7 +233,7 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
         say(json.dumps(output, indent=2))
         return 1
     pr = output["pr"]
-    bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
+    bare = repository_path(app.scm.local_git_root(tenant.slug), REPOSITORY)
     diff = subprocess.run(
         ["git", "-C", str(bare), "diff", "main", pr["branch"]],
         capture_output=True,

@@ -97,16 +97,19 @@ def prepare_tenant(
     )
     secret = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     container.secrets.set(slug, "webhook-github", secret)
-    git_root = container.settings.scm_local_git_root or container.settings.data_dir / "git"
-    seed_repository(git_root, repository, SAMPLE)
+    seed_repository(container.scm.local_git_root(slug), repository, SAMPLE)
     PostgresConnectionDirectory(container.db).register(
         ScmConnection(tenant=slug, provider=Provider.LOCAL_GIT, repository=repository),
         event_provider=str(Provider.GITHUB),
     )
-    issue = LocalIssues(container.db, container.tenants).create_issue(
+    return DemoTenant(slug, directory_id, secret, file_issue(container, slug, repository))
+
+
+def file_issue(container: Container, slug: str, repository: str = REPOSITORY) -> int:
+    """File the demo's bug report in the tenant's local_git repository; its number."""
+    return LocalIssues(container.db, container.tenants).create_issue(
         slug, repository, title=ISSUE_TITLE, body=ISSUE_BODY, author=REQUESTER
     )
-    return DemoTenant(slug, directory_id, secret, issue)
 
 
 def issue_comment(

@@ -52,6 +52,9 @@ def scm_for(
 class ScmFactory:
     """``scm_for`` with the process's settings bound: what ``Container.scm`` hands out.
 
+    local_git repositories without an explicit ``base_url`` live under ``<root>/<tenant>/``, so
+    two tenants naming the same repository never share one on disk.
+
     The database and tenant directory are passed as getters so that building the factory opens
     nothing; only a local_git connection touches them.
     """
@@ -71,6 +74,10 @@ class ScmFactory:
         self._db = db
         self._tenants = tenants
 
+    def local_git_root(self, tenant: str) -> Path:
+        """Where the tenant's local_git repositories live (without an explicit base_url)."""
+        return self._root / tenant
+
     def for_connection(self, connection: ScmConnection, secrets: SecretStore) -> Scm:
         local = connection.provider is Provider.LOCAL_GIT
         return scm_for(
@@ -80,7 +87,7 @@ class ScmFactory:
             timeout_s=self._timeout_s,
             db=self._db() if local else None,
             tenants=self._tenants() if local else None,
-            local_git_root=self._root,
+            local_git_root=self.local_git_root(connection.tenant),
         )
 
 

@@ -56,7 +56,7 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
     tenant = prepare_tenant(
         app, f"crash-{secrets.token_hex(3)}", llm_routes=[{"provider": "scripted", "model": "demo"}]
     )
-    bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
+    bare = repository_path(app.scm.local_git_root(tenant.slug), REPOSITORY)
     devhost = DevhostProcess(
         REPO_ROOT,
         database_url,

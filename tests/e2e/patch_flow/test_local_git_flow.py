@@ -51,8 +51,8 @@ def _decide(http, tenant, task_id, token, decision="approve"):
     )
 
 
-def _git(app, *args: str) -> str:
-    bare = repository_path(app.settings.data_dir / "git", REPOSITORY)
+def _git(app, tenant, *args: str) -> str:
+    bare = repository_path(app.scm.local_git_root(tenant.slug), REPOSITORY)
     return subprocess.run(
         ["git", "-C", str(bare), *args], capture_output=True, text=True, check=True
     ).stdout
@@ -86,9 +86,9 @@ def test_webhook_to_approved_pull_request_with_lineage_and_audit(app, http, issu
     branch = f"agent/{task_id}"
     assert output["pr"]["branch"] == branch
 
-    fixed = _git(app, "show", f"{branch}:calc/stats.py")
+    fixed = _git(app, tenant, "show", f"{branch}:calc/stats.py")
     assert "for value in values:" in fixed and "values[1:]" not in fixed
-    assert _git(app, "diff", "--stat", "main", branch).count("|") == 1
+    assert _git(app, tenant, "diff", "--stat", "main", branch).count("|") == 1
 
     location = app.tenants.locate(tenant.slug)
     with app.db.tenant_transaction(location) as tx:
@@ -163,8 +163,8 @@ def _agent_comments(app, tenant) -> list[str]:
     return [r["body"] for r in rows]
 
 
-def _branches(app) -> str:
-    return _git(app, "branch", "--list", "agent/*")
+def _branches(app, tenant) -> str:
+    return _git(app, tenant, "branch", "--list", "agent/*")
 
 
 def test_rejection_ends_the_task_without_pushing(app, http, issuer):
@@ -174,7 +174,7 @@ def test_rejection_ends_the_task_without_pushing(app, http, issuer):
     assert code == 202
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
     assert done["output"]["outcome"] == "rejected"
-    assert f"agent/{task_id}" not in _branches(app)
+    assert f"agent/{task_id}" not in _branches(app, tenant)
     assert any("rejected by lead@contoso.example" in c for c in _agent_comments(app, tenant))
     assert app.audit.verify_chain(tenant.slug).ok
 
@@ -183,7 +183,7 @@ def test_no_decision_before_the_deadline_expires_the_task(app, http):
     tenant, task_id = _start(app, http, timeout_hours=1 / 3600)  # a one-second deadline
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
     assert done["output"]["outcome"] == "expired"
-    assert f"agent/{task_id}" not in _branches(app)
+    assert f"agent/{task_id}" not in _branches(app, tenant)
     assert any("approval deadline" in c for c in _agent_comments(app, tenant))
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         assert str(get_task(tx, task_id).status) == "expired"
@@ -214,17 +214,17 @@ def test_patch_that_keeps_failing_validation_ends_after_its_attempts(app, http):
     assert len(failure["attempts"]) == 3
     comments = _agent_comments(app, tenant)
     assert len(comments) == 1 and "after 3 attempt(s)" in comments[0]
-    assert f"agent/{task_id}" not in _branches(app)
+    assert f"agent/{task_id}" not in _branches(app, tenant)
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         dead = tx.conn.execute("SELECT step, error_code FROM dead_letters").fetchall()
     assert [(d["step"], d["error_code"]) for d in dead] == [("validate_patch", "validation-failed")]
 
 
 def test_policy_violating_patch_is_never_pushed_nor_retried(app, http):
-    _, task_id = _start(app, http, recording="workflow")
+    tenant, task_id = _start(app, http, recording="workflow")
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
     failure = done["output"]["failure"]
     assert failure["code"] == "policy-violation" and len(failure["attempts"]) == 1
     assert "denied" in failure["message"]
-    assert f"agent/{task_id}" not in _branches(app)
-    assert ".github/workflows" not in _git(app, "log", "--all", "--name-only", "--format=")
+    assert f"agent/{task_id}" not in _branches(app, tenant)
+    assert ".github/workflows" not in _git(app, tenant, "log", "--all", "--name-only", "--format=")
