@@ -1,5 +1,8 @@
 """The real app (``function_app.py`` at the repository root) on devhost, in this process, with
-the embedded PostgreSQL, local_git repositories, the scripted LLM and the development issuer."""
+the embedded PostgreSQL, local_git repositories, the scripted LLM and the development issuer.
+
+The host is module-scoped: while it runs, its app settings are in the process environment and
+its workers are busy, which must not leak into other test modules."""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
     """The app settings every devhost of this suite runs with (in-process or a subprocess)."""
     recordings = tmp_path_factory.mktemp("recordings")
@@ -48,7 +51,7 @@ def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_host(db, database_url, app_env) -> Iterator[RunningDevhost]:
     container.cache_clear()
     schema = f"durable_{secrets.token_hex(3)}"
@@ -57,7 +60,7 @@ def app_host(db, database_url, app_env) -> Iterator[RunningDevhost]:
     container.cache_clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(app_host: RunningDevhost) -> Container:
     """The app's own composition root (devhost runs the app in this process)."""
     return container()
@@ -105,6 +108,6 @@ class Http:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def http(app_host: RunningDevhost) -> Http:
     return Http(app_host.base_url)

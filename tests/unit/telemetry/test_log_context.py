@@ -67,10 +67,11 @@ def test_log_outside_a_span_carries_zero_ids(captured) -> None:
 def test_installing_twice_wraps_the_factory_once() -> None:
     previous = logging.getLogRecordFactory()
     try:
+        logging.setLogRecordFactory(logging.LogRecord)  # whatever an earlier test installed
         install_trace_context()
         once = logging.getLogRecordFactory()
         install_trace_context()
-        assert logging.getLogRecordFactory() is once is not previous
+        assert logging.getLogRecordFactory() is once is not logging.LogRecord
     finally:
         logging.setLogRecordFactory(previous)
 
