@@ -239,12 +239,20 @@ class BranchPush:
 
 @dataclass(frozen=True)
 class PullRequestDraft:
+    """What to open: ``branch`` into ``base_branch``; ``draft`` where the SCM has drafts."""
+
     branch: str
     base_branch: str
     title: str
     body: str
     labels: tuple[str, ...] = ()
     draft: bool = False
+
+    def __post_init__(self) -> None:
+        validate_branch(self.branch)
+        validate_branch(self.base_branch)
+        if not self.title.strip():
+            raise InvalidInput("a pull request needs a title", code="empty-title")
 
 
 @dataclass(frozen=True)

@@ -285,3 +285,20 @@ def test_a_github_app_installation_token_is_minted_and_used(github, secret_store
     assert emulator.server.calls("GET", r"/repos/octo/demo$")[0].headers["authorization"] == (
         "token ghs_installation77"
     )
+
+
+def test_a_file_over_the_contents_api_limit_is_read_from_its_blob(github, secret_store) -> None:
+    emulator, _ = github
+    big = b"line of text\n" * 90_000  # 1.17 MB: the contents API returns no content for it
+    emulator.forge.branches["main"] = emulator.forge.commit_changes(
+        emulator.forge.branches["main"], {"big.txt": big}, "add big"
+    )
+    connection = ScmConnection(
+        TENANT, Provider.GITHUB, "octo/demo", emulator.api_url, "github-token"
+    )
+    scm = scm_for(connection, secret_store, limits=ReadLimits(max_file_bytes=2 * 1024 * 1024))
+
+    content = scm.repository.read_file(TENANT, "main", "big.txt")
+
+    assert content.text == big.decode()
+    assert len(emulator.server.calls("GET", r"/git/blobs/[0-9a-f]+$")) == 1

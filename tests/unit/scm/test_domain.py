@@ -9,6 +9,7 @@ from shared.domain.scm import (
     ChangeSet,
     FileChange,
     FileContent,
+    PullRequestDraft,
     ReadLimits,
     SkipReason,
     agent_branch,
@@ -90,3 +91,14 @@ def test_file_content_keeps_only_utf8_text() -> None:
     assert (latin.text, latin.skipped) == (None, SkipReason.NOT_UTF8)
     binary = FileContent.from_bytes("a", "s", b"\x00\x01", limits)
     assert (binary.text, binary.skipped, binary.size) == (None, SkipReason.BINARY, 2)
+
+
+def test_a_pull_request_draft_needs_valid_branches_and_a_title() -> None:
+    assert PullRequestDraft("agent/t", "main", "Fix", "").draft is False
+    for branch, base, title in [
+        ("agent/../x", "main", "t"),
+        ("agent/t", "", "t"),
+        ("agent/t", "main", " "),
+    ]:
+        with pytest.raises(InvalidInput):
+            PullRequestDraft(branch, base, title, "")

@@ -21,7 +21,17 @@ from shared.domain.task import SourceKind
 from shared.ports.scm import RepositoryReader, SourceReader
 
 if TYPE_CHECKING:
+    from github.ContentFile import ContentFile
     from github.IssueComment import IssueComment
+    from github.Repository import Repository
+
+
+def file_bytes(repo: Repository, found: ContentFile) -> bytes:
+    """A contents-API file's bytes (call inside ``GithubSession.errors``)."""
+    if found.encoding == "base64":
+        return found.decoded_content
+    # The contents API leaves files over 1 MB empty: their blob has the bytes.
+    return base64.b64decode(repo.get_git_blob(found.sha).content)
 
 
 def to_comment(comment: IssueComment) -> Comment:
@@ -97,8 +107,4 @@ class GithubReader(SourceReader, RepositoryReader):
                 raise ScmNotFound(f"GitHub: {path!r} is not a file at {ref!r}")
             if found.size > self._limits.max_file_bytes:
                 return FileContent.skipped_file(path, found.sha, found.size, SkipReason.TOO_LARGE)
-            if found.encoding == "base64":
-                data = found.decoded_content
-            else:  # the contents API leaves files over 1 MB empty: fetch the blob instead
-                data = base64.b64decode(repo.get_git_blob(found.sha).content)
-            return FileContent.from_bytes(path, found.sha, data, self._limits)
+            return FileContent.from_bytes(path, found.sha, file_bytes(repo, found), self._limits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.adapters.scm.github.reading import to_comment
+from shared.adapters.scm.github.reading import file_bytes, to_comment
 from shared.adapters.scm.github.session import GithubSession, issue_number
 from shared.domain.errors import ScmConflict, ScmNotFound
 from shared.domain.scm import (
@@ -51,7 +51,7 @@ class GithubWriter(BranchWriter, PullRequestWriter, CommentWriter):
                 found = repo.get_contents(path, ref=ref)
                 if isinstance(found, list):
                     return None
-                return found.decoded_content.decode("utf-8", errors="replace")
+                return file_bytes(repo, found).decode("utf-8", errors="replace")
         except ScmNotFound:
             return None
 
