@@ -253,6 +253,15 @@ def test_entities_signal_and_call(durable_host, client):
     assert replayed_output(durable_host, "entity_orchestrator", instance_id, key) == status.output
 
 
+def test_an_entity_operation_error_reaches_the_calling_orchestrator(durable_host, client):
+    key = f"failing-{secrets.token_hex(3)}"
+    _, status = run(durable_host, client, "entity_failure", key)
+    assert (status.runtime_status, status.output) == (
+        Status.Completed,
+        "entity said: counter refuses",
+    )
+
+
 def test_non_deterministic_orchestrator_fails_with_a_clear_message(durable_host, client):
     _, status = run(durable_host, client, "nondeterministic")
     assert status.runtime_status == Status.Failed
