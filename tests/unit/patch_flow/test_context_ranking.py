@@ -8,7 +8,9 @@ from shared.services.patch_flow.context import rank_candidates, select_context
 FILES = {
     "src/calc/arith.py": "def add(a, b):\n    return a - b\n",
     "src/calc/parser.py": "def parse(text):\n    return text.split()\n",
-    "tests/test_arith.py": "from calc.arith import add\n\ndef test_add():\n    assert add(2, 2) == 4\n",
+    "tests/test_arith.py": (
+        "from calc.arith import add\n\ndef test_add():\n    assert add(2, 2) == 4\n"
+    ),
     "README.md": "A calculator.\n",
     "assets/logo.png": "",
 }

@@ -54,8 +54,9 @@ def test_plan_round_trips_through_its_json_form() -> None:
 
 
 def _risk(plan: FlowPlan, paths=("src/app.py",), deleted=(), lines=4, check=True):
-    return assess_risk(plan, paths=list(paths), deleted=list(deleted), lines_changed=lines,
-                       check_passed=check)
+    return assess_risk(
+        plan, paths=list(paths), deleted=list(deleted), lines_changed=lines, check_passed=check
+    )
 
 
 def test_small_checked_change_is_low_risk_and_needs_no_approval_under_risk_rule() -> None:

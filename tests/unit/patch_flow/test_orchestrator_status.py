@@ -1,0 +1,75 @@
+"""The patch_flow orchestrator under the real Durable SDK (its registered ``handle``), replaying
+recorded histories: what its custom status tells a client around the approval request."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import azure.functions as func
+
+from devhost.durable.events import EventType, format_time, new_event
+from orchestrations.patch_flow.orchestrator import patch_flow
+
+TASK = {"id": "t-1", "tenant": "acme"}
+#: Activity results, in the order the flow schedules them up to the approval wait.
+RESULTS: list[tuple[str, Any]] = [
+    ("start_task", {"scripted_llm": False, "max_attempts": 3, "approval_timeout_hours": 24}),
+    ("gather_context", {"commit": "c0ffee", "files": []}),
+    ("generate_patch", {"answer": "a diff"}),
+    ("validate_patch", {"ok": True, "summary": "1 file(s), +1 -1"}),
+    ("assess_risk", {"level": "low", "approval_required": True}),
+    ("request_approval", {"comment": "comment-1"}),
+]
+
+
+def _replay(completed: int) -> dict[str, Any]:
+    """The orchestrator's state after the first ``completed`` activities returned (one episode
+    each, as Durable records them)."""
+    clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    events: list[dict[str, Any]] = []
+
+    def add(kind: EventType, event_id: int = -1, **fields: Any) -> None:
+        nonlocal clock
+        clock += timedelta(seconds=1)
+        events.append(new_event(kind, format_time(clock), event_id, **fields))
+
+    add(EventType.ORCHESTRATOR_STARTED)
+    add(EventType.EXECUTION_STARTED, Name="patch_flow", Input=json.dumps(TASK), Version="")
+    for seq, (name, result) in enumerate(RESULTS[:completed]):
+        add(EventType.TASK_SCHEDULED, seq, Name=name)
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(result))
+    payload = {
+        "history": [{**e, "IsPlayed": False} for e in events],
+        "input": json.dumps(TASK),
+        "instanceId": TASK["id"],
+        "isReplaying": False,
+        "parentInstanceId": None,
+        "upperSchemaVersion": 1,
+        "upperSchemaVersionNew": 2,
+    }
+    handle = patch_flow.build().get_user_function()
+    state: dict[str, Any] = json.loads(handle(func.OrchestrationContext(json.dumps(payload))))
+    return state
+
+
+def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> None:
+    # request_approval scheduled, not yet returned: the approval API would still answer 409.
+    requesting = _replay(completed=5)
+    assert requesting["customStatus"]["step"] == "requesting-approval"
+    assert requesting["actions"][-1][0]["compoundActions"][0]["functionName"] == (
+        "request_approval"
+    )
+
+    waiting = _replay(completed=6)
+    assert waiting["customStatus"] == {
+        "step": "awaiting-approval",
+        "risk": "low",
+        "scripted_llm": False,
+    }
+    # ... and the flow now waits for the decision, raced against the deadline.
+    [wait] = waiting["actions"][-1]
+    assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval", None]
