@@ -37,7 +37,11 @@ class FlowPlan:
     max_changed_lines: int = 600
     context_budget_tokens: int = 12_000
     sensitive_paths: tuple[str, ...] = (
-        "auth/**", "**/auth/**", "security/**", "**/security/**", "migrations/**",
+        "auth/**",
+        "**/auth/**",
+        "security/**",
+        "**/security/**",
+        "migrations/**",
         "**/migrations/**",
     )
     edit_format: str = "udiff"
