@@ -15,9 +15,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.http import error_response, json_response
-from shared.adapters.durable.client import DurableOrchestrations
 from shared.domain.errors import DomainError
-from shared.services.intake import Outcome, ReceiveDelivery
 
 bp = df.Blueprint()
 log = logging.getLogger(__name__)
@@ -30,7 +28,10 @@ log = logging.getLogger(__name__)
 async def receive_webhook(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
+    # Imported on first delivery, not at ``import function_app`` (cold start).
+    from shared.adapters.durable.client import DurableOrchestrations
     from shared.bootstrap import container
+    from shared.services.intake import Outcome, ReceiveDelivery
 
     command = ReceiveDelivery(
         provider=req.route_params.get("provider", ""),
