@@ -59,6 +59,7 @@ class DevhostProcess:
         settings: Mapping[str, str] | None = None,
     ) -> None:
         self.port = free_port()
+        self.schema = schema
         self.base = f"http://127.0.0.1:{self.port}"
         self._command = [
             sys.executable, "-m", "devhost", "start",

@@ -10,13 +10,8 @@ id) with the same output as an undisturbed run. Activities may run more than onc
 from __future__ import annotations
 
 import json
-import os
 import random
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,18 +25,13 @@ import pytest
 from devhost.durable.events import EventType
 from devhost.durable.store import DurableStore
 from devhost.testing import run_on_host_loop, started_devhost
+from tests.support.devhost_process import DevhostProcess
 
 REPO = Path(__file__).resolve().parents[3]
 APP = REPO / "tests" / "fixtures" / "apps" / "crash_app"
 WEBHOOK = "/runtime/webhooks/durabletask"
 INSTANCES = 20
 KILLS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
@@ -56,56 +46,9 @@ def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
         return exc.code, None
 
 
-class DevhostProcess:
-    """``python -m devhost start`` as a child process that can be killed and restarted."""
-
-    def __init__(self, database_url: str, schema: str, log: Path) -> None:
-        self.port = free_port()
-        self.schema = schema
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._command = [
-            sys.executable, "-m", "devhost", "start",
-            "--app", str(APP), "--port", str(self.port),
-            "--database-url", database_url, "--store-schema", schema,
-        ]  # fmt: skip
-        self._env = {**os.environ, "PYTHONPATH": str(REPO)}
-        self._log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self._log, "ab") as log:
-            self.process = subprocess.Popen(
-                self._command, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"devhost exited: see {self._log}")
-            try:
-                if http("GET", f"{self.base}{WEBHOOK}/instances/?top=1")[0] == 200:
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"devhost did not start: see {self._log}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def devhost_process(database_url: str, tmp_path: Path) -> Iterator[DevhostProcess]:
-    process = DevhostProcess(database_url, f"crash_{secrets.token_hex(4)}", tmp_path / "log")
+    process = DevhostProcess(APP, database_url, f"crash_{secrets.token_hex(4)}", tmp_path / "log")
     yield process
     process.stop()
 
