@@ -159,13 +159,18 @@ def _await_approval(
     validation: dict[str, Any],
     flags: dict[str, Any],
 ) -> Flow:
-    """Wait for a decision or the deadline; the approval, or ``Stop`` (rejected/expired)."""
+    """Wait for a decision or the deadline; the approval, or ``Stop`` (rejected/expired).
+
+    The status says ``awaiting-approval`` only once the request is recorded: from then on the
+    approval API accepts a decision (before, it answers 409 ``not-awaiting-approval``)."""
+    status = {"risk": risk["level"], **flags}
     yield from _step(
         context,
         "request_approval",
         {**base, "plan": plan, "risk": risk, "validation": validation},
-        {"step": "awaiting-approval", "risk": risk["level"], **flags},
+        {"step": "requesting-approval", **status},
     )
+    context.set_custom_status({"step": "awaiting-approval", **status})
     hours = float(plan["approval_timeout_hours"])
     deadline = context.current_utc_datetime + timedelta(hours=hours)
     timer = context.create_timer(deadline)

@@ -4,6 +4,11 @@ A tenant with a ``local_git`` repository (a small Python project with a bug and 
 GitHub-format webhooks signed with the tenant's secret, and a filed issue to comment on.
 Everything goes through the platform's own ports (tenant directory, secret store, connection
 directory, local_git records), so the demo exercises what production uses.
+
+The parts also serve a tenant connected to a hosted SCM (GitHub, GitLab, Azure DevOps): its
+settings (``provision_tenant``), the sample project's files (``sample_files``) to put in that
+SCM's repository, and its connection with the token in the tenant's SecretStore
+(``connect_scm``).
 """
 
 from __future__ import annotations
@@ -71,15 +76,19 @@ class DemoTenant:
     issue_number: int
 
 
-def prepare_tenant(
-    container: Container,
-    slug: str,
-    *,
-    llm_routes: list[dict[str, Any]],
-    approval: str = "always",
-    repository: str = REPOSITORY,
-) -> DemoTenant:
-    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo, issue."""
+def sample_files(source: Path = SAMPLE) -> dict[str, bytes]:
+    """The sample project's files by repository path (caches left out): a ``main`` branch."""
+    return {
+        path.relative_to(source).as_posix(): path.read_bytes()
+        for path in sorted(source.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def provision_tenant(
+    container: Container, slug: str, *, llm_routes: list[dict[str, Any]], approval: str = "always"
+) -> str:
+    """Provision (or reuse) the tenant with the demo's settings; its Entra directory id."""
     directory_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{slug}.directory.example"))
     try:
         container.tenants.get(slug)
@@ -95,10 +104,44 @@ def prepare_tenant(
             "llm_routes": llm_routes,
         },
     )
+    return directory_id
+
+
+def connect_scm(
+    container: Container,
+    connection: ScmConnection,
+    *,
+    token: str | None = None,
+    event_provider: str | None = None,
+    event_repository: str | None = None,
+) -> None:
+    """Register the tenant's ``connection``, for events of ``event_provider`` naming
+    ``event_repository`` (defaults: the connection's own); ``token`` is stored in the tenant's
+    SecretStore under ``connection.token_secret``."""
+    if token is not None:
+        if not connection.token_secret:
+            raise ValueError("a token needs connection.token_secret: the name to store it under")
+        container.secrets.set(connection.tenant, connection.token_secret, token)
+    PostgresConnectionDirectory(container.db).register(
+        connection, event_provider=event_provider, event_repository=event_repository
+    )
+
+
+def prepare_tenant(
+    container: Container,
+    slug: str,
+    *,
+    llm_routes: list[dict[str, Any]],
+    approval: str = "always",
+    repository: str = REPOSITORY,
+) -> DemoTenant:
+    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo, issue."""
+    directory_id = provision_tenant(container, slug, llm_routes=llm_routes, approval=approval)
     secret = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     container.secrets.set(slug, "webhook-github", secret)
     seed_repository(container.scm.local_git_root(slug), repository, SAMPLE)
-    PostgresConnectionDirectory(container.db).register(
+    connect_scm(
+        container,
         ScmConnection(tenant=slug, provider=Provider.LOCAL_GIT, repository=repository),
         event_provider=str(Provider.GITHUB),
     )

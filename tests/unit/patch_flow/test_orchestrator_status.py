@@ -60,9 +60,8 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
     # request_approval scheduled, not yet returned: the approval API would still answer 409.
     requesting = _replay(completed=5)
     assert requesting["customStatus"]["step"] == "requesting-approval"
-    assert requesting["actions"][-1][0]["compoundActions"][0]["functionName"] == (
-        "request_approval"
-    )
+    last = requesting["actions"][0][-1]  # one flat list of actions (schema version 2)
+    assert last["compoundActions"][0]["functionName"] == "request_approval"
 
     waiting = _replay(completed=6)
     assert waiting["customStatus"] == {
@@ -71,5 +70,5 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
         "scripted_llm": False,
     }
     # ... and the flow now waits for the decision, raced against the deadline.
-    [wait] = waiting["actions"][-1]
+    wait = waiting["actions"][0][-1]
     assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval", None]

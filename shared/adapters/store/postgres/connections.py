@@ -3,7 +3,9 @@ NAME of the secret holding its credentials (never the secret).
 
 A connection is found by the provider that SENT the event and the repository it names; it may be
 served by another backend (``ScmConnection.provider``): an on-prem or edge tenant receives
-GitHub-format webhooks for a repository that lives in ``local_git``.
+GitHub-format webhooks for a repository that lives in ``local_git``. The name an event gives may
+also differ from the repository: an Azure DevOps work item names only its team project, whose
+connection says which ``project/repository`` its tasks change.
 """
 
 from __future__ import annotations
@@ -20,13 +22,20 @@ class PostgresConnectionDirectory:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def register(self, connection: ScmConnection, *, event_provider: str | None = None) -> None:
-        """Create or replace the connection for events of ``event_provider`` (default: the
-        connection's own provider) about ``connection.repository``."""
+    def register(
+        self,
+        connection: ScmConnection,
+        *,
+        event_provider: str | None = None,
+        event_repository: str | None = None,
+    ) -> None:
+        """Create or replace the connection for events of ``event_provider`` about
+        ``event_repository`` (defaults: the connection's own provider and repository)."""
         settings = {
             "auth": str(connection.auth),
             "options": dict(connection.options),
             "backend": str(connection.provider),
+            "repository": connection.repository,
         }
         with self._db.connection() as conn:
             conn.execute(
@@ -39,7 +48,7 @@ class PostgresConnectionDirectory:
                 (
                     connection.tenant,
                     event_provider or str(connection.provider),
-                    connection.repository,
+                    event_repository or connection.repository,
                     connection.base_url,
                     json.dumps(settings),
                     connection.token_secret,
@@ -64,7 +73,7 @@ class PostgresConnectionDirectory:
         return ScmConnection(
             tenant=tenant,
             provider=Provider(settings.get("backend", provider)),
-            repository=repository,
+            repository=str(settings.get("repository") or repository),
             base_url=None if row["base_url"] is None else str(row["base_url"]),
             token_secret=None if row["token_secret"] is None else str(row["token_secret"]),
             auth=ScmAuth(settings.get("auth", ScmAuth.TOKEN)),
