@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.adapters.store.postgres.database import TenantTx
 from shared.adapters.store.postgres.tasks import record_dead_letter
 from shared.domain.errors import DomainError
 from shared.domain.scm import ChangeSet, FileChange, PullRequestDraft, agent_branch
@@ -37,8 +38,7 @@ def assess_risk(
         lines_changed=validation["stats"]["added"] + validation["stats"]["removed"],
         check_passed=None if not check else bool(check["passed"]),
     ).to_dict()
-    with deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage={"risk": risk}):
-        pass
+    deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage={"risk": risk})
     return risk
 
 
@@ -62,14 +62,13 @@ def request_approval(
 ) -> dict[str, Any]:
     body = messages.approval_comment(_link(deps, task), risk, validation, deadline_hours)
     comment = _comment(deps, task, body)
-    with deps.record(
+    deps.record(
         task,
         "approval.requested",
         {"risk": risk["level"], "comment": comment},
         status=TaskStatus.AWAITING_APPROVAL,
         step="awaiting-approval",
-    ):
-        pass
+    )
     return {"comment": comment}
 
 
@@ -122,7 +121,7 @@ def open_pull_request(
         "commit": push.commit_sha,
     }
     approver = approval["approver"] if approval else None
-    with deps.record(
+    deps.record(
         task,
         "pr.opened",
         {**view, "approver": approver},
@@ -130,8 +129,7 @@ def open_pull_request(
         lineage={"pull_request": view, "approval": approval},
         pr_url=pr.url,
         approver=approver,
-    ):
-        pass
+    )
     return view
 
 
@@ -143,8 +141,7 @@ def comment_result(
     risk: dict[str, Any],
 ) -> dict[str, Any]:
     comment = _comment(deps, task, messages.result_comment(pr, validation, risk))
-    with deps.record(task, "source.commented", {"comment": comment}, step="commenting"):
-        pass
+    deps.record(task, "source.commented", {"comment": comment}, step="commenting")
     return {"comment": comment}
 
 
@@ -164,7 +161,19 @@ def finish_task(
             comment_error = f"{exc.code}: {exc.message}"
     status = OUTCOME_STATUS[outcome]
     data = {"outcome": outcome, **({"comment_error": comment_error} if comment_error else {})}
-    with deps.record(
+    failure = detail.get("failure", {})
+
+    def dead_letter(tx: TenantTx) -> None:
+        record_dead_letter(
+            tx,
+            task["id"],
+            step=str(failure.get("step", "unknown")),
+            error_code=str(failure.get("code", "error")),
+            message=str(failure.get("message", ""))[:4000],
+            details=detail,
+        )
+
+    deps.record(
         task,
         f"task.{outcome}",
         {**data, **detail},
@@ -172,15 +181,6 @@ def finish_task(
         step=outcome,
         result={**detail, **data},
         lineage={"outcome": outcome},
-    ) as tx:
-        if outcome == "failed":
-            failure = detail.get("failure", {})
-            record_dead_letter(
-                tx,
-                task["id"],
-                step=str(failure.get("step", "unknown")),
-                error_code=str(failure.get("code", "error")),
-                message=str(failure.get("message", ""))[:4000],
-                details=detail,
-            )
+        also=dead_letter if outcome == "failed" else None,
+    )
     return {"status": str(status), **data}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,6 @@ class PatchFlowDeps:
             self.connections.get(task["tenant"], task["provider"], task["repository"])
         )
 
-    @contextmanager
     def record(
         self,
         task: dict[str, Any],
@@ -46,10 +44,13 @@ class PatchFlowDeps:
         status: TaskStatus | None = None,
         step: str | None = None,
         lineage: dict[str, Any] | None = None,
+        also: Callable[[TenantTx], None] | None = None,
         **fields: Any,
-    ) -> Iterator[TenantTx]:
-        """One tenant transaction that updates the task and appends its audit event."""
+    ) -> None:
+        """One tenant transaction that updates the task, appends its audit event and runs
+        ``also`` (more writes that must commit with them)."""
         with self.db.tenant_transaction(self.tenants.locate(task["tenant"])) as tx:
             update_task(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
             self.audit.append(tx, kind=kind, actor=ACTOR, data=data, task_id=task["id"])
-            yield tx
+            if also is not None:
+                also(tx)

@@ -55,15 +55,14 @@ def start_task(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
         "plan": plan.to_dict(),
         "scripted_llm": scripted,
     }
-    with deps.record(
+    deps.record(
         task,
         "task.started",
         {"base_branch": base_branch, "scripted_llm": scripted},
         status=TaskStatus.RUNNING,
         step="starting",
         lineage=lineage,
-    ):
-        pass
+    )
     return {**plan.to_dict(), "base_branch": base_branch, "scripted_llm": scripted}
 
 
@@ -82,8 +81,7 @@ def gather_context(
         int(plan["context_budget_tokens"]),
     )
     lineage = {"commit": tree.commit_sha, "context_files": [f.lineage() for f in files]}
-    with deps.record(task, "context.gathered", lineage, step="gathering-context", lineage=lineage):
-        pass
+    deps.record(task, "context.gathered", lineage, step="gathering-context", lineage=lineage)
     return {
         "commit": tree.commit_sha,
         "source": {
@@ -122,10 +120,9 @@ def generate_patch(
             "attempt": attempt,
         },
     )
-    with deps.record(
+    deps.record(
         task, "patch.generated", {"attempt": attempt, **result["llm"]}, step="generating-patch"
-    ):
-        pass
+    )
     return dict(result)
 
 
@@ -163,14 +160,13 @@ def validate_patch(
             "check": outcome.get("check"),
         }
     )
-    with deps.record(
+    deps.record(
         task,
         "patch.validated",
         {"attempt": attempt, "ok": outcome["ok"], "summary": outcome["summary"]},
         step="validating-patch",
         lineage={"attempts": attempts},
-    ):
-        pass
+    )
     return outcome
 
 
