@@ -30,7 +30,7 @@ WORKLOAD = textwrap.dedent(
     with tracer().start_as_current_span("patch-flow") as span:
         log.info("generating a patch")
         trace_id = format(span.get_span_context().trace_id, "032x")
-    flushed = flush_telemetry()
+    flushed = flush_telemetry(30_000)  # generous: the machine may be loaded
     print(json.dumps({"mode": str(mode), "again": str(again), "trace_id": trace_id,
                       "log": stream.getvalue(), "flushed": flushed}))
     """
@@ -82,7 +82,7 @@ def test_azure_monitor_mode_sends_the_span_to_application_insights(collector, tm
         OTEL_EXPERIMENTAL_RESOURCE_DETECTORS="azure_app_service",  # no IMDS probe off this host
         TMPDIR=str(tmp_path),  # the exporter's offline storage
     )
-    assert (out["mode"], out["again"]) == ("azure-monitor", "azure-monitor")
+    assert (out["mode"], out["again"], out["flushed"]) == ("azure-monitor", "azure-monitor", True)
     assert f"trace_id={out['trace_id']}" in out["log"]
     envelopes = [
         envelope for body in collector.bodies("/v2.1/track") for envelope in json.loads(body)
