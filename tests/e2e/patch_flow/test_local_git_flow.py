@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import subprocess
 
+import jwt
 import pytest
 
 from shared.adapters.scm.local_git import repository_path
@@ -204,6 +207,38 @@ def test_approval_api_refuses_bad_tokens(app, http, issuer, token_args, status):
     assert code == status, body
     assert http.status(task_id)["customStatus"]["step"] == "awaiting-approval"
     assert _decide(http, tenant, task_id, "not-a-jwt")[0] == 401
+
+
+def _forged(issuer, tenant, alg: str) -> str:
+    """The claims of a genuine Approver token, re-signed with ``alg`` (none, or HS256 keyed
+    with the issuer's public modulus: the classic algorithm-confusion attack)."""
+    claims = jwt.decode(_token(issuer, tenant), options={"verify_signature": False})
+    if alg == "none":
+        head = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        return f"{head}.{body}."
+    return jwt.encode(claims, issuer.jwks()["keys"][0]["n"], algorithm="HS256")
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256"])
+def test_approval_api_refuses_unsigned_and_hmac_forged_tokens(app, http, issuer, alg):
+    tenant, task_id = _start(app, http)
+    http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    code, body = _decide(http, tenant, task_id, _forged(issuer, tenant, alg))
+    assert code == 401 and body["error"] == "unauthenticated"
+    assert http.status(task_id)["customStatus"]["step"] == "awaiting-approval"
+
+
+def test_agent_cancel_terminates_the_task_and_nothing_is_pushed(app, http):
+    tenant, task_id = _start(app, http)
+    http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    code, body = _send(http, tenant, "/agent cancel")
+    assert (code, body["status"], body["task_id"]) == (200, "cancelled", task_id)
+    assert http.wait(task_id, lambda s: s["runtimeStatus"] == "Terminated")
+    assert f"agent/{task_id}" not in _branches(app, tenant)
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        assert str(get_task(tx, task_id).status) == "cancelled"
+        assert tx.conn.execute("SELECT count(*) AS n FROM scm_pull_requests").fetchone()["n"] == 0
 
 
 def test_patch_that_keeps_failing_validation_ends_after_its_attempts(app, http):
