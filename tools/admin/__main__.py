@@ -1,0 +1,110 @@
+"""``python -m tools.admin``: operate the platform's database from a shell.
+
+    migrate                         apply pending platform and tenant migrations
+    tenants list
+    tenants provision SLUG [--name NAME]
+    tenants disable|enable SLUG
+    tenants deprovision SLUG --yes  refused while the tenant has active tasks
+    audit verify SLUG               exit 1 and name the first broken link if tampered with
+    audit export SLUG [--out FILE]  the chain as JSON Lines
+
+Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
+or ``POSTGRES_HOST``). Errors are one line on stderr and exit status 2; nothing half-done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shared.bootstrap import Container
+from shared.config import load_settings
+from shared.domain.errors import DomainError
+from shared.domain.tenant import TenantStatus
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tools.admin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply pending migrations")
+    tenants = commands.add_parser("tenants").add_subparsers(dest="action", required=True)
+    tenants.add_parser("list")
+    provision = tenants.add_parser("provision")
+    provision.add_argument("slug")
+    provision.add_argument("--name")
+    for action in ("disable", "enable"):
+        tenants.add_parser(action).add_argument("slug")
+    deprovision = tenants.add_parser("deprovision")
+    deprovision.add_argument("slug")
+    deprovision.add_argument("--yes", action="store_true", help="really delete its data")
+    audit = commands.add_parser("audit").add_subparsers(dest="action", required=True)
+    audit.add_parser("verify").add_argument("slug")
+    export = audit.add_parser("export")
+    export.add_argument("slug")
+    export.add_argument("--out", type=Path)
+    return parser
+
+
+def run(app: Container, args: argparse.Namespace) -> int:
+    if args.command == "migrate":
+        from shared.adapters.store.postgres.migrations import migrate_platform
+
+        with app.db.transaction() as conn:
+            applied = migrate_platform(conn)
+        print("\n".join(applied) if applied else "nothing to apply")
+        return 0
+    if args.command == "tenants":
+        return _tenants(app, args)
+    return _audit(app, args)
+
+
+def _tenants(app: Container, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for tenant in app.tenants.list():
+            print(f"{tenant.slug}\t{tenant.status}\t{tenant.display_name}")
+    elif args.action == "provision":
+        tenant = app.tenants.provision(args.slug, args.name or args.slug)
+        print(f"provisioned {tenant.slug} ({app.tenants.locate(tenant.slug).schema})")
+    elif args.action in ("disable", "enable"):
+        status = TenantStatus.DISABLED if args.action == "disable" else TenantStatus.ACTIVE
+        print(f"{app.tenants.set_status(args.slug, status).slug}: {status}")
+    elif not args.yes:
+        print("deprovision deletes the tenant's schema, role and data: add --yes", file=sys.stderr)
+        return 2
+    else:
+        app.tenants.deprovision(args.slug)
+        print(f"deprovisioned {args.slug}")
+    return 0
+
+
+def _audit(app: Container, args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        result = app.audit.verify_chain(args.slug)
+        if result.ok:
+            print(f"{args.slug}: audit chain verified ({result.checked} events)")
+            return 0
+        print(f"{args.slug}: audit chain BROKEN at event {result.broken_at}: {result.reason}")
+        return 1
+    lines = app.audit.export(args.slug)
+    if args.out is None:
+        for line in lines:
+            print(line)
+    else:
+        with args.out.open("w", encoding="utf-8") as out:
+            out.writelines(line + "\n" for line in lines)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run(Container(load_settings()), args)
+    except DomainError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
