@@ -8,7 +8,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.domain.errors import DomainError, RateLimited
+from shared.domain.errors import DomainError, InvalidInput, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ def error_response(exc: DomainError) -> func.HttpResponse:
 
 def json_body(req: func.HttpRequest) -> Any:
     """The request's JSON body, or an ``InvalidInput`` with code ``malformed-json``."""
-    from shared.domain.errors import InvalidInput
-
     try:
         return json.loads(req.get_body() or b"null")
     except (ValueError, UnicodeDecodeError) as exc:

@@ -15,6 +15,7 @@ from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
 from shared.ports.scm import Scm
 from shared.ports.tenants import TenantDirectory
+from shared.services.llm_hub import LlmHub
 
 ACTOR = "ai-code-agent"
 
@@ -26,7 +27,7 @@ class PatchFlowDeps:
     audit: PostgresAuditLog
     connections: PostgresConnectionDirectory
     scm_for: Callable[[ScmConnection], Scm]
-    llm: Any  # shared.services.llm_hub.LlmHub (typed loosely to keep this module light)
+    llm: LlmHub
     work_dir: Path
     public_base_url: str
 
