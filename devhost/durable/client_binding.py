@@ -9,6 +9,7 @@ devhost serves the management API both under ``rpcBaseUrl`` and under
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import quote
 
@@ -39,8 +40,10 @@ def management_urls(base_url: str, hub: str, instance_id: str) -> dict[str, str]
     }
 
 
+@functools.lru_cache(maxsize=16)
 def client_binding_json(port: int, hub: str) -> str:
-    """The binding JSON for a devhost listening on ``port`` with task hub ``hub``."""
+    """The binding JSON for a devhost listening on ``port`` with task hub ``hub`` (built once:
+    every client function invocation gets it)."""
     base_url = f"http://localhost:{port}{WEBHOOK_PATH}"
     creation = f"{base_url}/orchestrators/{{functionName}}[/{{instanceId}}]"
     suffix = query_suffix(hub)

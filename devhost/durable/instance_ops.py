@@ -19,8 +19,9 @@ from devhost.durable import admin
 from devhost.durable.api_responses import error, flag, json_response
 from devhost.durable.events import EventType, RuntimeStatus, format_time, new_event, utc_now
 from devhost.durable.model import InstanceRecord
+from devhost.durable.starts import InstanceExists
 from devhost.durable.status_payload import render_history, status_payload
-from devhost.durable.store import DurableStore, InstanceExists
+from devhost.durable.store import DurableStore
 
 DEFAULT_PAGE_SIZE = 100
 _CONTROL = {

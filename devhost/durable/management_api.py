@@ -26,8 +26,9 @@ from devhost.durable.api_responses import (
 )
 from devhost.durable.events import RuntimeStatus, parse_time
 from devhost.durable.instance_ops import InstanceOps, wait_for_completion
+from devhost.durable.starts import InstanceExists
 from devhost.durable.status_payload import parse_json_or_raw, status_time
-from devhost.durable.store import DurableStore, InstanceExists
+from devhost.durable.store import DurableStore
 from devhost.routing import Router
 
 Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]

@@ -27,12 +27,9 @@ from devhost.durable.model import (
     OutMessage,
 )
 from devhost.durable.schema import check_schema_name, connection_options, ensure_schema
+from devhost.durable.starts import StartBatcher
 
 Conn = AsyncConnection[DictRow]
-
-
-class InstanceExists(Exception):
-    """An instance with that id exists and has not finished."""
 
 
 def instance_from_row(row: dict[str, Any]) -> InstanceRecord:
@@ -85,6 +82,12 @@ class DurableStore:
                 "row_factory": dict_row,
                 "options": connection_options(schema),
             },
+        )
+        self._starts = StartBatcher(
+            self.pool,
+            self.channel,
+            self._payload({ORCHESTRATION}),
+            lambda: self._on_commit({ORCHESTRATION}),
         )
 
     async def open(self) -> None:
@@ -139,8 +142,10 @@ class DurableStore:
     async def notify(self, conn: Conn, kinds: set[str]) -> None:
         """NOTIFY the store's channel (delivered at commit): ``<kinds>:<origin>``."""
         if kinds:
-            payload = "".join(sorted(kinds)) + ":" + self.origin
-            await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
+            await conn.execute("SELECT pg_notify(%s, %s)", (self.channel, self._payload(kinds)))
+
+    def _payload(self, kinds: set[str]) -> str:
+        return "".join(sorted(kinds)) + ":" + self.origin
 
     async def enqueue_and_notify(self, conn: Conn, messages: Iterable[OutMessage]) -> set[str]:
         kinds = await self.enqueue(conn, messages)
@@ -161,50 +166,11 @@ class DurableStore:
     async def create_instance(
         self, name: str, instance_id: str, input_text: str | None, version: str = ""
     ) -> None:
-        """Create (or replace a finished) instance and queue its start.
+        """Create (or replace a finished) instance and queue its start (committed on return).
 
         Raises ``InstanceExists`` when an unfinished instance already has the id.
         """
-        execution = uuid.uuid4().hex
-        started = new_event(
-            EventType.EXECUTION_STARTED,
-            format_time(utc_now()),
-            Name=name,
-            Input=input_text,
-            Version=version,
-            OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution},
-            ParentInstance=None,
-        )
-        values = (instance_id, name, execution, str(RuntimeStatus.PENDING), input_text, version)
-        async with self.pool.connection() as conn, conn.transaction():
-            cur = await conn.execute(
-                "INSERT INTO instances (instance_id, name, execution_id, status, input, "
-                "version) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (instance_id) DO NOTHING "
-                "RETURNING instance_id",
-                values,
-            )
-            if await cur.fetchone() is None:
-                cur = await conn.execute(
-                    "SELECT status FROM instances WHERE instance_id = %s FOR UPDATE",
-                    (instance_id,),
-                )
-                row = await cur.fetchone()
-                if row is not None and not RuntimeStatus(row["status"]).is_terminal:
-                    raise InstanceExists(
-                        f"An Orchestration instance with the ID '{instance_id}' already exists "
-                        f"and is {row['status']}."
-                    )
-                await conn.execute(
-                    "UPDATE instances SET name = %s, execution_id = %s, status = %s, "
-                    "input = %s, version = %s, output = NULL, custom_status = NULL, "
-                    "parent = NULL, created_at = clock_timestamp(), "
-                    "updated_at = clock_timestamp() WHERE instance_id = %s",
-                    (*values[1:], instance_id),
-                )
-            kinds = await self.enqueue_and_notify(
-                conn, [OutMessage(instance_id, ORCHESTRATION, started, execution)]
-            )
-        self._on_commit(kinds)
+        await self._starts.create(name, instance_id, input_text, version)
 
     async def get_instance(self, instance_id: str) -> InstanceRecord | None:
         async with self.pool.connection() as conn:

@@ -11,6 +11,7 @@ configurable. Stopping cancels the tasks: a transaction in flight rolls back, wh
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -26,7 +27,8 @@ from devhost.durable.activities import ActivityRunner
 from devhost.durable.dispatch import Dispatcher
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
-from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND
+from devhost.durable.episodes import Decided, EpisodeBatch, claim_episodes
+from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND, EpisodeWork
 from devhost.durable.store import DurableStore
 from devhost.invoker import Invoker
 
@@ -173,13 +175,31 @@ class Workers:
         return woken | {MORE} if session.more else woken
 
     async def _episode(self) -> set[str] | None:
-        async def run(session: Any) -> set[str]:
-            now = datetime.now(UTC)
-            outcome = await self._invoker.run_sync(self._engine.decide, session.work, now)
-            kinds: set[str] = await session.commit(outcome)
-            return kinds
+        """Decide and commit a batch of episodes.
 
-        return await self._claimed(ORCHESTRATION, self._dispatcher.episode(), run)
+        An episode whose decision raised is left out of the commit (its messages stay) and the
+        error is raised after the others committed, so the loop logs it and backs off.
+        """
+        failed: list[Exception] = []
+
+        async def run(batch: EpisodeBatch) -> set[str]:
+            decide = functools.partial(self._decide, batch.works, datetime.now(UTC), failed)
+            return await batch.commit(await self._invoker.run_sync(decide))
+
+        woken = await self._claimed(ORCHESTRATION, claim_episodes(self._store), run)
+        if failed:
+            self.waker.wake(woken or set())
+            raise failed[0]
+        return woken
+
+    def _decide(self, works: list[EpisodeWork], now: datetime, failed: list[Exception]) -> Decided:
+        decided = []
+        for work in works:
+            try:
+                decided.append((work, self._engine.decide(work, now)))
+            except Exception as exc:
+                failed.append(exc)
+        return decided
 
     async def _activity(self) -> set[str] | None:
         async def run(session: Any) -> set[str]:
