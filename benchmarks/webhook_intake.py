@@ -5,8 +5,11 @@
 calls ``start_new``: what the host's start path costs by itself), then distinct signed GitHub
 ``issue_comment`` deliveries with an ``/agent fix`` command (each on its own issue, so each
 creates a task) spread over a few tenants. Reported per run: requests/s, ack latency
-p50/p95/p99 and status counts; then a check that every webhook 202 has its stored delivery and
-its started orchestration instance.
+p50/p95/p99 and status counts, and for the two runs that start orchestrations how many first
+episodes had not run yet when the run ended and how long they took to catch up (the next run
+starts after that, so no run pays for the previous one's backlog); then a check that every
+webhook 202 has its stored delivery and its started orchestration instance. Timings depend on
+machine load: the load average is printed with the table.
 
 devhost runs in a child process (so that the load generator does not share its interpreter),
 serving the intake test app on a fresh database of the PostgreSQL at ``DATABASE_URL`` (else the
@@ -59,6 +62,7 @@ class Run:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     accepted: list[str] = field(default_factory=list)
+    backlog: tuple[int, float] | None = None  # (first episodes pending at the end, s to drain)
 
     @property
     def throughput(self) -> float:
@@ -202,6 +206,19 @@ def _check(url: str, accepted: list[str]) -> tuple[int, int]:
     return int(stored[0] if stored else 0), int(started[0] if started else 0)
 
 
+def _drain(url: str, timeout_s: float = 300.0) -> tuple[int, float]:
+    """(instances still waiting for their first episode, seconds until none is)."""
+    query = sql.SQL("SELECT count(*) FROM {}.instances WHERE status = 'Pending'")
+    counts: list[int] = []
+    began = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as conn:
+        while not counts or (counts[-1] and time.monotonic() - began < timeout_s):
+            time.sleep(0.1 if counts else 0)
+            row = conn.execute(query.format(sql.Identifier(STORE_SCHEMA))).fetchone()
+            counts.append(int(row[0]) if row else 0)
+    return counts[0], time.monotonic() - began
+
+
 def _wait_ready(base: str, child: subprocess.Popen[bytes]) -> None:
     import urllib.request
 
@@ -258,16 +275,23 @@ def main() -> None:
             c, s = args.concurrency, args.seconds
             asyncio.run(_load(health, health_requests(base), c, s))
             asyncio.run(_load(start, start_requests(base), c, s))
+            start.backlog = _drain(url)
             asyncio.run(_load(webhook, webhook_requests(base, tenants), c, s))
+            webhook.backlog = _drain(url)
         finally:
             child.send_signal(signal.SIGTERM)
             child.wait(timeout=60)
         stored, started = _check(url, webhook.accepted)
     _drop(server, name, roles)
 
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"\n{args.concurrency} senders, {args.seconds:.0f} s per run, {args.tenants} tenants")
+    print(f"cpus: {os.cpu_count()}, load average (1, 5, 15 min): {load}")
     for run in (health, start, webhook):
         print(run.line())
+        if run.backlog:
+            pending, late = run.backlog
+            print(f"{'':<11}first episodes pending at the end: {pending}, done {late:.1f} s later")
     print(f"webhook/health throughput: {_ratio(webhook, health):.0%} (goal >= 40%)")
     print(f"webhook/start-only throughput: {_ratio(webhook, start):.0%} (what intake adds)")
     print(

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--orchestration-workers", type=int)
     start.add_argument("--activity-workers", type=int)
     start.add_argument("--entity-workers", type=int)
+    start.add_argument(
+        "--replay-processes", type=int, default=1, help="child processes replaying orchestrations"
+    )
     start.add_argument("--log-level", default="INFO")
 
     instances = commands.add_parser("instances", help="list and operate orchestration instances")
@@ -90,6 +93,7 @@ def _start(args: argparse.Namespace) -> int:
         orchestration_workers=args.orchestration_workers,
         activity_workers=args.activity_workers,
         entity_workers=args.entity_workers,
+        replay_processes=args.replay_processes,
         announce=lambda text: print(text, flush=True),
     )
     try:

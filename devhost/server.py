@@ -24,6 +24,7 @@ from aiohttp import web
 from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
+from devhost.durable.deciders import Decider
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
 from devhost.durable.management_api import ManagementApi
@@ -43,6 +44,8 @@ class DevhostOptions:
     """How to run: the app folder, where to listen, which store to use, how many workers.
 
     Worker counts left as ``None`` come from ``host.json`` (``maxConcurrent...Functions``).
+    ``replay_processes`` child processes replay large batches of orchestration episodes (0: all
+    in threads of this process; see ``durable.deciders``).
     """
 
     app_dir: Path
@@ -53,6 +56,7 @@ class DevhostOptions:
     orchestration_workers: int | None = None
     activity_workers: int | None = None
     entity_workers: int | None = None
+    replay_processes: int = 1
     thread_pool_size: int = 32
     announce: Callable[[str], None] = field(default=print)
 
@@ -108,6 +112,7 @@ class Devhost:
         self._runner: web.AppRunner | None = None
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
+        self._decider: Decider | None = None
 
     @property
     def base_url(self) -> str:
@@ -160,12 +165,13 @@ class Devhost:
         invoker = Invoker(self._executor, str(app_dir))
         engine = EpisodeEngine(self.app)
         activities = ActivityRunner(self.app, invoker, self.client_binding, engine.check_function)
+        processes = self.options.replay_processes
+        self._decider = Decider(engine, invoker, app_dir, processes)
         self._workers = Workers(
             self._store,
-            engine=engine,
+            decider=self._decider,
             activities=activities,
             entities=EntityRunner(self.app, invoker),
-            invoker=invoker,
             concurrency=concurrency,
             waker=waker,
         )
@@ -214,6 +220,9 @@ class Devhost:
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None
+        if self._decider is not None:
+            await self._decider.close()
+            self._decider = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -11,7 +11,6 @@ configurable. Stopping cancels the tasks: a transaction in flight rolls back, wh
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -24,13 +23,12 @@ import psycopg
 from psycopg import sql
 
 from devhost.durable.activities import ActivityRunner
+from devhost.durable.deciders import Decider
 from devhost.durable.dispatch import Dispatcher
-from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
-from devhost.durable.episodes import Decided, EpisodeBatch, claim_episodes
-from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND, EpisodeWork
+from devhost.durable.episodes import EpisodeBatch, claim_episodes
+from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND
 from devhost.durable.store import DurableStore
-from devhost.invoker import Invoker
 
 log = logging.getLogger("devhost.worker")
 
@@ -104,19 +102,17 @@ class Workers:
         self,
         store: DurableStore,
         *,
-        engine: EpisodeEngine,
+        decider: Decider,
         activities: ActivityRunner,
         entities: EntityRunner,
-        invoker: Invoker,
         concurrency: Concurrency,
         waker: Waker,
     ) -> None:
         """``waker`` is shared with the store, which wakes workers after client writes."""
         self._store = store
-        self._engine = engine
+        self._decider = decider
         self._activities = activities
         self._entities = entities
-        self._invoker = invoker
         self._concurrency = concurrency
         self.waker = waker
         self._dispatcher = Dispatcher(store)
@@ -180,26 +176,18 @@ class Workers:
         An episode whose decision raised is left out of the commit (its messages stay) and the
         error is raised after the others committed, so the loop logs it and backs off.
         """
-        failed: list[Exception] = []
+        failed: list[str] = []
 
         async def run(batch: EpisodeBatch) -> set[str]:
-            decide = functools.partial(self._decide, batch.works, datetime.now(UTC), failed)
-            return await batch.commit(await self._invoker.run_sync(decide))
+            decided, failures = await self._decider.decide(batch.works, datetime.now(UTC))
+            failed.extend(failures)
+            return await batch.commit(decided)
 
         woken = await self._claimed(ORCHESTRATION, claim_episodes(self._store), run)
         if failed:
             self.waker.wake(woken or set())
-            raise failed[0]
+            raise RuntimeError(f"deciding {len(failed)} episode(s) failed; first:\n{failed[0]}")
         return woken
-
-    def _decide(self, works: list[EpisodeWork], now: datetime, failed: list[Exception]) -> Decided:
-        decided = []
-        for work in works:
-            try:
-                decided.append((work, self._engine.decide(work, now)))
-            except Exception as exc:
-                failed.append(exc)
-        return decided
 
     async def _activity(self) -> set[str] | None:
         async def run(session: Any) -> set[str]:
