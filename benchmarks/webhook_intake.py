@@ -5,11 +5,9 @@
 calls ``start_new``: what the host's start path costs by itself), then distinct signed GitHub
 ``issue_comment`` deliveries with an ``/agent fix`` command (each on its own issue, so each
 creates a task) spread over a few tenants. Reported per run: requests/s, ack latency
-p50/p95/p99 and status counts, and for the two runs that start orchestrations how many first
-episodes had not run yet when the run ended and how long they took to catch up (the next run
-starts after that, so no run pays for the previous one's backlog); then a check that every
-webhook 202 has its stored delivery and its started orchestration instance. Timings depend on
-machine load: the load average is printed with the table.
+p50/p95/p99, status counts and the first episodes still pending at the end (the next run waits
+for them); then a check that every webhook 202 has its stored delivery and its started
+orchestration instance. The load average is printed with the table.
 
 devhost runs in a child process (so that the load generator does not share its interpreter),
 serving the intake test app on a fresh database of the PostgreSQL at ``DATABASE_URL`` (else the
