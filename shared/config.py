@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: str | None = None
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "ai-code-agent"
+    # Fraction of traces kept (Azure Monitor's default is a rate limit that can drop any span).
+    telemetry_sampling_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
     # Durable
     durable_task_hub: str = "aicodeagent"

@@ -111,6 +111,7 @@ def _configure_azure_monitor(settings: Settings) -> None:
         resource=_resource(settings),
         logger_name="",  # the root logger: every module's logs, with their trace ids
         enable_live_metrics=False,
+        sampling_ratio=settings.telemetry_sampling_ratio,
     )
 
 
