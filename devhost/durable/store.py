@@ -2,8 +2,9 @@
 
 Every write that makes work runnable (a new instance, an event, a terminate) inserts inbox rows
 and ``pg_notify``s the store's channel in the same transaction, so workers of any devhost sharing
-the schema wake up once it commits. Messages to orchestrations are only inserted while the
-target instance exists, so a purge never leaves orphans behind.
+the schema wake up once it commits (starts are written in batches by ``starts``). Messages to
+orchestrations are only inserted while the target instance exists, so a purge never leaves
+orphans behind.
 """
 
 from __future__ import annotations

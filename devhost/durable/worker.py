@@ -1,8 +1,8 @@
 """The dispatch loops: several worker tasks per kind of work, woken by LISTEN/NOTIFY.
 
-Each worker claims one unit of work (an orchestration episode, an activity call, an entity
-batch), runs it and commits, then immediately looks for more; when there is none it waits for a
-wake-up. Wake-ups come from this process's own commits, from NOTIFY on the store's channel
+Each worker claims one unit of work (a batch of orchestration episodes, an activity call, an
+entity batch), runs it and commits, then immediately looks for more; when there is none it waits
+for a wake-up. Wake-ups come from this process's own commits, from NOTIFY on the store's channel
 (other devhosts sharing the schema) and from a timer task that sleeps until the next delayed
 message becomes visible; a slow poll covers a lost LISTEN connection. Concurrency per kind is
 configurable. Stopping cancels the tasks: a transaction in flight rolls back, which is safe.
