@@ -46,7 +46,7 @@ from shared.auth.webhooks import github_signature
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = REPO_ROOT / "tests" / "fixtures" / "apps" / "intake_app"
-FIXTURE = REPO_ROOT.parent / "shared/fixtures/webhooks/github/issue_comment/created.payload.json"
+FIXTURE = REPO_ROOT / "tests/fixtures/webhooks/github/issue_comment/created.payload.json"
 SECRET = "bench-webhook-secret"
 STORE_SCHEMA = "bench_durable"
 _ISSUE = 987654321  # placeholder replaced by each delivery's own issue number

@@ -1,4 +1,4 @@
-"""The real webhook fixtures (../shared/fixtures/webhooks) and how to send them, signed or not.
+"""The real webhook fixtures (tests/fixtures/webhooks) and how to send them, signed or not.
 
 Shared by the unit, integration and e2e intake tests. Header rules follow the fixtures' README:
 GitHub's event is the folder name; GitLab's comes from the folder (``Confidential`` for the
@@ -19,7 +19,7 @@ from shared.auth.webhooks import github_signature
 from shared.domain.task import Provider
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "webhooks"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "webhooks"
 
 _GITLAB_HOOKS = {
     "issue_hook": "Issue Hook",
