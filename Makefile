@@ -28,7 +28,12 @@ test: test-app test-infra
 test-app: venv $(AZURITE)
 	$(PY) -m pytest tests
 
-test-infra: venv
+# Microsoft's KQL language service (npm), with which the infra tests check every deployed query.
+KQLCHECK = infra/pulumi/kqlcheck/node_modules/.package-lock.json
+$(KQLCHECK): infra/pulumi/kqlcheck/package-lock.json
+	npm ci --prefix infra/pulumi/kqlcheck --no-audit --no-fund
+
+test-infra: venv $(KQLCHECK)
 	cd infra/pulumi && ../../$(PY) -m pytest tests
 
 lint: venv
