@@ -45,6 +45,7 @@ async def submit_approval(
 
     tenant, task = req.route_params["tenant"], req.route_params["task"]
     try:
+        from shared.adapters.durable.client import DurableOrchestrations
         from shared.services.approvals import parse_decision
 
         approvals = container().approvals
@@ -55,7 +56,8 @@ async def submit_approval(
         recorded = await asyncio.to_thread(
             approvals.decide, tenant, task, principal, decision, comment
         )
-        await client.raise_event(task, "approval", {"decision_id": recorded.id})
+        event = {"decision_id": recorded.id}
+        await DurableOrchestrations(client).raise_event(task, "approval", event)
         return json_response({"task": task, **recorded.to_json()}, 202)
     except DomainError as exc:
         return error_response(exc)

@@ -6,10 +6,10 @@ must come from that directory. Deciding needs the ``Approver`` role, reading nee
 A decision exists only once it is recorded: ``decide`` checks it and stores it (with the
 decider's roles and linked identities, and its audit event) in the tenant's store, and only
 then does the caller raise the ``approval`` event, which carries the decision id and nothing
-else. The first decision wins; a later one is 409 ``already-decided`` (the same approver sending
-the same decision again gets it back, so that a lost event can be raised again). The
-orchestration acts on an event only when ``forgery`` finds nothing wrong with the stored
-decision it names.
+else. The first decision wins; a later one is 409 ``already-decided`` (only the same approver
+sending the same decision again while the task still waits gets it back, so that an event lost
+on the way can be raised again). The orchestration acts on an event only when ``forgery`` finds
+nothing wrong with the stored decision it names.
 
 Who is who is decided on the tenant's identity links (SCM user <-> Entra object id): the
 requester cannot approve under any linked account, and an approver without a link is refused
@@ -140,8 +140,9 @@ class ApprovalService:
             task = tx.task(task_id)
             earlier = tx.decision_for(task_id)
             if earlier is not None:
-                if earlier.object_id == principal.object_id and earlier.decision == decision:
-                    return earlier  # the same decision sent again: raise its event again
+                repeated = earlier.object_id == principal.object_id and earlier.decision == decision
+                if repeated and task.status is TaskStatus.AWAITING_APPROVAL:
+                    return earlier  # sent again before the task moved on: raise its event again
                 raise Conflict(f"task {task_id!r} is already decided", code="already-decided")
             if task.status is not TaskStatus.AWAITING_APPROVAL:
                 raise Conflict(

@@ -110,6 +110,11 @@ def test_first_decision_wins_and_later_ones_are_already_decided(service, store) 
     # The same approver sending the same decision again gets it back (its event may be lost).
     assert service.decide("acme", "t-1", lead, "approve", "") == first
     assert len(store.decisions["acme"]) == 1
+    # ... but not once the task has moved on.
+    store.tasks["acme"]["t-1"] = dataclasses.replace(TASK, status=TaskStatus.COMPLETED)
+    with pytest.raises(Conflict) as after:
+        service.decide("acme", "t-1", lead, "approve", "")
+    assert after.value.code == "already-decided"
 
 
 def test_viewer_cannot_decide_and_a_task_not_waiting_is_409(service, store) -> None:
