@@ -17,6 +17,7 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
+from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
@@ -30,6 +31,7 @@ from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
+from shared.services.identities import IdentityLinks
 from shared.services.intake import IntakeService
 from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
@@ -78,8 +80,16 @@ class Container:
         )
 
     @cached_property
+    def approval_store(self) -> PostgresApprovalStore:
+        return PostgresApprovalStore(self.db, self.tenants, self.audit)
+
+    @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
+        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+
+    @cached_property
+    def identities(self) -> IdentityLinks:
+        return IdentityLinks(self.approval_store)
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -171,6 +181,7 @@ class Container:
             db=self.db,
             tenants=self.tenants,
             audit=self.audit,
+            approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,

@@ -122,6 +122,17 @@ def request_approval(payload: Payload) -> Payload:
 
 
 @bp.activity_trigger(input_name="payload")
+def verify_approval(payload: Payload) -> Payload:
+    from shared.services.patch_flow import approval
+
+    return _edge(
+        "verify_approval",
+        payload,
+        lambda d: approval.verify_approval(d, payload["task"], payload["event"]),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
 def open_pull_request(payload: Payload) -> Payload:
     from shared.services.patch_flow import delivery
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.task import AgentTask, Provider, TaskStatus
 from shared.domain.tenant import TenantLocation
 
@@ -76,6 +77,14 @@ class IntakeTx(ABC):
     def audit(
         self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None
     ) -> None: ...
+
+    @abstractmethod
+    def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
+        """``identity`` and the SCM identities linked to the same person (tenant's links)."""
+
+    @abstractmethod
+    def record_decision(self, decision: ApprovalDecision) -> bool:
+        """Record an approval decision; ``False`` (nothing written) when the task has one."""
 
     @abstractmethod
     def settle(self, outcome: str, task_id: str | None) -> None:

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from shared.domain.errors import BudgetExceeded, DomainError, NotFound
 from shared.domain.llm import (
@@ -45,6 +45,12 @@ class LlmProvider(ABC):
 
     @abstractmethod
     def complete(self, request: CompletionRequest) -> Completion: ...
+
+    @abstractmethod
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        """The generation parameters ``complete`` puts on the wire for ``request``, named as the
+        provider's API names them (no model, messages or credentials): what lineage records, so
+        that it never claims a parameter the provider did not receive."""
 
 
 class LlmProviders(ABC):
@@ -143,6 +149,9 @@ class FakeLlm(LlmProvider):
         self.endpoint = endpoint
         self.requests: list[CompletionRequest] = []
         self._answers = list(answers) or ["ok"]
+
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        return {"temperature": request.temperature, "max_tokens": request.max_tokens}
 
     def complete(self, request: CompletionRequest) -> Completion:
         self.requests.append(request)

@@ -7,6 +7,9 @@
     tenants deprovision SLUG --yes  refused while the tenant has active tasks
     audit verify SLUG               exit 1 and name the first broken link if tampered with
     audit export SLUG [--out FILE]  the chain as JSON Lines
+    identities list SLUG            the tenant's SCM user <-> Entra object id links
+    identities link SLUG PROVIDER SCM_USER OBJECT_ID
+    identities unlink SLUG PROVIDER SCM_USER
 
 Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
 or ``POSTGRES_HOST``). Errors are one line on stderr and exit status 2; nothing half-done.
@@ -44,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export")
     export.add_argument("slug")
     export.add_argument("--out", type=Path)
+    identities = commands.add_parser("identities").add_subparsers(dest="action", required=True)
+    identities.add_parser("list").add_argument("slug")
+    for action, names in (
+        ("link", ("slug", "provider", "scm_user", "object_id")),
+        ("unlink", ("slug", "provider", "scm_user")),
+    ):
+        change = identities.add_parser(action)
+        for name in names:
+            change.add_argument(name)
     return parser
 
 
@@ -57,6 +69,8 @@ def run(app: Container, args: argparse.Namespace) -> int:
         return 0
     if args.command == "tenants":
         return _tenants(app, args)
+    if args.command == "identities":
+        return _identities(app, args)
     return _audit(app, args)
 
 
@@ -94,6 +108,21 @@ def _audit(app: Container, args: argparse.Namespace) -> int:
     else:
         with args.out.open("w", encoding="utf-8") as out:
             out.writelines(line + "\n" for line in lines)
+    return 0
+
+
+def _identities(app: Container, args: argparse.Namespace) -> int:
+    """Links are audited in the tenant's chain, with the operator as the actor."""
+    if args.action == "list":
+        for link in app.identities.list(args.slug, None):
+            print(f"{link['provider']}\t{link['scm_user']}\t{link['object_id']}")
+    elif args.action == "link":
+        body = {"object_id": args.object_id}
+        made = app.identities.link(args.slug, None, args.provider, args.scm_user, body)
+        print(f"linked {made['provider']}:{made['scm_user']} to {made['object_id']}")
+    else:
+        app.identities.unlink(args.slug, None, args.provider, args.scm_user)
+        print(f"unlinked {args.provider}:{args.scm_user}")
     return 0
 
 

@@ -14,11 +14,13 @@ worker thread and the Durable calls on the event loop. Guarantees:
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from shared.auth.webhooks import WebhookSecrets, authenticate, secret_names
+from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
     NotFound,
@@ -244,6 +246,10 @@ class IntakeService:
         approval = command.command in (Command.APPROVE, Command.REJECT)
         if refusal is None and approval and active.status is not TaskStatus.AWAITING_APPROVAL:
             refusal = "not-awaiting-approval"
+        decision = None
+        if refusal is None and approval:
+            decision = _comment_decision(tx, command, active)
+            refusal = None if isinstance(decision, ApprovalDecision) else decision
         if refusal is not None:
             tx.settle(f"ignored:{refusal}", active.id)
             tx.audit(
@@ -259,18 +265,43 @@ class IntakeService:
             tx.settle("cancelled", active.id)
             result = IntakeResult(Outcome.CANCELLED, active.id)
             return _Decision(result, terminate(result, active.id))
-        event = {
-            "decision": command.command.value,
-            "approver": command.requester,
-            "comment": command.instruction,
-            "via": "comment",
-            "decided_at": command.received_at.astimezone(UTC).isoformat(),
-        }
-        tx.audit(kind="approval.submitted", actor=_actor(command), data=event, task_id=active.id)
+        assert isinstance(decision, ApprovalDecision)
+        tx.audit(
+            kind="approval.submitted",
+            actor=_actor(command),
+            data=decision.to_json(),
+            task_id=active.id,
+        )
         tx.settle("approval", active.id)
         return _Decision(
-            IntakeResult(Outcome.APPROVAL_SENT, active.id), raise_approval(active.id, event)
+            IntakeResult(Outcome.APPROVAL_SENT, active.id),
+            raise_approval(active.id, {"decision_id": decision.id}),
         )
+
+
+def _comment_decision(
+    tx: IntakeTx, command: AgentTask, active: ActiveTask
+) -> ApprovalDecision | str:
+    """Record an allowed ``/agent approve|reject`` as the task's decision, or why not.
+
+    The commenter is judged on their linked identities too (another account of the requester
+    is still the requester); the first decision on a task wins."""
+    identities = tx.identities_of((command.provider.value, command.requester.casefold()))
+    if (command.provider.value, active.requester.casefold()) in identities:
+        return "self-approval"
+    decision = ApprovalDecision(
+        id=str(uuid.uuid4()),
+        task_id=active.id,
+        decision="approve" if command.command is Command.APPROVE else "reject",
+        via="comment",
+        principal=command.requester,
+        object_id=None,
+        roles=(),
+        linked=identities,
+        comment=command.instruction,
+        decided_at=command.received_at.astimezone(UTC),
+    )
+    return decision if tx.record_decision(decision) else "already-decided"
 
 
 def _provider(name: str) -> Provider:

@@ -88,11 +88,9 @@ class AttemptRunner:
             endpoint=provider.endpoint,
             model=route.model,
             template=template,
+            # What the provider received, plus the hub's own settings of the call.
             parameters={
-                "temperature": request.temperature,
-                "max_tokens": request.max_tokens,
-                "stop": list(request.stop),
-                "response_format": str(request.response_format),
+                **provider.sent_parameters(request),
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
             },

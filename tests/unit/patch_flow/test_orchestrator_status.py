@@ -24,9 +24,13 @@ RESULTS: list[tuple[str, Any]] = [
 ]
 
 
-def _replay(completed: int) -> dict[str, Any]:
+def _replay(
+    completed: int, approvals: list[tuple[Any, Any]] | None = None, *, fired: bool = False
+) -> dict[str, Any]:
     """The orchestrator's state after the first ``completed`` activities returned (one episode
-    each, as Durable records them)."""
+    each, as Durable records them); then, for each of ``approvals``, an ``approval`` event with
+    the first value as payload, answered by ``verify_approval`` with the second; then, when
+    ``fired``, the approval deadline's timer."""
     clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     events: list[dict[str, Any]] = []
 
@@ -42,6 +46,24 @@ def _replay(completed: int) -> dict[str, Any]:
         add(EventType.ORCHESTRATOR_COMPLETED)
         add(EventType.ORCHESTRATOR_STARTED)
         add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(result))
+    seq = completed
+    if approvals:
+        fire_at = format_time(clock + timedelta(hours=24, seconds=1))
+        add(EventType.TIMER_CREATED, seq, FireAt=fire_at)
+        seq += 1
+    for event, verdict in approvals or []:
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.EVENT_RAISED, Name="approval", Input=json.dumps(event))
+        add(EventType.TASK_SCHEDULED, seq, Name="verify_approval")
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(verdict))
+        seq += 1
+    if fired:
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.TIMER_FIRED, TimerId=completed, FireAt=fire_at)
     payload = {
         "history": [{**e, "IsPlayed": False} for e in events],
         "input": json.dumps(TASK),
@@ -72,3 +94,20 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
     # ... and the flow now waits for the decision, raced against the deadline.
     wait = waiting["actions"][0][-1]
     assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval", None]
+
+
+def test_a_forged_approval_is_checked_then_the_flow_waits_again_under_the_same_deadline() -> None:
+    forged = ({"decision": "approve"}, {"verified": False, "reason": "unknown-decision"})
+    state = _replay(completed=6, approvals=[forged])
+    assert state["customStatus"]["step"] == "awaiting-approval" and not state["isDone"]
+    *_, first_wait, verify, wait = state["actions"][0]
+    assert verify["compoundActions"][0]["functionName"] == "verify_approval"
+    assert verify["compoundActions"][0]["input"].endswith('"event": {"decision": "approve"}}')
+    assert [a.get("externalEventName") for a in first_wait["compoundActions"]] == ["approval", None]
+    # Waiting again, raced against the timer already created: no new timer, no later deadline.
+    assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval"]
+
+    expired = _replay(completed=6, approvals=[forged], fired=True)
+    finish = expired["actions"][0][-1]["compoundActions"][0]
+    assert finish["functionName"] == "finish_task"
+    assert json.loads(finish["input"])["outcome"] == "expired"

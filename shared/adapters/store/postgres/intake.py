@@ -17,9 +17,11 @@ from typing import Any
 
 import psycopg
 
+from shared.adapters.store.postgres.approvals import identities_of, insert_decision
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
 from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
 from shared.domain.tenant import TenantLocation
@@ -157,6 +159,12 @@ class _PostgresIntakeTx(IntakeTx):
     def audit(self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None) -> None:
         tx = TenantTx(self._tenant(), self._location)
         self._audit.append(tx, kind=kind, actor=actor, data=data, task_id=task_id)
+
+    def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
+        return identities_of(self._tenant(), identity)
+
+    def record_decision(self, decision: ApprovalDecision) -> bool:
+        return insert_decision(self._tenant(), decision)
 
     def settle(self, outcome: str, task_id: str | None) -> None:
         assert self._claimed is not None, "settle before claim"
