@@ -24,7 +24,11 @@ OUTCOME_STATUS = {
     "failed": TaskStatus.FAILED,
     "rejected": TaskStatus.REJECTED,
     "expired": TaskStatus.EXPIRED,
+    "not-authorised": TaskStatus.NOT_AUTHORISED,
 }
+#: Outcomes whose requester was already answered (or must not be: a refused author gets at most
+#: one reply per window, from ``authorise.refuse``).
+_NO_OUTCOME_COMMENT = frozenset({"completed", "not-authorised"})
 
 
 def assess_risk(
@@ -154,7 +158,7 @@ def finish_task(
     also leaves a dead-letter record with the failing step and error code.
     """
     comment_error = None
-    if outcome != "completed":
+    if outcome not in _NO_OUTCOME_COMMENT:
         try:
             _comment(deps, task, messages.outcome_comment(outcome, detail))
         except DomainError as exc:

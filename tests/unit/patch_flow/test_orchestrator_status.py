@@ -15,6 +15,7 @@ from orchestrations.patch_flow.orchestrator import patch_flow
 TASK = {"id": "t-1", "tenant": "acme"}
 #: Activity results, in the order the flow schedules them up to the approval wait.
 RESULTS: list[tuple[str, Any]] = [
+    ("authorise", {"authorised": True, "role": "write"}),
     ("start_task", {"scripted_llm": False, "max_attempts": 3, "approval_timeout_hours": 24}),
     ("gather_context", {"commit": "c0ffee", "files": []}),
     ("generate_patch", {"answer": "a diff"}),
@@ -58,12 +59,12 @@ def _replay(completed: int) -> dict[str, Any]:
 
 def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> None:
     # request_approval scheduled, not yet returned: the approval API would still answer 409.
-    requesting = _replay(completed=5)
+    requesting = _replay(completed=6)
     assert requesting["customStatus"]["step"] == "requesting-approval"
     last = requesting["actions"][0][-1]  # one flat list of actions (schema version 2)
     assert last["compoundActions"][0]["functionName"] == "request_approval"
 
-    waiting = _replay(completed=6)
+    waiting = _replay(completed=7)
     assert waiting["customStatus"] == {
         "step": "awaiting-approval",
         "risk": "low",
