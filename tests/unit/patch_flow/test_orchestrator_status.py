@@ -25,7 +25,7 @@ RESULTS: list[tuple[str, Any]] = [
 ]
 
 
-def _replay(completed: int) -> dict[str, Any]:
+def _replay(completed: int, results: list[tuple[str, Any]] = RESULTS) -> dict[str, Any]:
     """The orchestrator's state after the first ``completed`` activities returned (one episode
     each, as Durable records them)."""
     clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ def _replay(completed: int) -> dict[str, Any]:
 
     add(EventType.ORCHESTRATOR_STARTED)
     add(EventType.EXECUTION_STARTED, Name="patch_flow", Input=json.dumps(TASK), Version="")
-    for seq, (name, result) in enumerate(RESULTS[:completed]):
+    for seq, (name, result) in enumerate(results[:completed]):
         add(EventType.TASK_SCHEDULED, seq, Name=name)
         add(EventType.ORCHESTRATOR_COMPLETED)
         add(EventType.ORCHESTRATOR_STARTED)
@@ -73,3 +73,20 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
     # ... and the flow now waits for the decision, raced against the deadline.
     wait = waiting["actions"][0][-1]
     assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval", None]
+
+
+def test_a_refused_requester_ends_the_flow_before_anything_is_read() -> None:
+    refusal = {"authorised": False, "reason": "no-write-access", "replied": True, "role": "read"}
+    ended = _replay(completed=1, results=[("authorise", refusal)])
+    assert ended["customStatus"] == {"step": "not-authorised"}
+    names = [a["compoundActions"][0]["functionName"] for a in ended["actions"][0]]
+    assert names == ["authorise", "finish_task"]  # no start_task, no repository read
+    payload = json.loads(ended["actions"][0][-1]["compoundActions"][0]["input"])
+    assert (payload["outcome"], payload["detail"]) == ("not-authorised", {"refusal": refusal})
+
+
+def test_authorisation_is_the_first_step() -> None:
+    first = _replay(completed=0)
+    assert first["customStatus"] == {"step": "authorising"}
+    [action] = first["actions"][0]
+    assert action["compoundActions"][0]["functionName"] == "authorise"
