@@ -49,7 +49,11 @@ def _finished(http, task_id: str) -> dict:
     return http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")["output"]
 
 
-def test_only_writers_start_work_and_a_refused_author_gets_one_reply(app, http, hosted) -> None:  # noqa: F811
+def test_only_writers_start_work_and_a_refused_author_gets_one_reply(
+    app,
+    http,
+    hosted,  # noqa: F811 (the fixture, imported)
+) -> None:
     scm, token = hosted
     tenant = connect_tenant(app, scm, token)
 
@@ -177,3 +181,29 @@ def test_a_command_over_the_rate_limit_is_refused_and_answered_once(app, http) -
     item = issues.get_source(tenant.slug, REPOSITORY, SourceKind.ISSUE, str(tenant.issue_number))
     [reply] = _agent_comments([c.body for c in item.comments])
     assert "rate limit" in reply
+
+
+def test_a_command_over_the_llm_budget_is_answered_once(app, http) -> None:
+    tenant = prepare_tenant(app, f"bg-{secrets.token_hex(3)}", llm_routes=SCRIPTED)
+    with app.db.connection() as conn:
+        conn.execute(
+            "UPDATE platform.quotas SET daily_token_budget = 0 WHERE tenant = %s", (tenant.slug,)
+        )
+    codes = []
+    for _ in range(2):
+        payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
+        code, body = http.request(
+            "POST",
+            f"/api/webhooks/github/{tenant.slug}",
+            payload,
+            signed_headers(payload, tenant.webhook_secret),
+        )
+        assert code == 202, body
+        codes.append(_finished(http, body["id"])["failure"]["code"])
+        assert "command.refused" in _kinds(app, tenant.slug, body["id"])
+    assert codes == ["budget-exceeded", "budget-exceeded"]
+    item = LocalIssues(app.db, app.tenants).get_source(
+        tenant.slug, REPOSITORY, SourceKind.ISSUE, str(tenant.issue_number)
+    )
+    [reply] = _agent_comments([c.body for c in item.comments])
+    assert "budget" in reply
