@@ -32,6 +32,9 @@ AUTHORISING = re.compile(
     r"connectiondata)|/comments(/\d+)?$|/notes(/\d+)?$|/_apis/git/repositories/calc$"
 )
 
+#: The one request that answers "may this person push?" on each SCM.
+PERMISSION_CHECK = r"/permission$|/members/all/\d+$|(?i:accesscontrollists)"
+
 
 def _kinds(app, slug: str, task_id: str) -> list[str]:
     with app.db.tenant_transaction(app.tenants.locate(slug)) as tx:
@@ -83,6 +86,8 @@ def test_only_writers_start_work_and_a_refused_author_gets_one_reply(
     assert _finished(http, second["id"])["refusal"]["replied"] is False
     assert "command.refused" in _kinds(app, tenant.slug, second["id"])
     assert len(_agent_comments(scm.comments())) == 1
+    # ... and the SCM was asked once: its answer is kept for up to five minutes.
+    assert len(scm.server.calls("GET", PERMISSION_CHECK)) == 1
 
     # The agent's own (marked) comment and the connection's own account start nothing.
     marked = f"{COMMAND}\n\n{comment_marker(first['id'])}"
