@@ -36,6 +36,7 @@ from shared.services.patch_flow import messages
 from shared.services.patch_flow.deps import PatchFlowDeps
 
 log = logging.getLogger(__name__)
+#: The cache's subject for the connection's own account; its ``role`` holds the account name.
 OWN_ACCOUNT = "self"
 
 
