@@ -1,0 +1,169 @@
+"""Secrets recognised by the name they are assigned to, in configuration files and code.
+
+Forms (each a ``Detector`` of kind ``secret-assignment``):
+
+- a quoted value after a name and ``=``, ``:``, ``=>``, ``:=`` or ``(``: JSON, TOML, YAML, code in
+  any language (``"password": "..."``, ``api_key = "..."``, ``Password: "...",``,
+  ``setPassword("...")``), Python annotations included (``token: str = "..."``);
+- an unquoted value filling the rest of a line after ``NAME=`` or ``NAME:``: ``.env``, INI,
+  Java properties, YAML, Dockerfile ``ENV``, docker-compose ``- NAME=value`` lists;
+- ``NAME=value`` inside a quoted string (docker-compose, shell);
+- command-line flags: ``--password=value``, ``--token value``;
+- name/value pairs: Kubernetes and ECS ``env`` entries (``name: DB_PASSWORD`` then
+  ``value: ...``), XML ``<password>...</password>`` and ``key="ApiKey" value="..."``.
+
+A name is secret when one of its words (split at punctuation and camelCase) is one of
+``SECRET_WORDS``, or is ``key`` after a qualifier (``api``, ``access``, ``private``...), unless its
+last word says it is about the secret, not the secret (``password_min_length``, ``token_url``,
+``secret_name``). A value is not a secret when it is a placeholder or an environment reference
+(``shared.policies.secret_shapes.is_placeholder``), code (a call, a subscript, a dotted or
+secret-named identifier, a type), a version, a boolean, or shorter than ``MIN_LENGTH``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shared.policies.secret_shapes import Detector, is_placeholder
+
+MIN_LENGTH = 6
+KIND = "secret-assignment"
+
+SECRET_WORDS = frozenset(
+    "password passwd pwd pass passphrase passcode secret token apikey credential credentials "
+    "connectionstring connstr privatekey secretkey accesskey authtoken".split()
+)
+KEY_QUALIFIERS = frozenset(
+    "api access private secret signing encryption master account storage client app auth shared "
+    "webhook hmac jwt license subscription consumer service sas deploy ssh session cookie "
+    "encrypt crypt".split()
+)
+NOT_SECRET_LAST = frozenset(
+    "url uri urls endpoint path file filename dir name names id ids type types length len min max "
+    "policy policies expiry expires expiration ttl timeout header headers field fields env var "
+    "enabled required regex pattern hint label prompt message count size format mode version "
+    "algorithm alg kind ref reference location provider store vault rotation age lifetime source "
+    "hash hashed prefix reset confirmation strength validation chars characters digits complexity "
+    "history attempts retries scope scopes audience issuer method usage limit budget tokens stdin "
+    "file command cmd helper manager storage backend auth authentication endpoint flow grant "
+    "placeholder description desc title help error errors text input selector template".split()
+)
+_WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_TYPES = frozenset(
+    "str string bytes int bool boolean secretstr optional none null nil undefined true false yes "
+    "no on off char object any".split()
+)
+_CODE = re.compile(
+    r"""^(?:
+        [A-Za-z_$@][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*\s*[(\[]    # a call or subscript
+      | [A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+[;,)]?       # a dotted name
+      | (?:new|await|this|self|function|lambda|async)\b.*                   # an expression
+    )$""",
+    re.VERBOSE,
+)
+_STRUCTURED = re.compile(r"[;=@]|://")
+_VERSION = re.compile(r"^[\^~<>=v]*\d+(?:\.[\dxX*]+)+(?:[-+.]\w+)*$")
+
+_NAME = r"(?<![\w@/.\-$])(?P<name>[A-Za-z_$][\w.\-$]*)"
+_QUOTED = re.compile(
+    _NAME + r"(?P<q1>[\"'`]?)\]?\s*(?::\s*[\w\[\], |.]+?\s*)?(?P<sep>=|:|=>|:=|\(|,)\s*"
+    r"[bruf@]?(?P<q>[\"'`])(?P<value>[^\"'`\r\n]+)(?P=q)"
+)
+_LINE = re.compile(
+    r"(?m)^[ \t]*(?:export[ \t]+|set[ \t]+|(?:ENV|ARG)[ \t]+|-[ \t]+)?[\"']?"
+    + _NAME
+    + r"[\"']?[ \t]*[=:][ \t]*(?P<value>[^\s\"'`#;|>&=][^\r\n]*?)[ \t]*(?:[ \t]#.*)?\r?$"
+)
+_EMBEDDED = re.compile(r"[\"']" + _NAME + r"=(?P<value>[^\"'\s]+)[\"']")
+_FLAG = re.compile(
+    r"(?<![\w-])--?(?P<name>[A-Za-z][\w\-]*)(?:=|[ \t]+)(?P<q>[\"']?)(?P<value>[^\s\"'`]+)(?P=q)"
+)
+_PAIR = re.compile(
+    r"(?im)[\"']?name[\"']?\s*[:=]\s*[\"']?(?P<name>[\w.\-]+)[\"']?\s*,?\s*\n?\s*"
+    r"[\"']?value[\"']?\s*[:=]\s*(?P<q>[\"']?)(?P<value>[^\s\"'][^\"'\r\n]*?)(?P=q)\s*(?:[,}\]]|$)",
+)
+_XML = re.compile(r"<(?P<name>[A-Za-z_][\w.\-]*)>(?P<value>[^<\s]+)</(?P=name)>")
+_XML_ATTRS = re.compile(r"(?:key|name)=\"(?P<name>[\w.:\-]+)\"\s+value=\"(?P<value>[^\"]+)\"")
+
+
+def words(name: str) -> list[str]:
+    return [w.lower() for w in _WORDS.split(name) if w]
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether ``name`` (a variable, key, property or flag) names a secret: see the module."""
+    parts = words(name)
+    if not parts or parts[-1] in NOT_SECRET_LAST or parts == ["pwd"]:
+        return False
+    if parts == ["auth"] or parts == ["key"] and name.startswith("_"):
+        return True
+    for i, part in enumerate(parts):
+        if part in SECRET_WORDS:
+            return True
+        if part == "key" and i and parts[i - 1] in KEY_QUALIFIERS:
+            return True
+        if part == "string" and i and parts[i - 1] == "connection":
+            return True
+    return False
+
+
+def is_secret_value(value: str, *, quoted: bool) -> bool:
+    """Whether ``value`` assigned to a secret name is a secret: see the module."""
+    value = value.strip()
+    bare = value.rstrip(";,)") if not quoted else value
+    if len(bare) < MIN_LENGTH or is_placeholder(bare) or _VERSION.match(bare):
+        return False
+    if any(c.isspace() for c in bare) and not quoted:
+        return False
+    if any(c.isspace() for c in bare.strip()) and len(bare.split()) > 2:
+        return False  # prose ("the password of the user"), not a credential
+    if not quoted:
+        lowered = bare.lower()
+        if lowered in _TYPES or _CODE.match(bare):
+            return False
+        if re.fullmatch(r"[A-Za-z_$][\w$]*", bare) and any(
+            w in SECRET_WORDS for w in words(bare)
+        ):
+            return False  # a variable: password = db_password
+    return not any(w in SECRET_WORDS for w in words(bare)) or any(c.isdigit() for c in bare)
+
+
+def _named_secret(name: str, value: str, *, quoted: bool) -> bool:
+    """A structured connection string (``k=v;`` pairs, a URL) is left to the shape detectors,
+    which take only its password: its hosts and names survive."""
+    if not is_secret_name(name):
+        return False
+    parts = words(name)
+    if ("connection" in parts or "connectionstring" in parts or "connstr" in parts) and (
+        _STRUCTURED.search(value)
+    ):
+        return False
+    return is_secret_value(value, quoted=quoted)
+
+
+def _quoted_value(match: re.Match[str]) -> bool:
+    groups = match.groupdict()
+    if groups.get("sep") == "(" and words(match["name"])[:1] not in (["set"], ["with"]):
+        return False  # get_secret("payments/stripe") names a secret; setPassword("...") sets one
+    if groups.get("sep") == "," and not groups.get("q1"):
+        return False  # f(password, "x"): an argument list, not a pair
+    return _named_secret(match["name"], match["value"], quoted=True)
+
+
+def _bare_value(match: re.Match[str]) -> bool:
+    return _named_secret(match["name"], match["value"], quoted=False)
+
+
+def _flag_value(match: re.Match[str]) -> bool:
+    return _named_secret(match["name"], match["value"], quoted=bool(match["q"]))
+
+
+NAMED: tuple[Detector, ...] = (
+    Detector(KIND, _PAIR, "value", _flag_value),
+    Detector(KIND, _QUOTED, "value", _quoted_value),
+    Detector(KIND, _EMBEDDED, "value", _bare_value),
+    Detector(KIND, _LINE, "value", _bare_value),
+    Detector(KIND, _FLAG, "value", _flag_value),
+    Detector(KIND, _XML, "value", _quoted_value),
+    Detector(KIND, _XML_ATTRS, "value", _quoted_value),
+)
