@@ -198,25 +198,25 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, _error("KeyNotFound", f"A key with (name/id) {name} was not found.")
         if operation is None and method == "GET":
             return 200, state.key_bundle(name, version or latest or "", key)
-        if operation == "/sign" and method == "POST":
-            return self._sign(key, f"{state.url}/keys/{name}/{version}", body)
-        if operation != "/unwrapkey" or method != "POST":
+        if method != "POST" or operation not in ("/unwrapkey", "/sign"):
             return 405, _error("BadParameter", f"{method} on key {name} not supported")
-        if body.get("alg") != "RSA-OAEP-256":
-            return 400, _error("BadParameter", "Unsupported algorithm")
-        try:
-            plain = key.decrypt(_unb64url(body["value"]), OAEP_256)
-        except ValueError:
-            return 400, _error("BadParameter", "Error decrypting")
-        return 200, {"kid": f"{state.url}/keys/{name}/{version}", "value": _b64url(plain)}
+        return self._operate(key, f"{state.url}/keys/{name}/{version}", operation, body)
 
     @staticmethod
-    def _sign(key: rsa.RSAPrivateKey, kid: str, body: dict[str, Any]) -> tuple[int, Any]:
-        if body.get("alg") != "RS256":
+    def _operate(
+        key: rsa.RSAPrivateKey, kid: str, operation: str, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        value = _unb64url(body["value"])
+        if operation == "/sign" and body.get("alg") == "RS256":
+            signature = key.sign(value, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+            return 200, {"kid": kid, "value": _b64url(signature)}
+        if operation != "/unwrapkey" or body.get("alg") != "RSA-OAEP-256":
             return 400, _error("BadParameter", "Unsupported algorithm")
-        digest = _unb64url(body["value"])
-        signature = key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
-        return 200, {"kid": kid, "value": _b64url(signature)}
+        try:
+            plain = key.decrypt(value, OAEP_256)
+        except ValueError:
+            return 400, _error("BadParameter", "Error decrypting")
+        return 200, {"kid": kid, "value": _b64url(plain)}
 
     def _secret(
         self, method: str, name: str, version: str | None, body: dict[str, Any]
