@@ -6,7 +6,8 @@ Forms (each a ``Detector`` of kind ``secret-assignment``):
   any language (``"password": "..."``, ``api_key = "..."``, ``Password: "...",``,
   ``setPassword("...")``), Python annotations included (``token: str = "..."``);
 - an unquoted value filling the rest of a line after ``NAME=`` or ``NAME:``: ``.env``, INI,
-  Java properties, YAML, Dockerfile ``ENV``, docker-compose ``- NAME=value`` lists;
+  Java properties, YAML, Dockerfile ``ENV``, docker-compose ``- NAME=value`` lists (also as an
+  added or removed line of a diff);
 - ``NAME=value`` inside a quoted string (docker-compose, shell);
 - command-line flags: ``--password=value``, ``--token value``;
 - name/value pairs: Kubernetes and ECS ``env`` entries (``name: DB_PASSWORD`` then
@@ -27,18 +28,24 @@ import re
 from shared.policies.secret_shapes import Detector, is_placeholder
 
 MIN_LENGTH = 6
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 KIND = "secret-assignment"
 
-SECRET_WORDS = frozenset(
+SECRET_WORDS = _word_set(
     "password passwd pwd pass passphrase passcode secret token apikey credential credentials "
-    "connectionstring connstr privatekey secretkey accesskey authtoken".split()
+    "connectionstring connstr privatekey secretkey accesskey authtoken"
 )
-KEY_QUALIFIERS = frozenset(
+KEY_QUALIFIERS = _word_set(
     "api access private secret signing encryption master account storage client app auth shared "
     "webhook hmac jwt license subscription consumer service sas deploy ssh session cookie "
-    "encrypt crypt".split()
+    "encrypt crypt"
 )
-NOT_SECRET_LAST = frozenset(
+NOT_SECRET_LAST = _word_set(
     "url uri urls endpoint path file filename dir name names id ids type types length len min max "
     "policy policies expiry expires expiration ttl timeout header headers field fields env var "
     "enabled required regex pattern hint label prompt message count size format mode version "
@@ -46,12 +53,12 @@ NOT_SECRET_LAST = frozenset(
     "hash hashed prefix reset confirmation strength validation chars characters digits complexity "
     "history attempts retries scope scopes audience issuer method usage limit budget tokens stdin "
     "file command cmd helper manager storage backend auth authentication endpoint flow grant "
-    "placeholder description desc title help error errors text input selector template".split()
+    "placeholder description desc title help error errors text input selector template"
 )
 _WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-_TYPES = frozenset(
+_TYPES = _word_set(
     "str string bytes int bool boolean secretstr optional none null nil undefined true false yes "
-    "no on off char object any".split()
+    "no on off char object any"
 )
 _CODE = re.compile(
     r"""^(?:
@@ -70,7 +77,7 @@ _QUOTED = re.compile(
     r"[bruf@]?(?P<q>[\"'`])(?P<value>[^\"'`\r\n]+)(?P=q)"
 )
 _LINE = re.compile(
-    r"(?m)^[ \t]*(?:export[ \t]+|set[ \t]+|(?:ENV|ARG)[ \t]+|-[ \t]+)?[\"']?"
+    r"(?m)^[+\-]?[ \t]*(?:export[ \t]+|set[ \t]+|(?:ENV|ARG)[ \t]+|-[ \t]+)?[\"']?"
     + _NAME
     + r"[\"']?[ \t]*[=:][ \t]*(?P<value>[^\s\"'`#;|>&=][^\r\n]*?)[ \t]*(?:[ \t]#.*)?\r?$"
 )
@@ -95,7 +102,7 @@ def is_secret_name(name: str) -> bool:
     parts = words(name)
     if not parts or parts[-1] in NOT_SECRET_LAST or parts == ["pwd"]:
         return False
-    if parts == ["auth"] or parts == ["key"] and name.startswith("_"):
+    if parts == ["auth"] or (parts == ["key"] and name.startswith("_")):
         return True
     for i, part in enumerate(parts):
         if part in SECRET_WORDS:
@@ -121,9 +128,7 @@ def is_secret_value(value: str, *, quoted: bool) -> bool:
         lowered = bare.lower()
         if lowered in _TYPES or _CODE.match(bare):
             return False
-        if re.fullmatch(r"[A-Za-z_$][\w$]*", bare) and any(
-            w in SECRET_WORDS for w in words(bare)
-        ):
+        if re.fullmatch(r"[A-Za-z_$][\w$]*", bare) and any(w in SECRET_WORDS for w in words(bare)):
             return False  # a variable: password = db_password
     return not any(w in SECRET_WORDS for w in words(bare)) or any(c.isdigit() for c in bare)
 

@@ -80,6 +80,7 @@ class AttemptRunner:
         template: TemplateRef,
         request: CompletionRequest,
         redactions: int,
+        redaction_key: bytes,
         edit_format: str | None,
     ) -> HubResult:
         kind = str(provider.kind)
@@ -140,9 +141,16 @@ class AttemptRunner:
                 dataclasses.replace(
                     call,
                     outcome=exc.code,
-                    error=redact(exc.message).text,
+                    error=redact(exc.message, key=redaction_key).text,
                     latency_ms=round((time.monotonic() - started) * 1000),
-                    transcript=seal(self._keys, tenant, call.id, request.messages, None)
+                    transcript=seal(
+                        self._keys,
+                        tenant,
+                        call.id,
+                        request.messages,
+                        None,
+                        redaction_key=redaction_key,
+                    )
                     if sent
                     else None,
                 )
@@ -159,7 +167,14 @@ class AttemptRunner:
             output_tokens=completion.output_tokens,
             cost_usd=usage["cost_usd"],
             latency_ms=completion.latency_ms,
-            transcript=seal(self._keys, tenant, call.id, request.messages, completion.text),
+            transcript=seal(
+                self._keys,
+                tenant,
+                call.id,
+                request.messages,
+                completion.text,
+                redaction_key=redaction_key,
+            ),
         )
         self._record(call)
         if call.scripted:
