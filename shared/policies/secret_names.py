@@ -55,6 +55,10 @@ NOT_SECRET_LAST = _word_set(
     "file command cmd helper manager storage backend auth authentication endpoint flow grant "
     "placeholder description desc title help error errors text input selector template"
 )
+#: First words that make the name about a secret kept elsewhere (``existingSecret: app-db``).
+NOT_SECRET_FIRST = _word_set(
+    "existing external use enable create generate rotate require min max num"
+)
 _WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _TYPES = _word_set(
     "str string bytes int bool boolean secretstr optional none null nil undefined true false yes "
@@ -79,7 +83,7 @@ _QUOTED = re.compile(
 _LINE = re.compile(
     r"(?m)^[+\-]?[ \t]*(?:export[ \t]+|set[ \t]+|(?:ENV|ARG)[ \t]+|-[ \t]+)?[\"']?"
     + _NAME
-    + r"[\"']?[ \t]*[=:][ \t]*(?P<value>[^\s\"'`#;|>&=][^\r\n]*?)[ \t]*(?:[ \t]#.*)?\r?$"
+    + r"[\"']?[ \t]*[=:][ \t]*(?P<value>(?:#(?=\S)|[^\s\"'`#;|>&=])[^\r\n]*?)[ \t]*(?:[ \t]#.*)?\r?$"
 )
 _EMBEDDED = re.compile(r"[\"']" + _NAME + r"=(?P<value>[^\"'\s]+)[\"']")
 _FLAG = re.compile(
@@ -100,7 +104,9 @@ def words(name: str) -> list[str]:
 def is_secret_name(name: str) -> bool:
     """Whether ``name`` (a variable, key, property or flag) names a secret: see the module."""
     parts = words(name)
-    if not parts or parts[-1] in NOT_SECRET_LAST or parts == ["pwd"]:
+    if not parts or parts[-1] in NOT_SECRET_LAST or parts[0] in NOT_SECRET_FIRST:
+        return False
+    if parts == ["pwd"]:
         return False
     if parts == ["auth"] or (parts == ["key"] and name.startswith("_")):
         return True

@@ -184,7 +184,7 @@ SHAPES: tuple[Detector, ...] = (
     ),
     Detector(
         "url-password",
-        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'`]+:([^\s@/\"'`]{1,256})@"),
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'`]+:([^\s/\"'`]{1,256})@"),
         group=1,
         accept=_not_placeholder,
     ),
