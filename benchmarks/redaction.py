@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from benchmarks import redaction_baseline
 from benchmarks.redaction_clean import clean
-from benchmarks.redaction_corpus import Sample, planted
+from benchmarks.redaction_corpus import planted
+from benchmarks.redaction_samples import Sample
 from shared.policies.secrets import find_secrets
 
 Finder = Callable[[str], Sequence[object]]

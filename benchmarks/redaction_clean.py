@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from benchmarks.redaction_corpus import WORDS, Gen, Sample
+from benchmarks.redaction_samples import WORDS, Gen, Sample
 
 PACKAGES = [
     "lodash",
