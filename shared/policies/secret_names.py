@@ -59,6 +59,7 @@ NOT_SECRET_LAST = _word_set(
 NOT_SECRET_FIRST = _word_set(
     "existing external use enable create generate rotate require min max num"
 )
+_SECRETISH = SECRET_WORDS | KEY_QUALIFIERS | NOT_SECRET_LAST | {"key", "keys"}
 _WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _TYPES = _word_set(
     "str string bytes int bool boolean secretstr optional none null nil undefined true false yes "
@@ -66,24 +67,27 @@ _TYPES = _word_set(
 )
 _CODE = re.compile(
     r"""^(?:
-        [A-Za-z_$@][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*\s*[(\[]    # a call or subscript
+        [A-Za-z_$@][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*\s*[(\[].*  # a call or subscript
       | [A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+[;,)]?       # a dotted name
       | (?:new|await|this|self|function|lambda|async)\b.*                   # an expression
     )$""",
     re.VERBOSE,
 )
+_SLUG = re.compile(r"^[a-z]+(?:[-_.][a-z]+)+$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _STRUCTURED = re.compile(r"[;=@]|://")
 _VERSION = re.compile(r"^[\^~<>=v]*\d+(?:\.[\dxX*]+)+(?:[-+.]\w+)*$")
 
 _NAME = r"(?<![\w@/.\-$])(?P<name>[A-Za-z_$][\w.\-$]*)"
 _QUOTED = re.compile(
-    _NAME + r"(?P<q1>[\"'`]?)\]?\s*(?::\s*[\w\[\], |.]+?\s*)?(?P<sep>=|:|=>|:=|\(|,)\s*"
+    _NAME + r"(?P<q1>[\"'`]?)\]?\s*(?::\s*[\w\[\], |.]+?\s*)?(?P<sep>=|:|=>|:=|\(|,)[ \t]*"
     r"[bruf@]?(?P<q>[\"'`])(?P<value>[^\"'`\r\n]+)(?P=q)"
 )
 _LINE = re.compile(
     r"(?m)^[+\-]?[ \t]*(?:export[ \t]+|set[ \t]+|(?:ENV|ARG)[ \t]+|-[ \t]+)?[\"']?"
     + _NAME
-    + r"[\"']?[ \t]*[=:][ \t]*(?P<value>(?:#(?=\S)|[^\s\"'`#;|>&=])[^\r\n]*?)[ \t]*(?:[ \t]#.*)?\r?$"
+    + r"[\"']?[ \t]*[=:][ \t]*(?P<value>(?:#(?=\S)|[^\s\"'`#;|>&=])[^\r\n]*?)"
+    + r"[ \t]*(?:[ \t]#.*)?\r?$"
 )
 _EMBEDDED = re.compile(r"[\"']" + _NAME + r"=(?P<value>[^\"'\s]+)[\"']")
 _FLAG = re.compile(
@@ -106,36 +110,52 @@ def is_secret_name(name: str) -> bool:
     parts = words(name)
     if not parts or parts[-1] in NOT_SECRET_LAST or parts[0] in NOT_SECRET_FIRST:
         return False
-    if parts == ["pwd"]:
+    if parts in (["auth"], ["key"]):
+        return parts == ["auth"] or name.startswith("_")  # docker's "auth", npm's "_key"
+    pairs = zip(["", *parts], parts, strict=False)
+    return parts != ["pwd"] and any(  # $PWD is the working directory
+        part in SECRET_WORDS
+        or (part == "key" and before in KEY_QUALIFIERS)
+        or (part == "string" and before == "connection")
+        for before, part in pairs
+    )
+
+
+def _names_a_secret(value: str) -> bool:
+    """``openai-api-key``, ``webhook-azure-devops-header``: a lowercase name, without digits,
+    made of words about secrets (``correct-horse-battery-staple`` is not one)."""
+    if not _SLUG.match(value):
         return False
-    if parts == ["auth"] or (parts == ["key"] and name.startswith("_")):
-        return True
-    for i, part in enumerate(parts):
-        if part in SECRET_WORDS:
-            return True
-        if part == "key" and i and parts[i - 1] in KEY_QUALIFIERS:
-            return True
-        if part == "string" and i and parts[i - 1] == "connection":
-            return True
-    return False
+    return any(w in _SECRETISH for w in words(value))
+
+
+def _looks_like_code(bare: str) -> bool:
+    """A type, an expression, or a variable named like a secret (``password = db_password``)."""
+    return (
+        bare.lower() in _TYPES
+        or _CODE.match(bare) is not None
+        or (
+            re.fullmatch(r"[A-Za-z_$][\w$]*", bare) is not None
+            and any(w in SECRET_WORDS for w in words(bare))
+        )
+    )
 
 
 def is_secret_value(value: str, *, quoted: bool) -> bool:
     """Whether ``value`` assigned to a secret name is a secret: see the module."""
-    value = value.strip()
-    bare = value.rstrip(";,)") if not quoted else value
-    if len(bare) < MIN_LENGTH or is_placeholder(bare) or _VERSION.match(bare):
+    bare = value.strip() if quoted else value.strip().rstrip(";,)")
+    spaces = sum(c.isspace() for c in bare)
+    if (
+        len(bare) < MIN_LENGTH
+        or is_placeholder(bare)
+        or _VERSION.match(bare)
+        or (spaces and not quoted)
+        or spaces > 1  # prose ("the password of the user"), not a credential
+        or _ENV_NAME.match(bare)  # the name of a variable
+        or _names_a_secret(bare)  # the name of a secret in a store: "openai-api-key"
+        or (not quoted and _looks_like_code(bare))
+    ):
         return False
-    if any(c.isspace() for c in bare) and not quoted:
-        return False
-    if any(c.isspace() for c in bare.strip()) and len(bare.split()) > 2:
-        return False  # prose ("the password of the user"), not a credential
-    if not quoted:
-        lowered = bare.lower()
-        if lowered in _TYPES or _CODE.match(bare):
-            return False
-        if re.fullmatch(r"[A-Za-z_$][\w$]*", bare) and any(w in SECRET_WORDS for w in words(bare)):
-            return False  # a variable: password = db_password
     return not any(w in SECRET_WORDS for w in words(bare)) or any(c.isdigit() for c in bare)
 
 
@@ -156,8 +176,10 @@ def _quoted_value(match: re.Match[str]) -> bool:
     groups = match.groupdict()
     if groups.get("sep") == "(" and words(match["name"])[:1] not in (["set"], ["with"]):
         return False  # get_secret("payments/stripe") names a secret; setPassword("...") sets one
-    if groups.get("sep") == "," and not groups.get("q1"):
-        return False  # f(password, "x"): an argument list, not a pair
+    if groups.get("sep") == "," and not re.search(
+        r"\(\s*[\"']$", match.string[max(0, match.start() - 8) : match.start()]
+    ):
+        return False  # only put("password", "x") / getenv("TOKEN", "x"); not a list of strings
     return _named_secret(match["name"], match["value"], quoted=True)
 
 

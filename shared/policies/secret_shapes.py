@@ -192,7 +192,7 @@ SHAPES: tuple[Detector, ...] = (
     # ``;``-separated pairs, without spaces around ``=`` (``password = f();`` in code is not one).
     Detector(
         "connection-string-password",
-        re.compile(r"(?i)\b(?:password|pwd)=([^;\"'\s()][^;\"'\r\n()]*);"),
+        re.compile(r"(?i)\b(?:password|pwd)=([^;\"'\s()]+);"),
         group=1,
         accept=_not_placeholder,
     ),
