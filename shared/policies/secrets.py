@@ -49,7 +49,10 @@ class RedactionResult:
 def find_secrets(text: str) -> list[SecretFinding]:
     """Every secret in ``text``, sorted by position, without overlaps."""
     taken: list[SecretFinding] = []
+    lowered = text.lower()
     for detector in DETECTORS:
+        if detector.hints and not any(hint in lowered for hint in detector.hints):
+            continue
         for match in detector.pattern.finditer(text):
             start, end = match.span(detector.group)
             if start == end or (detector.accept and not detector.accept(match)):
