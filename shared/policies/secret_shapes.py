@@ -39,6 +39,7 @@ _PLACEHOLDER = re.compile(
     )$""",
     re.VERBOSE,
 )
+_ELIDED = re.compile(r"x{3,}|X{3,}|\.{3,}|\*{3,}|•{3,}|…")
 _DIGEST_BEFORE = re.compile(r"(?:sha1|sha224|sha256|sha384|sha512|md5)[-:]$|h1:$|base64,$", re.I)
 _DIGEST_PREFIX = re.compile(r"^(?:sha1|sha224|sha256|sha384|sha512|md5)-", re.I)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -48,8 +49,10 @@ _PARTS = re.compile(r"[/_\-.+]+|(?<=[a-z0-9])(?=[A-Z])")
 
 def is_placeholder(value: str) -> bool:
     """A value that stands for a secret without being one: ``changeme``, ``<your-token>``,
-    ``${DB_PASSWORD}``, ``%(password)s``, ``{{ secrets.X }}``, ``***``, ``xxx``, ``ENC[...]``."""
-    return _PLACEHOLDER.match(value.strip().strip("'\"`")) is not None
+    ``${DB_PASSWORD}``, ``%(password)s``, ``{{ secrets.X }}``, ``***``, ``xxx``, ``ENC[...]``,
+    or an example shaped like one with its secret part elided (``ghp_xxxx``, ``sk_test_...``)."""
+    value = value.strip().strip("'\"`")
+    return _PLACEHOLDER.match(value) is not None or _ELIDED.search(value) is not None
 
 
 def shannon_entropy(value: str) -> float:
