@@ -2,9 +2,11 @@
 
 Forms (each a ``Detector`` of kind ``secret-assignment``):
 
-- a quoted value after a name and ``=``, ``:``, ``=>``, ``:=`` or ``(``: JSON, TOML, YAML, code in
-  any language (``"password": "..."``, ``api_key = "..."``, ``Password: "...",``,
-  ``setPassword("...")``), Python annotations included (``token: str = "..."``);
+- a quoted value after a name and ``=``, ``:``, ``=>`` or ``:=``: JSON, TOML, YAML, code in any
+  language (``"password": "..."``, ``api_key = "..."``, ``Password: "...",``), Python
+  annotations included (``token: str = "..."``); also a setter's argument
+  (``setPassword("...")``, not ``get_secret("name")``) and a pair of arguments
+  (``put("password", "...")``, not a list of strings);
 - an unquoted value filling the rest of a line after ``NAME=`` or ``NAME:``: ``.env``, INI,
   Java properties, YAML, Dockerfile ``ENV``, docker-compose ``- NAME=value`` lists (also as an
   added or removed line of a diff);
@@ -16,9 +18,12 @@ Forms (each a ``Detector`` of kind ``secret-assignment``):
 A name is secret when one of its words (split at punctuation and camelCase) is one of
 ``SECRET_WORDS``, or is ``key`` after a qualifier (``api``, ``access``, ``private``...), unless its
 last word says it is about the secret, not the secret (``password_min_length``, ``token_url``,
-``secret_name``). A value is not a secret when it is a placeholder or an environment reference
+``secret_name``), or its first word that the secret is kept elsewhere (``existingSecret``).
+A value is not a secret when it is a placeholder or an environment reference
 (``shared.policies.secret_shapes.is_placeholder``), code (a call, a subscript, a dotted or
-secret-named identifier, a type), a version, a boolean, or shorter than ``MIN_LENGTH``.
+secret-named identifier, a type), the name of a variable or of a stored secret
+(``OPENAI_API_KEY``, ``openai-api-key``), a version, prose, or shorter than ``MIN_LENGTH``.
+A structured connection string is left to the shape detectors, which take only its password.
 """
 
 from __future__ import annotations
@@ -28,13 +33,12 @@ import re
 from shared.policies.secret_shapes import Detector, is_placeholder
 
 MIN_LENGTH = 6
+KIND = "secret-assignment"
 
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-KIND = "secret-assignment"
 
 SECRET_WORDS = _word_set(
     "password passwd pwd pass passphrase passcode secret token apikey credential credentials "
