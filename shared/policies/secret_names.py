@@ -10,7 +10,8 @@ Forms (each a ``Detector`` of kind ``secret-assignment``):
 - an unquoted value filling the rest of a line after ``NAME=`` or ``NAME:``: ``.env``, INI,
   Java properties, YAML, Dockerfile ``ENV``, docker-compose ``- NAME=value`` lists (also as an
   added or removed line of a diff);
-- ``NAME=value`` inside a quoted string (docker-compose, shell);
+- ``NAME=value`` inside a quoted string (docker-compose, shell), or before a command
+  (``PGPASSWORD=... psql``, ``docker run -e TOKEN=...``);
 - command-line flags: ``--password=value``, ``--token value``;
 - name/value pairs: Kubernetes and ECS ``env`` entries (``name: DB_PASSWORD`` then
   ``value: ...``), XML ``<password>...</password>`` and ``key="ApiKey" value="..."``.
@@ -63,6 +64,7 @@ NOT_SECRET_LAST = _word_set(
 NOT_SECRET_FIRST = _word_set(
     "existing external use enable create generate rotate require min max num"
 )
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "apikey")
 _SECRETISH = SECRET_WORDS | KEY_QUALIFIERS | NOT_SECRET_LAST | {"key", "keys"}
 _WORDS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _TYPES = _word_set(
@@ -93,6 +95,10 @@ _LINE = re.compile(
     + r"[\"']?[ \t]*[=:][ \t]*(?P<value>(?:#(?=\S)|[^\s\"'`#;|>&=])[^\r\n]*?)"
     + r"[ \t]*(?:[ \t]#.*)?\r?$"
 )
+_INLINE_ENV = re.compile(
+    r"(?:^|(?<=[\s;&|(]))(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>[^\s\"'`$;|&()]+)(?=[ \t]+\S)",
+    re.MULTILINE,
+)
 _EMBEDDED = re.compile(r"[\"']" + _NAME + r"=(?P<value>[^\"'\s]+)[\"']")
 _FLAG = re.compile(
     r"(?<![\w-])--?(?P<name>[A-Za-z][\w\-]*)(?:=|[ \t]+)(?P<q>[\"']?)(?P<value>[^\s\"'`]+)(?P=q)"
@@ -119,6 +125,7 @@ def is_secret_name(name: str) -> bool:
     pairs = zip(["", *parts], parts, strict=False)
     return parts != ["pwd"] and any(  # $PWD is the working directory
         part in SECRET_WORDS
+        or part.endswith(_GLUED_SUFFIXES)  # PGPASSWORD, authtoken, clientsecret
         or (part == "key" and before in KEY_QUALIFIERS)
         or (part == "string" and before == "connection")
         for before, part in pairs
@@ -200,6 +207,7 @@ NAMED: tuple[Detector, ...] = (
     Detector(KIND, _QUOTED, "value", _quoted_value),
     Detector(KIND, _EMBEDDED, "value", _bare_value),
     Detector(KIND, _LINE, "value", _bare_value),
+    Detector(KIND, _INLINE_ENV, "value", _bare_value),
     Detector(KIND, _FLAG, "value", _flag_value),
     Detector(KIND, _XML, "value", _quoted_value),
     Detector(KIND, _XML_ATTRS, "value", _quoted_value),

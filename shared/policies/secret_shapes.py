@@ -51,7 +51,7 @@ def is_placeholder(value: str) -> bool:
     """A value that stands for a secret without being one: ``changeme``, ``<your-token>``,
     ``${DB_PASSWORD}``, ``%(password)s``, ``{{ secrets.X }}``, ``***``, ``xxx``, ``ENC[...]``,
     or an example shaped like one with its secret part elided (``ghp_xxxx``, ``sk_test_...``)."""
-    value = value.strip().strip("'\"`")
+    value = value.strip().rstrip(",;").strip("'\"`")
     return _PLACEHOLDER.match(value) is not None or _ELIDED.search(value) is not None
 
 
@@ -205,9 +205,22 @@ SHAPES: tuple[Detector, ...] = (
     ),
     Detector(
         "url-password",
-        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'`]+:([^\s/\"'`]{1,256})@"),
+        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"'`]*:([^\s/\"'`]{1,256})@"),
         group=1,
         accept=_not_placeholder,
+    ),
+    Detector(  # curl -u / --user USER:PASSWORD
+        "url-password",
+        re.compile(r"(?<![\w-])(?:-u|--user)[ \t]+[\"']?[^\s:\"'@]+:([^\s\"'@]{4,})"),
+        group=1,
+        accept=_not_placeholder,
+    ),
+    Detector(  # .netrc / _netrc
+        "netrc-password",
+        re.compile(r"\bmachine[ \t]+\S+\s+(?:login[ \t]+\S+\s+)?password[ \t]+(\S+)"),
+        group=1,
+        accept=_not_placeholder,
+        hints=("machine",),
     ),
     # Connection strings (ADO.NET, ODBC, JDBC): ``Password=...;`` / ``PWD=...;`` inside
     # ``;``-separated pairs, without spaces around ``=`` (``password = f();`` in code is not one).
