@@ -240,6 +240,24 @@ def _planted(g: Gen) -> list[Callable[[], Sample]]:
         text = f'Rails.application.configure do\n  config.secret_key_base = "{base}"\nend\n'
         return Sample("config/environments/production.rb", text, (base,))
 
+    def ops_script() -> Sample:
+        pw, tok, h, u = g.password(), g.token(), g.host(), g.user()
+        text = (
+            f"#!/bin/sh\nPGPASSWORD='{pw}' psql -h {h} -U {u} -c 'select 1'\n"
+            f"docker run --rm -e API_TOKEN={tok} -p 8080:8080 ghcr.io/acme/api\n"
+        )
+        return Sample("scripts/smoke.sh", text, (pw, tok), (h, u))
+
+    def netrc() -> Sample:
+        pw, u = g.password(), g.user()
+        text = f"machine git.example.com\n  login {u}\n  password {pw}\n"
+        return Sample(".netrc", text, (pw,), (u, "git.example.com"))
+
+    def redis_url() -> Sample:
+        pw, h = g.chars(24), g.host()
+        text = f"import redis\n\ncache = redis.from_url('redis://:{pw}@{h}:6379/0')\n"
+        return Sample("cache.py", text, (pw,), (h,))
+
     def pem_file() -> Sample:
         pem = g.pem()
         return Sample("id_ecdsa", pem, (pem.split("\n")[1],))
@@ -248,6 +266,7 @@ def _planted(g: Gen) -> list[Callable[[], Sample]]:
         env, ini, properties, yaml, appsettings, toml, python, javascript, java, golang,
         github_actions, gitlab_ci, compose, k8s_secret, k8s_deployment, tfvars, npmrc,
         service_account, maven, azure_storage, shell, readme, php, csharp, ruby, pem_file,
+        ops_script, netrc, redis_url,
     ]  # fmt: skip
 
 
