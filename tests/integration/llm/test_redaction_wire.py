@@ -12,6 +12,7 @@ import logging
 
 import pytest
 
+from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder
 from tests.integration.llm.conftest import RealHub
 from tests.integration.llm.secret_corpus import code_files, generate, leaked
 from tests.integration.llm.test_provider_wire import (
@@ -91,6 +92,8 @@ def test_generated_secrets_never_reach_the_provider_logs_or_storage(
     sent = chat[0].body.decode() + "\n".join(strings(chat[0].json()))
     assert leaked(SECRETS, sent) == []
     assert "billing/settings.py" in sent and "<REDACTED:github-token:" in sent
+    tenant_key = real_hub.keys.derive_key(real_hub.tenant, REDACTION_KEY_PURPOSE)
+    assert placeholder("github-token", SECRETS[0].value, key=tenant_key) in sent
     assert out["llm"]["redactions"] == len(SECRETS) + 1  # the instruction repeats one
 
     (call,) = real_hub.calls.for_task(real_hub.tenant, "task-secrets")
