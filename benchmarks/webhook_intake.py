@@ -313,9 +313,7 @@ def _drop(server: str, name: str, roles: str) -> None:
         for (tenant_db,) in conn.execute(  # the tenants' own databases carry the role prefix
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (roles + "%",)
         ).fetchall():
-            conn.execute(
-                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(tenant_db))
-            )
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(tenant_db)))
         for (role,) in conn.execute(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (roles + "%",)
         ).fetchall():
