@@ -158,7 +158,7 @@ def test_the_app_login_owns_nothing_and_inherits_no_tenant_role(db: Database, th
         for location in three:
             may = conn.execute(
                 "SELECT pg_has_role(session_user, %s, 'USAGE') AS inherits,"
-                " pg_has_role(session_user, %s, 'SET') AS may_switch",
+                " pg_has_role(session_user, %s, 'MEMBER') AS may_switch",
                 (location.role, location.role),
             ).fetchone()
             assert may == {"inherits": False, "may_switch": True}
