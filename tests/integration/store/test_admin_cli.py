@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -48,9 +48,12 @@ def test_invalid_slug_is_a_one_line_error(capsys) -> None:
     assert err.startswith("error: invalid-tenant-slug:") and err.count("\n") == 1
 
 
-def test_operating_commands_work_on_the_embedded_defaults(tmp_path: Path) -> None:
+def test_operating_commands_work_on_the_embedded_defaults() -> None:
     """No DATABASE_URL: the CLI starts (or joins) devhost's embedded server under the current
-    folder, as the README's operating commands are run on a fresh checkout."""
+    folder, as the README's operating commands are run on a fresh checkout. (The folder is
+    under the repository's .devhost: pgserver's system user cannot enter pytest's tmp.)"""
+    work = REPO_ROOT / ".devhost" / f"cli-{secrets.token_hex(4)}"
+    work.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "POSTGRES_"))}
     env["PYTHONPATH"] = str(REPO_ROOT)
 
@@ -58,7 +61,7 @@ def test_operating_commands_work_on_the_embedded_defaults(tmp_path: Path) -> Non
         done = subprocess.run(
             [sys.executable, "-m", "tools.admin", *args],
             check=False,
-            cwd=tmp_path,
+            cwd=work,
             env=env,
             capture_output=True,
             text=True,
@@ -77,4 +80,5 @@ def test_operating_commands_work_on_the_embedded_defaults(tmp_path: Path) -> Non
     finally:
         import pgserver
 
-        pgserver.get_server(tmp_path / ".devhost" / "pg", cleanup_mode="delete").cleanup()
+        pgserver.get_server(work / ".devhost" / "pg", cleanup_mode="delete").cleanup()
+        shutil.rmtree(work)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,6 +22,7 @@ from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.entra import POSTGRES_SCOPE, EntraTokenPassword
 from shared.bootstrap import Container
 from shared.config import Settings
+from tests.conftest import REPO_ROOT
 
 ROLE = "entra_app"
 LIFETIME = 3600
@@ -59,13 +59,14 @@ class RotatingEntra:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server of this module's own whose ``entra_app`` role must present its password."""
+def server() -> Iterator[str]:
+    """A server of this module's own whose ``entra_app`` role must present its password
+    (under the repository's .devhost: pgserver's system user cannot enter pytest's tmp)."""
     import pgserver
 
-    pgdata = tmp_path_factory.mktemp("entra") / "pg"
+    pgdata = REPO_ROOT / ".devhost" / f"entra-pg-{secrets.token_hex(4)}"
     handle = pgserver.get_server(pgdata, cleanup_mode="delete")
-    hba = Path(pgdata) / "pg_hba.conf"
+    hba = pgdata / "pg_hba.conf"
     hba.write_text(
         f"local all {ROLE} scram-sha-256\nhost all {ROLE} 127.0.0.1/32 scram-sha-256\n"
         + hba.read_text()
