@@ -122,6 +122,7 @@ def test_the_app_logs_in_with_entra_as_the_role_its_settings_name(
 ) -> None:
     socket_dir = conninfo_to_dict(server)["host"]
     settings = Settings(
+        database_url=None,  # whatever the environment says: this is the Azure path
         postgres_host=str(socket_dir),
         postgres_database="postgres",
         postgres_user=ROLE,
