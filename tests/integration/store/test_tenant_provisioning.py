@@ -154,3 +154,18 @@ def _connections(admin_db: Database, locations) -> int:
         ).fetchone()
     assert row is not None
     return int(row["n"])
+
+
+def test_a_tenant_being_provisioned_elsewhere_is_busy_not_provisioned_twice(
+    admin_db: Database, tenant_directory
+) -> None:
+    slug = f"busy-{secrets.token_hex(3)}"
+    with admin_db.connection() as other_process:
+        other_process.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"provision:{slug}",))
+        with pytest.raises(Conflict) as refused:
+            tenant_directory.provision(slug, "busy")
+        other_process.execute("SELECT pg_advisory_unlock_all()")
+    assert refused.value.code == "tenant-busy"
+    with pytest.raises(TenantNotFound):
+        tenant_directory.get(slug)
+    assert tenant_directory.provision(slug, "busy").slug == slug

@@ -10,6 +10,8 @@ provisioning is resumed by provisioning the same slug again; until it finishes t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -85,19 +87,36 @@ class PostgresTenantDirectory(TenantDirectory):
     ) -> Tenant:
         validate_slug(slug)
         location = self._location_for(slug)
-        resuming = self._claim(slug, display_name, settings, location)
-        try:
-            self._create_role_and_database(location, resuming)
-        except Conflict:
+        with self._exclusive(slug):
+            resuming = self._claim(slug, display_name, settings, location)
+            try:
+                self._create_role_and_database(location, resuming)
+            except Conflict:
+                with self._admin.connection() as conn:
+                    conn.execute("DELETE FROM platform.tenants WHERE slug = %s", (slug,))
+                raise
+            self._migrate(location)
             with self._admin.connection() as conn:
-                conn.execute("DELETE FROM platform.tenants WHERE slug = %s", (slug,))
-            raise
-        self._migrate(location)
-        with self._admin.connection() as conn:
-            conn.execute(
-                "UPDATE platform.tenants SET provisioned_at = now() WHERE slug = %s", (slug,)
-            )
+                conn.execute(
+                    "UPDATE platform.tenants SET provisioned_at = now() WHERE slug = %s", (slug,)
+                )
         return self.get(slug)
+
+    @contextmanager
+    def _exclusive(self, slug: str) -> Iterator[None]:
+        """One provisioning or deprovisioning of ``slug`` at a time, across processes (a
+        session advisory lock: the steps span several transactions and databases)."""
+        with self._admin.connection() as conn:
+            key = f"provision:{slug}"
+            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (key,))
+            if not row.fetchone() == {"ok": True}:
+                raise Conflict(
+                    f"tenant {slug!r} is being changed by another process", code="tenant-busy"
+                )
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
     def _claim(
         self, slug: str, name: str, settings: dict[str, Any] | None, location: TenantLocation
@@ -194,8 +213,11 @@ class PostgresTenantDirectory(TenantDirectory):
 
     def deprovision(self, slug: str) -> None:
         """Drop the tenant's database and role, then its platform rows; resumable too."""
-        location = self._location_row(slug)
-        database = str(location.database)
+        with self._exclusive(slug):
+            self._deprovision(self._location_row(slug))
+
+    def _deprovision(self, location: TenantLocation) -> None:
+        slug, database = location.slug, str(location.database)
         with self._admin.connection() as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
