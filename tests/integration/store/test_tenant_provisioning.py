@@ -169,3 +169,18 @@ def test_a_tenant_being_provisioned_elsewhere_is_busy_not_provisioned_twice(
     with pytest.raises(TenantNotFound):
         tenant_directory.get(slug)
     assert tenant_directory.provision(slug, "busy").slug == slug
+
+
+def test_an_empty_database_created_beforehand_is_adopted(
+    db: Database, admin_db: Database, tenant_directory, role_prefix
+) -> None:
+    """As in Azure, where the TenantStack creates the tenant's database."""
+    slug = f"pre-{secrets.token_hex(3)}"
+    database = role_prefix + slug.replace("-", "_")
+    with admin_db.connection() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    tenant_directory.provision(slug, "pre")
+    location = tenant_directory.locate(slug)
+    assert location.database == database
+    with db.tenant_transaction(location) as tx:
+        assert tx.conn.execute("SELECT count(*) AS n FROM tasks").fetchone() == {"n": 0}

@@ -157,9 +157,9 @@ class PostgresTenantDirectory(TenantDirectory):
                 (location.role, location.database),
             ).fetchone()
             assert found is not None
-            if not resuming and (found["role"] or found["db"]):
+            if not resuming and (found["role"] or (found["db"] and self._holds_data(location))):
                 raise Conflict(
-                    f"a database role or database for {location.slug!r} already exists",
+                    f"a database role or tenant data for {location.slug!r} already exists",
                     code="tenant-exists",
                 )
             if not found["role"]:
@@ -171,6 +171,13 @@ class PostgresTenantDirectory(TenantDirectory):
             conn.execute(
                 sql.SQL("GRANT CONNECT ON DATABASE {} TO {}, {}").format(database, role, app)
             )
+
+    def _holds_data(self, location: TenantLocation) -> bool:
+        """Whether an existing tenant database already has a tenant schema. An empty one (the
+        TenantStack creates the database in Azure) is adopted."""
+        with self._admin.connect(str(location.database)) as conn:
+            row = conn.execute("SELECT to_regnamespace(%s) AS s", (location.schema,)).fetchone()
+        return row is not None and row["s"] is not None
 
     def _migrate(self, location: TenantLocation) -> list[str]:
         """Bring the tenant's database up to date, then mirror its record into the platform's."""
