@@ -28,7 +28,7 @@ class TenantStatus(StrEnum):
 @dataclass(frozen=True)
 class TenantLocation:
     """Where a tenant's data lives: its database, a schema in it and the role that may use
-    them (``database`` is None only for a tenant whose provisioning has not started)."""
+    them (``database`` is None only for tenants made before databases per tenant)."""
 
     slug: str
     schema: str
