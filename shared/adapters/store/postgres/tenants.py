@@ -105,7 +105,8 @@ class PostgresTenantDirectory(TenantDirectory):
     @contextmanager
     def _exclusive(self, slug: str) -> Iterator[None]:
         """One provisioning or deprovisioning of ``slug`` at a time, across processes (a
-        session advisory lock: the steps span several transactions and databases)."""
+        session advisory lock, as the steps span several transactions and databases: the
+        provisioner connects directly, never through a transaction-mode PgBouncer)."""
         with self._admin.connection() as conn:
             key = f"provision:{slug}"
             row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (key,))
