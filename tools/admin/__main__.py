@@ -10,6 +10,7 @@
     identities list SLUG            the tenant's SCM user <-> Entra object id links
     identities link SLUG PROVIDER SCM_USER OBJECT_ID
     identities unlink SLUG PROVIDER SCM_USER
+    models list|register|evaluate|promote|card   the model registry (see tools/admin/models.py)
 
 Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
 and ``DATABASE_ADMIN_URL``, or ``POSTGRES_HOST``); with neither, the embedded server under
@@ -28,6 +29,9 @@ from shared.bootstrap import Container
 from shared.config import Settings, load_settings
 from shared.domain.errors import DomainError
 from shared.domain.tenant import TenantStatus
+from shared.services.llm_hub.prompts import PromptLibrary
+from shared.services.models.registration import ensure_default_champion
+from tools.admin import models
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         change = identities.add_parser(action)
         for name in names:
             change.add_argument(name)
+    models.add_parser(commands)
     return parser
 
 
@@ -65,7 +70,16 @@ def run(app: Container, args: argparse.Namespace) -> int:
     if args.command == "migrate":
         applied = app.tenants.migrate()
         print("\n".join(applied) if applied else "nothing to apply")
+        if app.has_model_registry:
+            default = app.llm_providers.default_routes()[0]
+            made = ensure_default_champion(
+                app.model_registry, app.model_promotions, default, PromptLibrary()
+            )
+            if made is not None:
+                print(f"registered {made.uri} ({default.label}) as champion")
         return 0
+    if args.command == "models":
+        return models.run(app, args)
     if args.command == "tenants":
         return _tenants(app, args)
     if args.command == "identities":

@@ -98,6 +98,7 @@ class AttemptRunner:
                 **provider.sent_parameters(request),
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
+                "registry_version": route.registry_version,
             },
             outcome="pending",
             redactions=redactions,

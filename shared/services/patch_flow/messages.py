@@ -11,6 +11,18 @@ def task_link(public_base_url: str, tenant: str, task_id: str) -> str:
     return f"{public_base_url.rstrip('/')}/api/tenants/{tenant}/tasks/{task_id}"
 
 
+def model_card_link(public_base_url: str, tenant: str, llm: dict[str, Any]) -> str | None:
+    """The card of the registry version that answered (``llm["registry_version"]``, as
+    ``models:/NAME/N``), or None when the answer came from a route outside the registry."""
+    registry_version = str(llm.get("registry_version") or "")
+    name, _, version = registry_version.removeprefix("models:/").partition("/")
+    if not registry_version.startswith("models:/") or not version.isdigit():
+        return None
+    return (
+        f"{public_base_url.rstrip('/')}/api/models/{name}/versions/{version}/card?tenant={tenant}"
+    )
+
+
 def _fenced_diff(diff: str) -> str:
     shown = diff if len(diff) <= MAX_DIFF_CHARS else diff[:MAX_DIFF_CHARS] + "\n… (truncated)\n"
     return f"```diff\n{shown}```"
@@ -40,6 +52,7 @@ def pull_request_body(
     risk: dict[str, Any],
     llm: dict[str, Any],
     approval: dict[str, Any] | None,
+    model_card: str | None = None,
 ) -> str:
     approved = (
         f"Approved by **{approval['approver']}**" if approval else "No approval required by policy"
@@ -56,7 +69,9 @@ def pull_request_body(
         f"- Change: {_stats(validation)}\n"
         f"- Risk: **{risk['level']}**{reasons}\n"
         f"- {approved}\n"
-        f"- Model: {llm.get('provider', '?')} / {llm.get('model', '?')}\n"
+        f"- Model: {llm.get('provider', '?')} / {llm.get('model', '?')}"
+        f" ({llm.get('registry_version') or 'not from the model registry'}); model card: "
+        f"{model_card or 'none'}\n"
         f"- Lineage and audit: {link}{scripted}\n"
     )
 
