@@ -90,7 +90,7 @@ class MlflowModelRegistry(ModelRegistry):
             f"register {name}",
             client.create_model_version,
             name,
-            source=f"models:/{name}",
+            source=f"spec://{name}",  # the spec is the version's tag: no artifact
             tags={_SPEC: spec.to_json(), "created_by": created_by},
             description=description,
         )
@@ -119,14 +119,13 @@ class MlflowModelRegistry(ModelRegistry):
     def resolve(self, name: str, alias: str, tenant: str | None = None) -> ModelVersion:
         validate_model_name(name)
         client = self._mlflow()
+        # MLflow answers an unknown alias with INVALID_PARAMETER_VALUE: look the aliases up on
+        # the registered model instead (one call covers the tenant's and the global one).
+        model = self._call(f"model {name}", client.get_registered_model, name)
+        aliases = {str(k): int(v) for k, v in (model.aliases or {}).items()}
         for candidate in ([_alias(alias, tenant)] if tenant else []) + [_alias(alias, None)]:
-            try:
-                found = self._call(
-                    f"{name}@{alias}", client.get_model_version_by_alias, name, candidate
-                )
-            except NotFound:
-                continue
-            return self._version(found)
+            if candidate in aliases:
+                return self.get(name, aliases[candidate])
         raise NotFound(f"model {name!r} has no alias {alias!r}", code="model-alias-not-found")
 
     def set_alias(self, name: str, alias: str, version: int, tenant: str | None = None) -> None:
