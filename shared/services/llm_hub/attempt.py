@@ -98,7 +98,8 @@ class AttemptRunner:
                 **provider.sent_parameters(request),
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
-                "registry_version": route.registry_version,
+                # The registry version that answered, when the route named the registry.
+                **({"registry_version": route.registry_version} if route.registry_version else {}),
             },
             outcome="pending",
             redactions=redactions,
