@@ -114,7 +114,8 @@ class MlflowModelRegistry(ModelRegistry):
         found = self._call(
             f"versions of {name}", self._mlflow().search_model_versions, f"name = '{name}'"
         )
-        return sorted((self._version(v) for v in found), key=lambda v: v.version)
+        # A search leaves out the versions' aliases: read each version for them.
+        return [self.get(name, n) for n in sorted(int(v.version) for v in found)]
 
     def resolve(self, name: str, alias: str, tenant: str | None = None) -> ModelVersion:
         validate_model_name(name)
