@@ -92,7 +92,9 @@ class ModelSpec:
                 f"edit_format must be one of {', '.join(EDIT_FORMATS)}", code="invalid-model-spec"
             )
         if not re.match(r"^[a-z][a-z0-9_]*\.v[1-9][0-9]*$", self.prompt):
-            raise InvalidInput(f"prompt must be name.vN, got {self.prompt!r}", "invalid-model-spec")
+            raise InvalidInput(
+                f"prompt must be name.vN, got {self.prompt!r}", code="invalid-model-spec"
+            )
 
     def route(self, registry_version: str) -> LlmRoute:
         """The route this version answers on, carrying which registry version it came from."""

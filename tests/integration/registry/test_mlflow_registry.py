@@ -39,7 +39,10 @@ def registry(registry_url: str, tmp_path: Path) -> MlflowModelRegistry:
 def test_round_trip_on_postgresql(registry: MlflowModelRegistry) -> None:
     first = registry.register("rt-model", SPEC, description="first", created_by="alice")
     second = registry.register(
-        "rt-model", ModelSpec(**{**SPEC.__dict__, "model": "other:1b"}), description="", created_by="bob"
+        "rt-model",
+        ModelSpec(**{**SPEC.__dict__, "model": "other:1b"}),
+        description="",
+        created_by="bob",
     )
     assert (first.version, second.version) == (1, 2)
     assert registry.get("rt-model", 1).spec == SPEC
@@ -59,8 +62,15 @@ def test_round_trip_on_postgresql(registry: MlflowModelRegistry) -> None:
         registry.set_alias("rt-model", "latest", 1)
 
     result = EvaluationResult(
-        suite="pybugs", suite_version="1", tasks=3, resolved=2 / 3, applied=1.0,
-        well_formed=1.0, tokens=1234, cost_usd=Decimal("0.0123"), latency_ms=456,
+        suite="pybugs",
+        suite_version="1",
+        tasks=3,
+        resolved=2 / 3,
+        applied=1.0,
+        well_formed=1.0,
+        tokens=1234,
+        cost_usd=Decimal("0.0123"),
+        latency_ms=456,
         details=({"task": "t1", "resolved": True},),
     )
     logged = registry.log_evaluation("rt-model", 1, result)

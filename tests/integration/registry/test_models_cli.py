@@ -59,7 +59,10 @@ def test_models_from_a_fresh_install_to_promotion_and_rollback(capsys) -> None:
     assert main(["models", "promote", "patch-generator/3", "--approve", "--by", "bob"]) == 0
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out
-    assert "patch-generator/3\tscripted/eval-good\tpatch_udiff.v1\tudiff\tchallenger,champion" in listing
+    assert (
+        "patch-generator/3\tscripted/eval-good\tpatch_udiff.v1\tudiff\tchallenger,champion"
+        in listing
+    )
 
     assert main(["models", "card", "patch-generator/3", "--json"]) == 0
     card3 = json.loads(capsys.readouterr().out)
