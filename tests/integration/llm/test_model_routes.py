@@ -74,7 +74,7 @@ def _generate(hub: LlmHub, tenant: str, task: str) -> dict:
 
 
 def test_a_task_routed_through_the_alias_records_the_version_in_lineage(routed) -> None:
-    hub, registry, real = routed
+    hub, _, real = routed
     result = _generate(hub, real.tenant, "task-alias")
 
     assert result["llm"]["registry_version"] == "models:/patch-generator/1"

@@ -40,8 +40,14 @@ def app(monkeypatch) -> None:
     monkeypatch.setattr(shared.bootstrap, "container", lambda: stub)
 
 
-def get(version: str = "1", *, tenant: str | None = "acme", token: str | None = "Viewer",
-        accept: str = "application/json", name: str = PATCH_MODEL) -> func.HttpResponse:  # fmt: skip
+def get(
+    version: str = "1",
+    *,
+    tenant: str | None = "acme",
+    token: str | None = "Viewer",
+    accept: str = "application/json",
+    name: str = PATCH_MODEL,
+) -> func.HttpResponse:
     headers = {"Accept": accept} | ({"Authorization": f"Bearer {token}"} if token else {})
     return model_card(
         func.HttpRequest(

@@ -95,7 +95,7 @@ def test_promotion_needs_a_proposal_and_an_approver_other_than_the_proposer(worl
 
 
 def test_rollback_is_one_call_and_recorded(world) -> None:
-    governance, registry, log = world
+    governance, registry, _ = world
     registry.log_evaluation(PATCH_MODEL, 2, scores(0.9))
     governance.propose(PATCH_MODEL, 2, ALICE)
     governance.approve(PATCH_MODEL, 2, BOB)
