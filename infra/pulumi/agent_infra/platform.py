@@ -13,6 +13,7 @@ from agent_infra.alerts import SloAlerts, SloAlertsArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
+from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
 from agent_infra.settings import PlatformSettings
@@ -33,6 +34,7 @@ class Platform:
     vault: Vault
     artifacts: PrivateStorage
     gpu: GpuInference
+    model_registry: ModelRegistryServer
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -45,6 +47,7 @@ def app_settings(
     vault: Vault,
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
+    mlflow_url: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
@@ -60,6 +63,7 @@ def app_settings(
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
+        "MLFLOW_TRACKING_URI": mlflow_url,
         "DURABLE_TASK_HUB": cfg.function_app.durable_task_hub,
         **{setting: key_vault_reference(secret) for setting, secret in vault.secrets.items()},
     }
@@ -127,6 +131,22 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    model_registry = ModelRegistryServer(
+        "model-registry",
+        ModelRegistryArgs(
+            resource_group_name=rg,
+            settings=cfg.model_registry,
+            network=network,
+            environment_id=gpu.environment.id,
+            environment_domain=gpu.environment.default_domain,
+            postgres_server_name=database.server_name,
+            postgres_host=database.host,
+            allowed_source_cidr=cfg.network.function_subnet,
+            tenant_id=client.tenant_id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -141,6 +161,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                 vault=vault,
                 artifact_blob_endpoint=artifacts.blob_endpoint,
                 ollama_url=gpu.url,
+                mlflow_url=model_registry.url,
             ),
             **common,
         ),
@@ -197,6 +218,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         vault,
         artifacts,
         gpu,
+        model_registry,
         functions,
         alerts,
         tenants,

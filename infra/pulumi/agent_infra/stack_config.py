@@ -21,6 +21,7 @@ from agent_infra.settings import (
     AlertSettings,
     FunctionAppSettings,
     GpuSettings,
+    ModelRegistrySettings,
     NetworkSettings,
     PlatformSettings,
     PostgresSettings,
@@ -134,7 +135,7 @@ def parse_settings(
             problems.append(f"{key}: required")
     sections = {
         key: _section(raw, key, problems)
-        for key in ("network", "postgres", "functionApp", "gpu", "alerts")
+        for key in ("network", "postgres", "functionApp", "gpu", "modelRegistry", "alerts")
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
     pg_raw = dict(sections["postgres"])
@@ -144,6 +145,10 @@ def parse_settings(
     if not sections["gpu"].get("image"):
         problems.append("gpu.image: required (the image built from gpu-inference/)")
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
+    for key in ("image", "entraClientId"):
+        if not sections["modelRegistry"].get(key):
+            problems.append(f"modelRegistry.{key}: required")
+    registry = _build(ModelRegistrySettings, sections["modelRegistry"], "modelRegistry", problems)
     alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
     tenants = _tenants(raw.get("tenants") or [], problems)
     env = str(raw.get("environment", ""))
@@ -167,6 +172,7 @@ def parse_settings(
                 postgres=postgres,
                 function_app=function_app,
                 gpu=gpu,
+                model_registry=registry,
                 alerts=alerts,
                 tenants=tenants,
             )
@@ -179,7 +185,16 @@ def parse_settings(
 
 
 CONFIG_KEYS = ("environment", "namePrefix", "owner", "nameSeed")
-OBJECT_KEYS = ("tags", "network", "postgres", "functionApp", "gpu", "alerts", "tenants")
+OBJECT_KEYS = (
+    "tags",
+    "network",
+    "postgres",
+    "functionApp",
+    "gpu",
+    "modelRegistry",
+    "alerts",
+    "tenants",
+)
 
 
 def load_settings(config: Any, *, project: str, stack: str, location: str) -> PlatformSettings:
