@@ -37,8 +37,8 @@ BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
 _START = f"""set -e
 export PGPASSWORD="$(python -c '
 import json, os, urllib.request
-url = os.environ["IDENTITY_ENDPOINT"] + "?api-version=2019-08-01&resource={POSTGRES_SCOPE}&client_id=" \\
-    + os.environ["AZURE_CLIENT_ID"]
+query = "?api-version=2019-08-01&resource={POSTGRES_SCOPE}&client_id="
+url = os.environ["IDENTITY_ENDPOINT"] + query + os.environ["AZURE_CLIENT_ID"]
 req = urllib.request.Request(url, headers={{"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]}})
 print(json.load(urllib.request.urlopen(req))["access_token"])')"
 exec mlflow server --host 0.0.0.0 --port {MLFLOW_PORT} \\
