@@ -70,6 +70,15 @@ class ModelRef:
         return f"{URI_SCHEME}{self.name}" + (f"@{self.alias}" if self.alias else f"/{self.version}")
 
 
+def card_path(registry_version: str | None) -> str | None:
+    """The API path of the card of ``models:/NAME/N`` (None for anything else): the link that
+    lineage and PR bodies carry."""
+    match = _URI.match(registry_version or "")
+    if not match or match.group(3) is None:
+        return None
+    return f"/api/models/{match.group(1)}/versions/{match.group(3)}/card"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """What a version pins. ``model_version`` is the digest (Ollama) or version the provider

@@ -37,6 +37,7 @@ from shared.domain.llm import (
     ProviderKind,
     ResponseFormat,
 )
+from shared.domain.models import card_path
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact
 from shared.ports.keys import KeyProvider
 from shared.ports.llm import LlmCallLog, LlmProviders, UsageLedger
@@ -232,6 +233,7 @@ class LlmHub:
         )
         summary = result.to_dict()
         answer = summary.pop("text")
+        summary["model_card"] = card_path(result.route.registry_version)  # lineage links it
         return {"answer": answer, "format": result.edit_format, "llm": summary}
 
     def transcript(self, tenant: str, lineage_id: str) -> Transcript:

@@ -164,8 +164,3 @@ def card_markdown(card: dict[str, Any]) -> str:
         ] or ["None."]
         lines.append("")
     return "\n".join(lines)
-
-
-def card_path(name: str, version: int) -> str:
-    """The API path of a version's card (relative to the app's base URL)."""
-    return f"/api/models/{name}/versions/{version}/card"

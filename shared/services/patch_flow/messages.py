@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.models import card_path
+
 MAX_DIFF_CHARS = 12_000
 
 
@@ -12,15 +14,10 @@ def task_link(public_base_url: str, tenant: str, task_id: str) -> str:
 
 
 def model_card_link(public_base_url: str, tenant: str, llm: dict[str, Any]) -> str | None:
-    """The card of the registry version that answered (``llm["registry_version"]``, as
-    ``models:/NAME/N``), or None when the answer came from a route outside the registry."""
-    registry_version = str(llm.get("registry_version") or "")
-    name, _, version = registry_version.removeprefix("models:/").partition("/")
-    if not registry_version.startswith("models:/") or not version.isdigit():
-        return None
-    return (
-        f"{public_base_url.rstrip('/')}/api/models/{name}/versions/{version}/card?tenant={tenant}"
-    )
+    """The card of the registry version that answered (``llm["registry_version"]``), or None
+    when the answer came from a route outside the registry."""
+    path = card_path(llm.get("registry_version"))
+    return f"{public_base_url.rstrip('/')}{path}?tenant={tenant}" if path else None
 
 
 def _fenced_diff(diff: str) -> str:

@@ -78,6 +78,7 @@ def test_a_task_routed_through_the_alias_records_the_version_in_lineage(routed) 
     result = _generate(hub, real.tenant, "task-alias")
 
     assert result["llm"]["registry_version"] == "models:/patch-generator/1"
+    assert result["llm"]["model_card"] == "/api/models/patch-generator/versions/1/card"
     assert "x = 2" in result["answer"]
     (call,) = real.calls.for_task(real.tenant, "task-alias")
     assert call.parameters["registry_version"] == "models:/patch-generator/1"
