@@ -1,0 +1,60 @@
+"""Spotting elision in replacement text: lines that stand for code the model left out.
+
+Whole-file and search/replace answers replace text wholesale, so a placeholder such as
+``# ... rest unchanged`` or a lone ``...`` would silently delete the code it stands for. Only
+lines the replacement adds are judged (a comment the original already had is the file's own), and
+a lone ellipsis only where it takes the place of original lines: a new stub body (``...``) is
+code, not elision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+_COMMENT = re.compile(r"^(?:#+|//+|/\*+|<!--|--|;+|%+|\*+)\s*(.*?)\s*(?:\*+/|-->)?$")
+_ELLIPSIS = re.compile(r"\.{3,}|…")
+_LONE_ELLIPSIS = re.compile(r"^[\[(]?(?:\.{3,}|…)[\])]?$")
+_MARKER_WORDS = re.compile(
+    r"\b(?:rest|remainder|remaining|existing|unchanged|same|omitted|elided|previous|original|"
+    r"other|earlier|etc|more|code|here|before|above|below|lines?|methods?|functions?)\b"
+)
+_PHRASES = (
+    re.compile(r"\b(?:rest|remainder) of (?:the )?(?:file|code|class|module|function|method|body)"),
+    re.compile(r"\b(?:omitted|elided|truncated|skipped) for brevity\b|\bfor brevity\b"),
+    re.compile(r"\b(?:remains?|stays?|is|are|left) (?:unchanged|the same|as (?:is|before))\b"),
+    re.compile(r"\bsame as (?:before|above|original|the original)\b"),
+    re.compile(
+        r"^(?:the )?(?:existing|remaining|previous|original|other|unchanged|old)\s+"
+        r"(?:code|methods|functions|imports|lines|implementation|content|logic)\b"
+    ),
+    re.compile(r"^(?:unchanged|no changes?|(?:code|lines?|content) (?:omitted|unchanged))$"),
+)
+
+
+def elided_line(old: Sequence[str], new: Sequence[str]) -> tuple[int, str] | None:
+    """The first line of ``new`` (1-based number, text) that stands for elided code, if any."""
+    matcher = SequenceMatcher(None, list(old), list(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for number in range(j1, j2):
+            text = new[number].strip()
+            lone = _LONE_ELLIPSIS.match(text) is not None
+            if (lone and i2 > i1) or (not lone and is_marker(text)):
+                return number + 1, new[number]
+    return None
+
+
+def is_marker(text: str) -> bool:
+    """Whether a stripped line is a comment standing for left-out code."""
+    comment = _COMMENT.match(text)
+    if comment is None:
+        return False
+    body = comment[1].lower()
+    if _ELLIPSIS.search(body):
+        rest = _ELLIPSIS.sub(" ", body).strip(" .,:;()[]-")
+        return not rest or _MARKER_WORDS.search(rest) is not None
+    words = body.strip(" .,:;()[]-")
+    return len(words.split()) <= 10 and any(phrase.search(words) for phrase in _PHRASES)
