@@ -97,6 +97,7 @@ def _apply_one(snapshot: Mapping[str, str], item: ResolvedEdit) -> _Done | list[
 def _elision(item: ResolvedEdit, old_text: str | None) -> HunkFailure | None:
     """A failure naming the first line of a wholesale replacement that stands for left-out
     code: applying it would delete the code it stands for."""
+    sides: list[tuple[int | None, tuple[str, ...], tuple[str, ...], str]]
     if item.replacement is not None:
         old = TextLines.parse(old_text or "").lines
         sides = [(None, old, TextLines.parse(item.replacement).lines, "the new content")]
