@@ -18,8 +18,11 @@ _ELLIPSIS = re.compile(r"\.{3,}|…")
 _LONE_ELLIPSIS = re.compile(r"^[\[(]?(?:\.{3,}|…)[\])]?$")
 _MARKER_WORDS = re.compile(
     r"\b(?:rest|remainder|remaining|existing|unchanged|same|omitted|elided|previous|original|"
-    r"other|earlier|etc|more|code|here|before|above|below|lines?|methods?|functions?)\b"
+    r"other|etc|more|code|here|lines?|methods?|functions?|implementation)\b"
 )
+#: Beside an ellipsis, a placeholder says little (``# ... existing code ...``); a longer comment
+#: is prose that happens to hold one (``# the ...Awareness call below``).
+_MAX_MARKER_WORDS = 5
 _PHRASES = (
     re.compile(r"\b(?:rest|remainder) of (?:the )?(?:file|code|class|module|function|method|body)"),
     re.compile(r"\b(?:omitted|elided|truncated|skipped) for brevity\b|\bfor brevity\b"),
@@ -55,6 +58,8 @@ def is_marker(text: str) -> bool:
     body = comment[1].lower()
     if _ELLIPSIS.search(body):
         rest = _ELLIPSIS.sub(" ", body).strip(" .,:;()[]-")
-        return not rest or _MARKER_WORDS.search(rest) is not None
+        return not rest or (
+            len(rest.split()) <= _MAX_MARKER_WORDS and _MARKER_WORDS.search(rest) is not None
+        )
     words = body.strip(" .,:;()[]-")
     return len(words.split()) <= 10 and any(phrase.search(words) for phrase in _PHRASES)

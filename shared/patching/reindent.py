@@ -5,6 +5,9 @@ the context lines only or for the whole hunk. Once a hunk is placed, the pairs (
 edit, indent in the file) of its matched lines tell how to translate the indentation of its added
 lines, by the first of these rules that explains every pair:
 
+0. *Same*: every pair is equal. Added lines are kept as they are, unless the file indents with
+   spaces only and every indented added line uses tabs (the diff's own style, which the matched
+   lines could not show): those become one file level per tab.
 1. *Styles*: the edit and the file indent to the same columns once tabs are expanded to a width
    the pairs agree on (tabs for spaces, or spaces for tabs). An added line keeps its column and is
    written in the file's style: a line already in the file's style is kept as it is, a line in the
@@ -19,27 +22,70 @@ indent no rule explains make the hunk refused rather than guessed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 from shared.patching.lines import leading_whitespace
 
 Reindent = Callable[[str], str | None]
 TAB_WIDTHS = range(1, 9)
+MIN_INDENTED_LINES = 3
 
 
 def identity(line: str) -> str | None:
     return line
 
 
-def reindenter(pairs: list[tuple[str, str]]) -> Reindent | None:
-    """A function re-indenting added lines, or None when the pairs contradict each other.
+@dataclass(frozen=True)
+class IndentStyle:
+    """A file's indentation when every indented line agrees: ``char`` is what indents start
+    with; ``unit`` the columns of one level of a space-indented file (its most common step),
+    None when unknown."""
+
+    char: str
+    unit: int | None = None
+
+
+def file_style(lines: Iterable[str]) -> IndentStyle | None:
+    """The style of a file whose indented lines (at least ``MIN_INDENTED_LINES``) all indent with
+    spaces only, or all start their indent with a tab; None for a mixed or barely indented file."""
+    starts: set[str] = set()
+    chars: set[str] = set()
+    steps: Counter[int] = Counter()
+    indented = previous = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        indent = leading_whitespace(line)
+        if indent:
+            indented += 1
+            starts.add(indent[0])
+            chars.update(indent)
+        if len(indent) > previous:
+            steps[len(indent) - previous] += 1
+        previous = len(indent)
+    if indented < MIN_INDENTED_LINES or len(starts) != 1:
+        return None
+    if starts == {"\t"}:
+        return IndentStyle("\t")
+    if chars != {" "}:
+        return None
+    return IndentStyle(" ", steps.most_common(1)[0][0] if steps else None)
+
+
+def reindenter(
+    pairs: list[tuple[str, str]], added: Iterable[str] = (), style: IndentStyle | None = None
+) -> Reindent | None:
+    """A function re-indenting the ``added`` lines of a hunk whose matched lines gave ``pairs``,
+    in a file of ``style``; None when the pairs contradict each other.
 
     The function returns None for a line whose indentation cannot be derived (an indent level the
     matched lines do not show and no rule explains).
     """
     if all(edit == file for edit, file in pairs):
-        return identity
+        return _foreign_style(list(added), style)
     mapping: dict[str, str] = {}
     for edit, file in pairs:
         if mapping.setdefault(edit, file) != file:
@@ -57,6 +103,30 @@ def reindenter(pairs: list[tuple[str, str]]) -> Reindent | None:
         return None if new_indent is None else new_indent + body
 
     return translate
+
+
+def _foreign_style(added: list[str], style: IndentStyle | None) -> Reindent | None:
+    """When the matched lines show no indentation difference: the added lines as they are, or,
+    in a space-indented file whose level is known, converted when every indented one is written
+    with tabs (the diff's own style, one tab a level). Added lines mixing both styles in such a
+    file, or space-indented lines in a tab-indented file, cannot be mapped with certainty."""
+    indents = [leading_whitespace(line) for line in added if line.strip()]
+    indents = [indent for indent in indents if indent]
+    if style is None or not indents:
+        return identity
+    if style.char == "\t":
+        return identity if all(indent[0] == "\t" for indent in indents) else None
+    if all("\t" not in indent for indent in indents):
+        return identity
+    unit = style.unit
+    if unit is None or not all(_tab_style(indent, unit) for indent in indents):
+        return None
+
+    def convert(line: str) -> str | None:
+        indent = leading_whitespace(line)
+        return " " * columns(indent, unit) + line[len(indent) :]
+
+    return convert
 
 
 def columns(indent: str, tab_width: int) -> int:
