@@ -3,8 +3,9 @@
 Whole-file and search/replace answers replace text wholesale, so a placeholder such as
 ``# ... rest unchanged`` or a lone ``...`` would silently delete the code it stands for. Only
 lines the replacement adds are judged (a comment the original already had is the file's own), and
-a lone ellipsis only where it takes the place of original lines: a new stub body (``...``) is
-code, not elision.
+a lone ellipsis wherever it takes the place of original lines or stands anywhere but as the
+body of the block opened just above it: a new stub body (``def f(): ...`` on two lines) is code,
+not elision.
 """
 
 from __future__ import annotations
@@ -45,9 +46,23 @@ def elided_line(old: Sequence[str], new: Sequence[str]) -> tuple[int, str] | Non
         for number in range(j1, j2):
             text = new[number].strip()
             lone = _LONE_ELLIPSIS.match(text) is not None
-            if (lone and i2 > i1) or (not lone and is_marker(text)):
+            if lone and (i2 > i1 or not _block_body(new, number)):
+                return number + 1, new[number]
+            if not lone and is_marker(text):
                 return number + 1, new[number]
     return None
+
+
+def _block_body(lines: Sequence[str], number: int) -> bool:
+    """Whether line ``number`` is the body of the block the previous non-blank line opens
+    (``def f():`` then an indented ``...``): an ellipsis there is a stub, not elision."""
+    line = lines[number]
+    for previous in reversed(lines[:number]):
+        if previous.strip():
+            indent = len(line) - len(line.lstrip())
+            opener_indent = len(previous) - len(previous.lstrip())
+            return previous.rstrip().endswith(":") and indent > opener_indent
+    return False
 
 
 def is_marker(text: str) -> bool:

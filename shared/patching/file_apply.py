@@ -93,10 +93,15 @@ def _plan(
             continue
         text = translate(line.text) if translate is not None else None
         if text is None:
+            what = (
+                f"added line {line.text!r} cannot be re-indented with certainty"
+                if translate is not None
+                else "its lines' indentation cannot be mapped to the file's with certainty"
+            )
             return NotPlaced(
                 FailureReason.INDENTATION,
-                f"its indentation differs from the file's and added line {line.text!r} cannot be "
-                "re-indented with certainty; copy context lines with their exact indentation",
+                f"its indentation differs from the file's and {what}; copy context lines with "
+                "their exact indentation and indent added lines as the file does",
                 (index.candidate(placement.start, old_size, placement.similarity),),
             )
         plan.inserted.setdefault(position, []).append(text)

@@ -32,6 +32,7 @@ from shared.patching.lines import leading_whitespace
 Reindent = Callable[[str], str | None]
 TAB_WIDTHS = range(1, 9)
 MIN_INDENTED_LINES = 3
+DOMINANT_STEP = 0.75
 
 
 def identity(line: str) -> str | None:
@@ -41,8 +42,8 @@ def identity(line: str) -> str | None:
 @dataclass(frozen=True)
 class IndentStyle:
     """A file's indentation when every indented line agrees: ``char`` is what indents start
-    with; ``unit`` the columns of one level of a space-indented file (its most common step),
-    None when unknown."""
+    with; ``unit`` the columns of one level of a space-indented file (the step, of 2 columns or
+    more, of at least ``DOMINANT_STEP`` of its indentation increases), None when unknown."""
 
     char: str
     unit: int | None = None
@@ -72,7 +73,11 @@ def file_style(lines: Iterable[str]) -> IndentStyle | None:
         return IndentStyle("\t")
     if chars != {" "}:
         return None
-    return IndentStyle(" ", steps.most_common(1)[0][0] if steps else None)
+    unit, count = steps.most_common(1)[0] if steps else (None, 0)
+    # A level only when most indentation steps agree (Markdown mixes 2-column list items and
+    # 4-column code blocks: no level there).
+    dominant = unit is not None and unit >= 2 and count >= DOMINANT_STEP * steps.total()
+    return IndentStyle(" ", unit if dominant else None)
 
 
 def reindenter(
