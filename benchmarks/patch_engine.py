@@ -2,11 +2,14 @@
 
 Corpus: real edits, i.e. successive versions of the same files: commits of the git repositories
 found on the machine (this one first; shallow clones give none) and the Python standard library
-of every interpreter installed side by side (pyenv, /usr/lib). Each pair's clean diff gets seeded
-LLM-style damage; every tool gets the same text and the same tree. A case is *exact* when the tool
-reports success and the file equals the newer version, *misapplied* when it reports success with
-anything else, *refused* otherwise. A case is *recoverable* when its headers survived or every
-damaged hunk's old side (whitespace-normalised) occurs exactly once in the file.
+of every interpreter installed side by side (pyenv, /usr/lib). Each pair becomes every kind of
+answer of ``patch_answers`` (seeded): diffs damaged the LLM way, whole files, search/replace
+blocks, answers cut short and answers eliding code. Every tool gets the same text and the same
+tree; the baselines get the diffs only. A case is *exact* when the tool reports success and the
+file equals the newer version, *misapplied* when it reports success with anything else (for an
+answer cut short or elided: success at all), *refused* otherwise. A case is *recoverable* when
+its headers survived or every damaged hunk's old side (whitespace-normalised) occurs exactly once
+in the file.
 
     python -m benchmarks.patch_engine [--pairs 150] [--seed 7] [--workers 2]
 """
