@@ -39,6 +39,8 @@ _PHRASES = (
 
 def elided_line(old: Sequence[str], new: Sequence[str]) -> tuple[int, str] | None:
     """The first line of ``new`` (1-based number, text) that stands for elided code, if any."""
+    if not any(_LONE_ELLIPSIS.match(line.strip()) or is_marker(line.strip()) for line in new):
+        return None  # the usual case, without aligning the two sides
     matcher = SequenceMatcher(None, list(old), list(new), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
