@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from benchmarks.patch_damage import DAMAGES, Diff, Hunk, Pair, clean_diff, recoverable
@@ -22,13 +23,17 @@ from benchmarks.patch_damage import DAMAGES, Diff, Hunk, Pair, clean_diff, recov
 class Answer:
     """The text given to every tool. ``expected`` is the file it should produce;
     ``must_refuse``: cut short or elided, so that applying it at all is a misapplication;
-    ``diff``: a unified diff (the baselines take it) rather than another edit format."""
+    ``fmt``: the edit format the answer was asked in (the baselines take diffs only)."""
 
     text: str
     expected: str
     recoverable: bool
     must_refuse: bool = False
-    diff: bool = True
+    fmt: str = "udiff"
+
+    @property
+    def diff(self) -> bool:
+        return self.fmt == "udiff"
 
 
 ELISIONS = (
@@ -137,45 +142,59 @@ def cut_off(text: str, rng: random.Random, *, mid_line: bool) -> str | None:
 def answer(kind: str, pair: Pair, rng: random.Random) -> Answer | None:
     """The answer of one kind for ``pair``; None when the edit cannot be damaged that way."""
     clean = clean_diff(pair)
-    kept = keeping_final_newline(pair.old, pair.new)
     if kind in DAMAGES:
         diff = DAMAGES[kind](clean, rng)
         return Answer(diff.text(), pair.new, recoverable(kind, diff, pair.old))
-    if kind == "whole-file":
-        return Answer(whole_file(pair.path, pair.new), kept, True, diff=False)
-    if kind == "search-replace":
-        text = search_replace(pair.path, [sides(h) for h in clean.hunks])
-        return Answer(text, kept, recoverable("no-numbers", clean, pair.old), diff=False)
-    if kind == "whole-file-elided":
-        elided = elide_whole(pair, rng)
-        text = None if elided is None else whole_file(pair.path, elided)
-    elif kind == "search-replace-elided":
-        blocks = elide_blocks(clean, rng)
-        text = None if blocks is None else search_replace(pair.path, blocks)
-    elif kind == "cut-off-in-fence":
-        return _must_refuse(cut_off(replace(clean, fenced=True).text(), rng, mid_line=False))
-    elif kind == "cut-off-mid-line":
-        return _must_refuse(cut_off(clean.text(), rng, mid_line=True))
-    else:
-        assert kind == "search-replace-cut-off", kind
-        full = search_replace(pair.path, [sides(h) for h in clean.hunks])
-        end = full.rindex(">>>>>>> REPLACE")
-        text = full[: rng.randint(full.rindex("<<<<<<< SEARCH") + 15, end - 1)]
-    return _must_refuse(text, diff=False)
+    return OTHER_ANSWERS[kind](pair, clean, rng)
 
 
-def _must_refuse(text: str | None, *, diff: bool = True) -> Answer | None:
-    return None if text is None else Answer(text, "", False, must_refuse=True, diff=diff)
+def _whole(pair: Pair, clean: Diff, rng: random.Random) -> Answer:
+    kept = keeping_final_newline(pair.old, pair.new)
+    return Answer(whole_file(pair.path, pair.new), kept, True, fmt="whole")
 
 
-KINDS = (
-    *DAMAGES,
-    "whole-file",
-    "search-replace",
-    "cut-off-in-fence",
-    "cut-off-mid-line",
-    "search-replace-cut-off",
-    "whole-file-elided",
-    "search-replace-elided",
-)
-MUST_REFUSE = KINDS[-5:]
+def _search_replace(pair: Pair, clean: Diff, rng: random.Random) -> Answer:
+    text = search_replace(pair.path, [sides(h) for h in clean.hunks])
+    kept = keeping_final_newline(pair.old, pair.new)
+    return Answer(text, kept, recoverable("no-numbers", clean, pair.old), fmt="search-replace")
+
+
+def _whole_elided(pair: Pair, clean: Diff, rng: random.Random) -> Answer | None:
+    elided = elide_whole(pair, rng)
+    return _must_refuse(None if elided is None else whole_file(pair.path, elided), "whole")
+
+
+def _search_replace_elided(pair: Pair, clean: Diff, rng: random.Random) -> Answer | None:
+    blocks = elide_blocks(clean, rng)
+    text = None if blocks is None else search_replace(pair.path, blocks)
+    return _must_refuse(text, "search-replace")
+
+
+def _search_replace_cut_off(pair: Pair, clean: Diff, rng: random.Random) -> Answer | None:
+    full = search_replace(pair.path, [sides(h) for h in clean.hunks])
+    end = full.rindex(">>>>>>> REPLACE")
+    text = full[: rng.randint(full.rindex("<<<<<<< SEARCH") + 15, end - 1)]
+    return _must_refuse(text, "search-replace")
+
+
+def _must_refuse(text: str | None, fmt: str = "udiff") -> Answer | None:
+    return None if text is None else Answer(text, "", False, must_refuse=True, fmt=fmt)
+
+
+OTHER_ANSWERS: dict[str, Callable[[Pair, Diff, random.Random], Answer | None]] = {
+    "whole-file": _whole,
+    "search-replace": _search_replace,
+    "cut-off-in-fence": lambda pair, clean, rng: _must_refuse(
+        cut_off(replace(clean, fenced=True).text(), rng, mid_line=False)
+    ),
+    "cut-off-mid-line": lambda pair, clean, rng: _must_refuse(
+        cut_off(clean.text(), rng, mid_line=True)
+    ),
+    "search-replace-cut-off": _search_replace_cut_off,
+    "whole-file-elided": _whole_elided,
+    "search-replace-elided": _search_replace_elided,
+}
+
+
+KINDS = (*DAMAGES, *OTHER_ANSWERS)
+MUST_REFUSE = tuple(kind for kind in OTHER_ANSWERS if kind not in ("whole-file", "search-replace"))

@@ -42,7 +42,8 @@ TOOLS = {"git apply": ["git", "apply"], "patch --fuzz=3": [*PATCH, "-r", "-", "-
 # --- tools -----------------------------------------------------------------------------------
 def run_ours(pair: Pair, given: Answer, decoys: dict[str, str]) -> str:
     try:
-        outcome = apply_edits({pair.path: pair.old, **decoys}, parse_edits(given.text))
+        edits = parse_edits(given.text, given.fmt)
+        outcome = apply_edits({pair.path: pair.old, **decoys}, edits)
     except PatchRejected:
         return "refused"
     if not isinstance(outcome, ApplyResult):

@@ -4,8 +4,8 @@ Whole-file and search/replace answers replace text wholesale, so a placeholder s
 ``# ... rest unchanged`` or a lone ``...`` would silently delete the code it stands for. Only
 lines the replacement adds are judged (a comment the original already had is the file's own), and
 a lone ellipsis wherever it takes the place of original lines or stands anywhere but as the
-body of the block opened just above it: a new stub body (``def f(): ...`` on two lines) is code,
-not elision.
+body of the block opened just above it or in doctest output: a new stub body (``def f(): ...`` on
+two lines) is code, not elision.
 """
 
 from __future__ import annotations
@@ -57,10 +57,13 @@ def elided_line(old: Sequence[str], new: Sequence[str]) -> tuple[int, str] | Non
 
 def _block_body(lines: Sequence[str], number: int) -> bool:
     """Whether line ``number`` is the body of the block the previous non-blank line opens
-    (``def f():`` then an indented ``...``): an ellipsis there is a stub, not elision."""
+    (``def f():`` then an indented ``...``), or doctest output (after ``>>>`` or a traceback's
+    first line): an ellipsis there is code, not elision."""
     line = lines[number]
     for previous in reversed(lines[:number]):
         if previous.strip():
+            if previous.lstrip().startswith((">>>", "Traceback (most recent call last)")):
+                return True
             indent = len(line) - len(line.lstrip())
             opener_indent = len(previous) - len(previous.lstrip())
             return previous.rstrip().endswith(":") and indent > opener_indent
