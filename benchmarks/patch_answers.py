@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from benchmarks.patch_damage import DAMAGES, Diff, Hunk, Pair, clean_diff, recoverable
+from shared.patching.reindent import IndentStyle, file_style
 
 
 # --- answers: what a tool is given, and how to judge what it does with it -----------------
@@ -142,6 +143,8 @@ def cut_off(text: str, rng: random.Random, *, mid_line: bool) -> str | None:
 def answer(kind: str, pair: Pair, rng: random.Random) -> Answer | None:
     """The answer of one kind for ``pair``; None when the edit cannot be damaged that way."""
     clean = clean_diff(pair)
+    if kind.startswith("tab") and file_style(pair.old.split("\n")) != IndentStyle(" ", 4):
+        return None  # tabs are damage only where the file's 4-column levels are certain
     if kind in DAMAGES:
         diff = DAMAGES[kind](clean, rng)
         return Answer(diff.text(), pair.new, recoverable(kind, diff, pair.old))
