@@ -48,17 +48,18 @@ def elided_line(old: Sequence[str], new: Sequence[str]) -> tuple[int, str] | Non
         for number in range(j1, j2):
             text = new[number].strip()
             lone = _LONE_ELLIPSIS.match(text) is not None
-            if lone and (i2 > i1 or not _block_body(new, number)):
+            if lone and (i2 > i1 or not _block_body(new, number, old)):
                 return number + 1, new[number]
             if not lone and is_marker(text):
                 return number + 1, new[number]
     return None
 
 
-def _block_body(lines: Sequence[str], number: int) -> bool:
-    """Whether line ``number`` is the body of the block the previous non-blank line opens
+def _block_body(lines: Sequence[str], number: int, old: Sequence[str]) -> bool:
+    """Whether line ``number`` is the body of a new block the previous non-blank line opens
     (``def f():`` then an indented ``...``), or doctest output (after ``>>>`` or a traceback's
-    first line): an ellipsis there is code, not elision."""
+    first line): an ellipsis there is code, not elision. A block the original had with a real
+    body (``class A(B):`` over code) is not new: an ellipsis there stands for that body."""
     line = lines[number]
     for previous in reversed(lines[:number]):
         if previous.strip():
@@ -66,7 +67,21 @@ def _block_body(lines: Sequence[str], number: int) -> bool:
                 return True
             indent = len(line) - len(line.lstrip())
             opener_indent = len(previous) - len(previous.lstrip())
-            return previous.rstrip().endswith(":") and indent > opener_indent
+            opens = previous.rstrip().endswith(":") and indent > opener_indent
+            return opens and not _had_body(previous, old)
+    return False
+
+
+def _had_body(opener: str, old: Sequence[str]) -> bool:
+    """Whether ``old`` opens the block ``opener`` names (its text up to ``(`` or ``:``) with a
+    body other than a lone ellipsis."""
+    key = opener.strip().split("(", 1)[0].split(":", 1)[0].strip()
+    for index, line in enumerate(old):
+        text = line.strip()
+        if text.startswith(key) and text[len(key) : len(key) + 1] in "(: " and text.endswith(":"):
+            body = next((x.strip() for x in old[index + 1 :] if x.strip()), "")
+            if body and not _LONE_ELLIPSIS.match(body):
+                return True
     return False
 
 

@@ -138,3 +138,10 @@ def test_a_placeholder_the_original_already_had_is_the_files_own() -> None:
         {"shop.py": source}, parse_edits(whole(source.replace("item.price\n", "item.cost\n")))
     )
     assert isinstance(outcome, ApplyResult)
+
+
+def test_an_ellipsis_standing_in_an_existing_block_is_elision() -> None:
+    content = SOURCE.replace("    return len(items)", "    ...\n    return len(items)")
+    outcome = apply_edits({"shop.py": SOURCE}, parse_edits(whole(content)))
+    assert isinstance(outcome, ApplyRefusal)
+    assert outcome.failures[0].reason is FailureReason.ELIDED
