@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.errors import PatchRejected, ScmNotFound
+from shared.domain.llm import FinishReason
 from shared.domain.task import SourceKind, TaskStatus
 from shared.patching import (
     DEFAULT_DENIED_GLOBS,
@@ -178,6 +179,13 @@ def _lineage(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
 def _validate(
     deps: PatchFlowDeps, task: dict[str, Any], plan: FlowPlan, commit: str, proposal: dict[str, Any]
 ) -> dict[str, Any]:
+    if proposal.get("llm", {}).get("finish_reason") == FinishReason.LENGTH:
+        # Cut short at the output limit even after the hub's larger retry: never applied.
+        return _failed(
+            "answer cut short by the model's output limit",
+            "Your answer was cut short by the output limit, so nothing was applied. Send a "
+            "narrower edit: only the files and hunks that change, as a diff, no whole files.",
+        )
     try:
         edits = parse_edits(proposal["answer"], proposal["format"])
     except PatchRejected as exc:
