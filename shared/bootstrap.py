@@ -21,6 +21,7 @@ from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
@@ -70,6 +71,10 @@ class Container:
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
 
+    @cached_property
+    def tasks(self) -> PostgresTaskStore:
+        return PostgresTaskStore(self.db)
+
     # --- SSO and approvals ---------------------------------------------------------------------
     @cached_property
     def token_validator(self) -> EntraTokenValidator:
@@ -79,7 +84,7 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
+        return ApprovalService(self.tasks, self.tenants, self.audit, self.token_validator)
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -168,7 +173,7 @@ class Container:
     @cached_property
     def patch_flow(self) -> PatchFlowDeps:
         return PatchFlowDeps(
-            db=self.db,
+            tasks=self.tasks,
             tenants=self.tenants,
             audit=self.audit,
             connections=PostgresConnectionDirectory(self.db),

@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from shared.adapters.store.postgres.audit import PostgresAuditLog
-from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.tasks import get_task
 from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
 from shared.domain.errors import Conflict, InvalidInput, PermissionDenied, TenantDisabled
 from shared.domain.task import TaskStatus
 from shared.policies.rbac import Role, require_role, same_person
+from shared.ports.audit import AuditLog
+from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
 
 Decision = Literal["approve", "reject"]
@@ -42,12 +41,12 @@ def parse_decision(body: Any) -> tuple[Decision, str]:
 class ApprovalService:
     def __init__(
         self,
-        db: Database,
+        tasks: TaskStore,
         tenants: TenantDirectory,
-        audit: PostgresAuditLog,
+        audit: AuditLog,
         validator: EntraTokenValidator,
     ) -> None:
-        self._db = db
+        self._tasks = tasks
         self._tenants = tenants
         self._audit = audit
         self._validator = validator
@@ -67,8 +66,8 @@ class ApprovalService:
 
     def view(self, tenant: str, task_id: str, principal: Principal) -> dict[str, Any]:
         require_role(principal, Role.VIEWER)
-        with self._db.tenant_transaction(self._tenants.locate(tenant)) as tx:
-            return get_task(tx, task_id).to_json()
+        with self._tasks.transaction(self._tenants.locate(tenant)) as tx:
+            return self._tasks.get(tx, task_id).to_json()
 
     def decide(
         self, tenant: str, task_id: str, principal: Principal, decision: Decision, comment: str
@@ -76,8 +75,8 @@ class ApprovalService:
         """Check and audit a decision; returns the ``approval`` event payload to raise."""
         require_role(principal, Role.APPROVER)
         identity_map = self._tenants.get(tenant).settings.get("identity_map", {})
-        with self._db.tenant_transaction(self._tenants.locate(tenant)) as tx:
-            task = get_task(tx, task_id, for_update=True)
+        with self._tasks.transaction(self._tenants.locate(tenant)) as tx:
+            task = self._tasks.get(tx, task_id, for_update=True)
             if same_person(principal, task.requester, identity_map):
                 raise PermissionDenied(
                     "the requester of a task cannot approve it", code="requester-cannot-approve"
