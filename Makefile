@@ -24,10 +24,15 @@ venv: $(STAMP)
 # asks otherwise (CI regenerates and fails on any difference).
 LOCK = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+# A lock file whose content did not change keeps its time, so the venv is not reinstalled.
+LOCKS = requirements-dev.lock requirements.lock infra/pulumi/requirements.lock
 lock: venv
-	$(LOCK) requirements-dev.txt infra/pulumi/requirements.txt -o requirements-dev.lock
-	$(LOCK) requirements.txt -c requirements-dev.lock -o requirements.lock
-	$(LOCK) infra/pulumi/requirements.txt -c requirements-dev.lock -o infra/pulumi/requirements.lock
+	@set -e; trap 'for f in $(LOCKS); do rm -f "$$f.prev"; done' EXIT; \
+	for f in $(LOCKS); do cp -p "$$f" "$$f.prev"; done; \
+	$(LOCK) requirements-dev.txt infra/pulumi/requirements.txt -o requirements-dev.lock; \
+	$(LOCK) requirements.txt -c requirements-dev.lock -o requirements.lock; \
+	$(LOCK) infra/pulumi/requirements.txt -c requirements-dev.lock -o infra/pulumi/requirements.lock; \
+	for f in $(LOCKS); do if cmp -s "$$f" "$$f.prev"; then touch -r "$$f.prev" "$$f"; fi; done
 
 # CycloneDX SBOM of the deploy set: requirements.lock installed alone into a scratch environment
 # (licences and the dependency graph come from the installed metadata). Reproducible output (no
@@ -42,8 +47,7 @@ sbom: venv
 
 # CI: lock files and SBOM current, the environment consistent, the Functions layout sound.
 check-deps: lock sbom
-	@git diff --exit-code -- requirements.lock requirements-dev.lock \
-		infra/pulumi/requirements.lock sbom.cdx.json \
+	@git diff --exit-code -- $(LOCKS) sbom.cdx.json \
 		|| { echo "lock files or SBOM out of date: run 'make lock sbom' and commit" >&2; exit 1; }
 	$(PY) -m pip check
 	$(VENV)/bin/azure-functions-doctor doctor --profile deploy --hosting-plan flex-consumption
