@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agent_infra.durable import BACKENDS, SCHEDULER_SKUS
 from agent_infra.naming import InvalidName, validate_slug
 from agent_infra.settings import (
     GEO_BACKUP_REGIONS,
@@ -131,6 +132,15 @@ ACR_ID_PATTERN = re.compile(
 )
 
 
+def _check_function_app(app: FunctionAppSettings, problems: list[str]) -> None:
+    if app.durable_backend not in BACKENDS:
+        problems.append(f"functionApp.durableBackend: one of {list(BACKENDS)}")
+    if app.scheduler_sku not in SCHEDULER_SKUS:
+        problems.append(f"functionApp.schedulerSku: one of {list(SCHEDULER_SKUS)}")
+    if app.scheduler_capacity < 1:
+        problems.append("functionApp.schedulerCapacity: at least 1")
+
+
 def _check_gpu(gpu: GpuSettings, problems: list[str]) -> None:
     """An image from Azure Container Registry is pulled with the app's identity: its registry
     must be named (``registryServer``) with its resource id, which gets the AcrPull grant."""
@@ -176,6 +186,8 @@ def parse_settings(
         _check_network(network, problems)
     if postgres:
         _check_postgres(postgres, env, location, problems)
+    if function_app:
+        _check_function_app(function_app, problems)
     if gpu:
         _check_gpu(gpu, problems)
     settings = None

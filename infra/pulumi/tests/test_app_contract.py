@@ -9,7 +9,11 @@ The app (two levels up) is importable here through ``pytest.ini``; the program n
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from agent_infra.durable import CONNECTION_SETTING, PROVIDER_OVERRIDE
 
 from shared.adapters.keys.keyvault import key_vault_key_name
 from shared.adapters.secrets.keyvault import key_vault_secret_name
@@ -26,7 +30,10 @@ APP = "azure-native:web:WebApp"
 READ_BY_THE_HOST = {
     "AzureWebJobsStorage__accountName": "the host's own storage account, by identity",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "Entra ID auth for the host's telemetry",
+    CONNECTION_SETTING: "the Durable Task Scheduler, named by host.json",
+    PROVIDER_OVERRIDE: "the Azure Storage fallback's override of host.json",
 }
+HOST_JSON = Path(__file__).resolve().parents[3] / "host.json"
 APP_SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 
@@ -152,3 +159,16 @@ def test_each_tenant_database_is_the_one_the_app_tenant_directory_uses(stack: De
         app_database, role = directory._names(slug)
         assert database == app_database
         assert len(role.encode()) <= 63  # PostgreSQL truncates longer identifiers
+
+
+def test_host_json_finds_its_durable_backend_in_the_settings(stack: Deployment):
+    """The task hub is the one ``hubName`` names, and ``host.json``'s provider reads its
+    connection from a setting the infrastructure sets."""
+    durable = json.loads(HOST_JSON.read_text())["extensions"]["durableTask"]
+    values = infra_settings(stack)
+    assert durable["hubName"] == "%DURABLE_TASK_HUB%"
+    (hub,) = stack.of_type("azure-native:durabletask:TaskHub")
+    assert hub.inputs["taskHubName"] == values["DURABLE_TASK_HUB"]
+    provider = durable["storageProvider"]
+    assert provider["type"] == "azureManaged"
+    assert values[provider["connectionStringName"]].endswith(";Authentication=ManagedIdentity")
