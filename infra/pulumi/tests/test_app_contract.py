@@ -147,6 +147,7 @@ def test_each_tenant_has_the_key_vault_key_and_webhook_secrets_the_app_reads(
 
 
 def test_each_tenant_database_is_the_one_the_app_tenant_directory_uses(stack: Deployment):
+    """The app provisions into (adopts) the TenantStack's database, as the tenant's own role."""
     # Naming only: the directory does no I/O until a method that needs the database is called.
     directory = PostgresTenantDirectory(None, role_prefix=Settings().tenant_role_prefix)
     for slug, resources in _tenant_resources(stack).items():
@@ -156,9 +157,9 @@ def test_each_tenant_database_is_the_one_the_app_tenant_directory_uses(stack: De
             for r in resources
             if r.type == "azure-native:dbforpostgresql:Database"
         ]
-        app_database, role = directory._names(slug)
-        assert database == app_database
-        assert len(role.encode()) <= 63  # PostgreSQL truncates longer identifiers
+        location = directory._location_for(slug)
+        assert location.database == database
+        assert len(location.role.encode()) <= 63  # PostgreSQL truncates longer identifiers
 
 
 def test_host_json_finds_its_durable_backend_in_the_settings(stack: Deployment):

@@ -9,11 +9,13 @@ from typing import Any
 
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.approvals import ApprovalStore
 from shared.ports.audit import AuditLog
 from shared.ports.connections import ConnectionDirectory
 from shared.ports.scm import Scm
 from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
+from shared.ports.trigger_access import TriggerAccessStore
 from shared.services.llm_hub import LlmHub
 
 ACTOR = "ai-code-agent"
@@ -24,7 +26,9 @@ class PatchFlowDeps:
     tasks: TaskStore
     tenants: TenantDirectory
     audit: AuditLog
+    approvals: ApprovalStore
     connections: ConnectionDirectory
+    access: TriggerAccessStore
     scm_for: Callable[[ScmConnection], Scm]
     llm: LlmHub
     work_dir: Path
