@@ -24,7 +24,9 @@ from shared.adapters.store.postgres.connections import PostgresConnectionDirecto
 from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
@@ -106,6 +108,10 @@ class Container:
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
 
+    @cached_property
+    def tasks(self) -> PostgresTaskStore:
+        return PostgresTaskStore(self.db)
+
     # --- SSO and approvals ---------------------------------------------------------------------
     @cached_property
     def token_validator(self) -> EntraTokenValidator:
@@ -119,7 +125,7 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+        return ApprovalService(self.tasks, self.tenants, self.approval_store, self.token_validator)
 
     @cached_property
     def identities(self) -> IdentityLinks:
@@ -212,11 +218,12 @@ class Container:
     @cached_property
     def patch_flow(self) -> PatchFlowDeps:
         return PatchFlowDeps(
-            db=self.db,
+            tasks=self.tasks,
             tenants=self.tenants,
             audit=self.audit,
             approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
+            access=PostgresTriggerAccess(),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",

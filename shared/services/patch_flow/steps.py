@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.errors import PatchRejected, ScmNotFound
 from shared.domain.llm import FinishReason
 from shared.domain.task import SourceKind, TaskStatus
@@ -172,8 +171,8 @@ def validate_patch(
 
 
 def _lineage(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
-    with deps.db.tenant_transaction(deps.tenants.locate(task["tenant"])) as tx:
-        return get_task(tx, task["id"]).lineage
+    with deps.tasks.transaction(deps.tenants.locate(task["tenant"])) as tx:
+        return deps.tasks.get(tx, task["id"]).lineage
 
 
 def _validate(
