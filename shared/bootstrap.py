@@ -27,7 +27,9 @@ from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
+from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
@@ -113,6 +115,10 @@ class Container:
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
 
+    @cached_property
+    def tasks(self) -> PostgresTaskStore:
+        return PostgresTaskStore(self.db)
+
     # --- SSO and approvals ---------------------------------------------------------------------
     @cached_property
     def token_validator(self) -> EntraTokenValidator:
@@ -126,7 +132,7 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+        return ApprovalService(self.tasks, self.tenants, self.approval_store, self.token_validator)
 
     @cached_property
     def identities(self) -> IdentityLinks:
@@ -260,11 +266,12 @@ class Container:
     @cached_property
     def patch_flow(self) -> PatchFlowDeps:
         return PatchFlowDeps(
-            db=self.db,
+            tasks=self.tasks,
             tenants=self.tenants,
             audit=self.audit,
             approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
+            access=PostgresTriggerAccess(),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",

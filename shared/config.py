@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.domain.errors import ConfigurationError
 
 LOCAL_SETTINGS_FILE = "local.settings.json"
+# Without these the app cannot run in Azure, where there is no local fallback (the instance's disk
+# does not last); the infrastructure sets each one (infra/pulumi/tests/test_app_contract.py).
+AZURE_REQUIRED = ("POSTGRES_HOST", "KEY_VAULT_URL", "POSTGRES_USER", "ARTIFACT_BLOB_ACCOUNT_URL")
 
 
 class Settings(BaseSettings):
@@ -124,18 +127,16 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
         if self.app_environment == "azure":
-            missing = [
-                name
-                for name, value in (
-                    ("POSTGRES_HOST", self.postgres_host),
-                    ("KEY_VAULT_URL", self.key_vault_url),
-                )
-                if not value
-            ]
+            problems = []
+            missing = [name for name in AZURE_REQUIRED if not getattr(self, name.lower())]
             if missing:
-                raise ValueError(f"required in Azure: {', '.join(missing)}")
+                problems.append(f"required in Azure: {', '.join(missing)}")
+            if not self.public_base_url.startswith("https://"):
+                problems.append("PUBLIC_BASE_URL must be an https:// URL in Azure")
             if self.dev_oidc_enabled:
-                raise ValueError("DEV_OIDC_ENABLED must never be set in Azure")
+                problems.append("DEV_OIDC_ENABLED must never be set in Azure")
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -173,4 +174,5 @@ def load_settings(app_dir: Path | None = None, **overrides: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigurationError(f"invalid settings: {problems}") from exc
+        # Not chained: pydantic's own message quotes the input, which holds secret values.
+        raise ConfigurationError(f"invalid settings: {problems}") from None

@@ -23,8 +23,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.tasks import get_task
 from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
 from shared.domain.approval import (
     ApprovalDecision,
@@ -37,6 +35,7 @@ from shared.domain.errors import Conflict, InvalidInput, PermissionDenied, Tenan
 from shared.domain.task import TaskStatus
 from shared.policies.rbac import Role, approver_refusal, highest_role, require_role
 from shared.ports.approvals import ApprovalStore
+from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
 
 
@@ -101,12 +100,12 @@ def forgery(
 class ApprovalService:
     def __init__(
         self,
-        db: Database,
+        tasks: TaskStore,
         tenants: TenantDirectory,
         store: ApprovalStore,
         validator: EntraTokenValidator,
     ) -> None:
-        self._db = db
+        self._tasks = tasks
         self._tenants = tenants
         self._store = store
         self._validator = validator
@@ -126,8 +125,8 @@ class ApprovalService:
 
     def view(self, tenant: str, task_id: str, principal: Principal) -> dict[str, Any]:
         require_role(principal, Role.VIEWER)
-        with self._db.tenant_transaction(self._tenants.locate(tenant)) as tx:
-            return get_task(tx, task_id).to_json()
+        with self._tasks.transaction(self._tenants.locate(tenant)) as tx:
+            return self._tasks.get(tx, task_id).to_json()
 
     def decide(
         self, tenant: str, task_id: str, principal: Principal, decision: Decision, comment: str

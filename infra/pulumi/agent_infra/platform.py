@@ -11,6 +11,7 @@ from pulumi_azure_native import authorization, resources
 from agent_infra.access import AppAccess, AppAccessArgs
 from agent_infra.alerts import SloAlerts, SloAlertsArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
+from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
@@ -35,6 +36,7 @@ class Platform:
     artifacts: PrivateStorage
     gpu: GpuInference
     model_registry: ModelRegistryServer
+    durable: DurableBackend
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -147,6 +149,12 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    durable = DurableBackend(
+        "durable",
+        DurableBackendArgs(
+            resource_group_name=rg, settings=cfg.function_app, network=network, **common
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -155,17 +163,21 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             network=network,
             observability=observability,
             subscription_id=client.subscription_id,
-            app_settings=app_settings(
-                cfg,
-                postgres_host=database.host,
-                vault=vault,
-                artifact_blob_endpoint=artifacts.blob_endpoint,
-                ollama_url=gpu.url,
-                mlflow_url=model_registry.url,
-            ),
+            app_settings={
+                **app_settings(
+                    cfg,
+                    postgres_host=database.host,
+                    vault=vault,
+                    artifact_blob_endpoint=artifacts.blob_endpoint,
+                    ollama_url=gpu.url,
+                    mlflow_url=model_registry.url,
+                ),
+                **durable.app_settings,
+            },
             **common,
         ),
     )
+    durable.grant(functions.principal_id, client.subscription_id)
     AppAccess(
         "app-access",
         AppAccessArgs(
@@ -219,6 +231,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         artifacts,
         gpu,
         model_registry,
+        durable,
         functions,
         alerts,
         tenants,

@@ -160,7 +160,7 @@ class AttemptRunner:
             self._ledger.settle(tenant, reservation, **usage)
         call = dataclasses.replace(
             call,
-            outcome="ok",
+            outcome=completion.outcome,
             model_used=completion.model,
             model_version=completion.model_version,
             input_tokens=completion.input_tokens,
