@@ -7,6 +7,7 @@ from tests.harness import Deployment
 from tests.test_function_app import settings_of
 
 SERVER = "azure-native:app:ContainerApp"
+ACR_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aica-shared"
 
 
 def test_entra_id_answers_401_before_anything_reaches_mlflow(dev: Deployment):
@@ -47,7 +48,7 @@ def test_backend_store_is_its_own_database_with_entra_tokens_and_no_password(dev
     assert env["ARTIFACTS"].endswith(".blob.core.windows.net/")
 
 
-def test_the_servers_identity_may_write_its_artifacts_only(dev: Deployment):
+def test_the_servers_identity_may_write_its_artifacts_and_pull_its_image_only(dev: Deployment):
     identity = dev.one(
         "azure-native:managedidentity:UserAssignedIdentity", "model-registry-identity"
     )
@@ -58,7 +59,15 @@ def test_the_servers_identity_may_write_its_artifacts_only(dev: Deployment):
         if r.inputs["principalId"] == principal
     ]
     account = dev.one("azure-native:storage:StorageAccount", "model-registry-artifacts-account")
-    assert grants == [("ba92f5b4-2d11-453d-a403-e96b0029c9fe", account.id)]
+    registry = dev.one(SERVER, "model-registry-server").inputs["configuration"]["registries"]
+    assert [r["server"] for r in registry] == ["aicaregistry.azurecr.io"]
+    acr = "/providers/Microsoft.ContainerRegistry/registries/aicaregistry"
+    assert sorted(grants) == sorted(
+        [
+            ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", account.id),  # Blob Data Contributor
+            ("7f951dda-4ed3-4680-a7ca-43fe172d538d", f"{ACR_SCOPE}{acr}"),  # AcrPull
+        ]
+    )
 
 
 def test_the_app_reads_the_registry_url(dev: Deployment):
