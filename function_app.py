@@ -2,11 +2,11 @@
 
 import azure.durable_functions as df
 
-from functions import health, tasks_api, webhooks
+from functions import admin_api, health, webhooks
 from orchestrations import patch_flow
 
 app = df.DFApp()
 app.register_functions(health.bp)
-app.register_functions(tasks_api.bp)
+app.register_functions(admin_api.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(patch_flow.bp)
