@@ -46,9 +46,10 @@ def test_the_queue_holds_exactly_the_tasks_the_caller_may_decide(api, app, demo_
 
     lead = api.token(tenant.directory_id, APPROVER, "Approver")
     code, queue = api.call("GET", path, lead)
-    assert code == 200 and _ids(queue) == [real]  # not their own request, not decided, not ...
+    assert code == 200 and _ids(queue) == [real]  # nothing else waits for them
     item = queue["items"][0]
-    assert item["diff"].startswith("diff --git a/calc/stats.py") and "+    for value in values:" in item["diff"]
+    assert item["diff"].startswith("diff --git a/calc/stats.py")
+    assert "+    for value in values:" in item["diff"]
     assert item["risk"]["level"] in ("low", "medium", "high") and "reasons" in item["risk"]
     assert item["check"] is None or "passed" in item["check"]
 
