@@ -99,6 +99,7 @@ def _prepare(op: Operation, req: func.HttpRequest) -> Request:
     if len(raw) > app.settings.api_max_body_bytes:
         raise PayloadTooLarge(f"the body is larger than {app.settings.api_max_body_bytes} bytes")
     params = dict(req.route_params)
+    _check_text(params)
     caller = None
     if op.roles is not None:
         access = app.admin.access
@@ -138,6 +139,7 @@ def _validated(name: str, data: Any, code: str) -> dict[str, Any]:
     from shared.api.openapi import model
     from shared.domain.errors import InvalidInput
 
+    _check_text(data)
     try:
         parsed = model(name).model_validate(data)
     except ValidationError as exc:
@@ -146,6 +148,26 @@ def _validated(name: str, data: Any, code: str) -> dict[str, Any]:
         raise InvalidInput(f"{where}: {first['msg']}", code=code) from exc
     dumped: dict[str, Any] = parsed.model_dump(mode="python")
     return dumped
+
+
+def _check_text(value: Any) -> None:
+    """Refuse text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates)."""
+    from shared.domain.errors import InvalidInput
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput("text is not valid Unicode", code="invalid-text") from exc
+        if "\x00" in value:
+            raise InvalidInput("text must not contain NUL characters", code="invalid-text")
 
 
 def _response(op: Operation, reply: Reply) -> func.HttpResponse:

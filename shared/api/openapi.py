@@ -22,11 +22,11 @@ PROBLEM = "application/problem+json"
 _REF = "#/components/schemas/{model}"
 _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "tenant": {"type": "string", "pattern": r"^[a-z][a-z0-9-]{1,40}$"},
-    "task": {"type": "string", "minLength": 1, "maxLength": 200},
+    "task": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"},
     "connection": {"type": "integer", "minimum": 1, "maximum": 2**62},
     "provider": {"type": "string", "enum": ["github", "gitlab", "azure-devops"]},
-    "scm_user": {"type": "string", "minLength": 1, "maxLength": 200},
-    "object_id": {"type": "string", "minLength": 1, "maxLength": 100},
+    "scm_user": {"type": "string", "pattern": r"^[^\s/?#%]{1,200}$"},
+    "object_id": {"type": "string", "pattern": r"^[A-Za-z0-9-]{1,100}$"},
     "role": {"type": "string", "enum": ["TenantAdmin", "Approver", "Auditor", "Viewer"]},
 }
 _PARAM = re.compile(r"\{(\w+)\}")

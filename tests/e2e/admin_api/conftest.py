@@ -59,7 +59,7 @@ def api(http: Http, issuer) -> Api:
     return Api(http.base_url, issuer)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo_tenant(app) -> Callable[..., DemoTenant]:
     def make(**kwargs) -> DemoTenant:
         return prepare_tenant(app, f"adm-{secrets.token_hex(3)}", llm_routes=SCRIPTED, **kwargs)
