@@ -103,10 +103,9 @@ class Container:
     def admin(self) -> AdminServices:
         """The admin API's services (also what ``python -m tools.admin`` calls)."""
         reads = PostgresAdminReads(self.db, self.tenants, self.audit)
-        roles = PostgresRoleAssignments(self.db, self.tenants, self.audit)
         access = AccessService(
             self.tenants,
-            roles,
+            PostgresRoleAssignments(self.db, self.tenants, self.audit),
             self.token_validator,
             platform_directory=self.settings.entra_platform_tenant_id,
         )
@@ -119,7 +118,6 @@ class Container:
         )
         return AdminServices(
             access=access,
-            roles=roles,
             platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
             policies=TenantPolicies(self.tenants, reads),
             connections=connections,

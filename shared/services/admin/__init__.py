@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.ports.admin import RoleAssignments
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
 from shared.services.admin.reports import AuditReports, UsageReports
@@ -17,7 +16,6 @@ class AdminServices:
     """Everything the admin API calls, wired once by ``shared.bootstrap``."""
 
     access: AccessService
-    roles: RoleAssignments
     platform: PlatformAdmin
     policies: TenantPolicies
     connections: ConnectionAdmin

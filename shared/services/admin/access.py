@@ -17,9 +17,10 @@ before anything about the tenant is looked up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
-from shared.domain.errors import PermissionDenied, TenantDisabled
+from shared.domain.errors import InvalidInput, PermissionDenied, TenantDisabled
 from shared.policies.rbac import TENANT_ROLES, AppRole, app_roles, granted, require_any
 from shared.ports.admin import RoleAssignments
 from shared.ports.tenants import TenantDirectory
@@ -35,13 +36,12 @@ class Caller:
     @property
     def actor(self) -> str:
         """How audit events name the caller: user name and object id."""
-        return f"{self.principal.username} ({self.principal.object_id})"
+        p = self.principal
+        return f"{p.username} ({p.object_id})" if p.object_id else p.username
 
 
 #: The operator at the CLI (``python -m tools.admin``): every right, named as such in the audit.
-OPERATOR = Caller(
-    Principal("operator", "operator (tools.admin)", "", frozenset()), frozenset(AppRole)
-)
+OPERATOR = Caller(Principal("", "operator (tools.admin)", "", frozenset()), frozenset(AppRole))
 
 
 class AccessService:
@@ -91,8 +91,25 @@ class AccessService:
     def authorize(self, caller: Caller, allowed: frozenset[str]) -> None:
         require_any(caller.roles, app_roles(allowed))
 
+    def role_assignments(self, tenant: str) -> list[dict[str, Any]]:
+        return self._assignments.list(tenant)
+
+    def assign_role(self, tenant: str, object_id: str, role: str, caller: Caller) -> dict[str, Any]:
+        """Grant a tenant role to an Entra object id (audited ``role.assigned``)."""
+        return self._assignments.assign(tenant, object_id, _tenant_role(role), actor=caller.actor)
+
+    def revoke_role(self, tenant: str, object_id: str, role: str, caller: Caller) -> None:
+        self._assignments.revoke(tenant, object_id, _tenant_role(role), actor=caller.actor)
+
     def _shares_directory(self, tenant: str, directory: str) -> bool:
         return any(
             t.slug != tenant and t.settings.get("entra_tenant_id") == directory
             for t in self._tenants.list()
         )
+
+
+def _tenant_role(role: str) -> str:
+    if role not in TENANT_ROLES:
+        names = ", ".join(sorted(TENANT_ROLES))
+        raise InvalidInput(f"role must be one of {names}, got {role!r}", code="invalid-role")
+    return role

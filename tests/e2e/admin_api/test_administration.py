@@ -127,8 +127,8 @@ def test_in_a_shared_directory_roles_come_from_each_tenants_assignments(api, app
     # The first tenant grants the user TenantAdmin (as the operator, through the service).
     from shared.services.admin.access import OPERATOR
 
-    app.admin.roles.assign(
-        first.slug, object_id_for("admin@contoso.example"), "TenantAdmin", actor=OPERATOR.actor
+    app.admin.access.assign_role(
+        first.slug, object_id_for("admin@contoso.example"), "TenantAdmin", OPERATOR
     )
     assert api.call("GET", f"tenants/{first.slug}/tasks", admin)[0] == 200
     assert api.call("GET", f"tenants/{second.slug}/tasks", admin)[0] == 403
