@@ -17,7 +17,11 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
-from shared.adapters.store.postgres.admin import PostgresAdminReads, PostgresRoleAssignments
+from shared.adapters.store.postgres.admin import (
+    PostgresAdminReads,
+    PostgresRoleAssignments,
+    PostgresTaskSlots,
+)
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
@@ -222,6 +226,8 @@ class Container:
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",
             public_base_url=self.settings.public_base_url,
+            slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
+            slot_retry_s=self.settings.task_slot_retry_s,
         )
 
     @property

@@ -91,3 +91,13 @@ class AdminReads(ABC):
     @abstractmethod
     def record(self, tenant: str, *, kind: str, actor: str, data: dict[str, Any]) -> None:
         """Append an event to the tenant's audit chain (a change made elsewhere)."""
+
+
+class TaskSlots(ABC):
+    """The tenant's ``max_concurrent_tasks``: how many of its tasks may run at once."""
+
+    @abstractmethod
+    def claim(self, tenant: str, task_id: str) -> bool:
+        """Mark the task running if fewer than the quota are (``True``), else leave it queued
+        (``False``). Claims of one tenant are serialised, so the quota is never overshot.
+        Tasks waiting for approval or finished hold no slot."""

@@ -13,6 +13,7 @@ from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.admin import TaskSlots
 from shared.ports.approvals import ApprovalStore
 from shared.ports.scm import Scm
 from shared.ports.tenants import TenantDirectory
@@ -32,6 +33,8 @@ class PatchFlowDeps:
     llm: LlmHub
     work_dir: Path
     public_base_url: str
+    slots: TaskSlots
+    slot_retry_s: float
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(

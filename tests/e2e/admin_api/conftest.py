@@ -27,7 +27,7 @@ SCRIPTED = [{"provider": "scripted", "model": "demo"}]
 @pytest.fixture(scope="module")
 def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
     base = _patch_flow_env.__wrapped__(role_prefix, issuer, tmp_path_factory)  # type: ignore[attr-defined]
-    return {**base, "ENTRA_PLATFORM_TENANT_ID": PLATFORM_DIRECTORY}
+    return {**base, "ENTRA_PLATFORM_TENANT_ID": PLATFORM_DIRECTORY, "TASK_SLOT_RETRY_S": "0.5"}
 
 
 class Api(Http):

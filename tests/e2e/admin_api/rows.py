@@ -25,10 +25,11 @@ def insert_task(
         tx.conn.execute(
             "INSERT INTO tasks (id, provider, repository, source_kind, source_id, command,"
             " requester, status, lineage, created_at, updated_at)"
-            " VALUES (%s, 'github', %s, 'issue', '1', 'fix', %s, %s, %s, %s, %s)",
+            " VALUES (%s, 'github', %s, 'issue', %s, 'fix', %s, %s, %s, %s, %s)",
             (
                 task_id,
                 repository,
+                str(10_000 + uuid.uuid4().int % 10_000),  # never the demo's issue
                 requester,
                 status,
                 json.dumps(lineage or {}),

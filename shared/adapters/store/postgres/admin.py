@@ -15,7 +15,14 @@ from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.tasks import get_task, update_task
 from shared.domain.errors import Conflict, NotFound
 from shared.domain.task import ACTIVE_TASK_STATUSES, TaskStatus
-from shared.ports.admin import AdminReads, AuditFilter, Page, RoleAssignments, TaskFilter
+from shared.ports.admin import (
+    AdminReads,
+    AuditFilter,
+    Page,
+    RoleAssignments,
+    TaskFilter,
+    TaskSlots,
+)
 from shared.ports.tenants import TenantDirectory
 
 _TASK = (
@@ -214,3 +221,30 @@ class PostgresAdminReads(_TenantStore, AdminReads):
     def record(self, tenant: str, *, kind: str, actor: str, data: dict[str, Any]) -> None:
         with self._tx(tenant) as tx:
             self._audit.append(tx, kind=kind, actor=actor, data=data)
+
+
+class PostgresTaskSlots(_TenantStore, TaskSlots):
+    """Counts the tenant's ``running`` tasks under a per-tenant advisory lock, in the tenant's
+    own transaction that also marks the claiming task running."""
+
+    def __init__(
+        self, db: Database, tenants: TenantDirectory, audit: PostgresAuditLog, quotas: Any
+    ) -> None:
+        super().__init__(db, tenants, audit)
+        self._quotas = quotas
+
+    def claim(self, tenant: str, task_id: str) -> bool:
+        limit = int(self._quotas.get(tenant)["max_concurrent_tasks"])
+        with self._tx(tenant) as tx:
+            tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"slots:{tenant}",))
+            task = get_task(tx, task_id, for_update=True)
+            if task.status is not TaskStatus.QUEUED:
+                return True  # claimed before (a retried activity), or no longer waiting
+            row = tx.conn.execute(
+                "SELECT count(*) AS n FROM tasks WHERE status = %s AND id <> %s",
+                (str(TaskStatus.RUNNING), task_id),
+            ).fetchone()
+            if row is not None and int(row["n"]) >= limit:
+                return False
+            update_task(tx, task_id, status=TaskStatus.RUNNING)
+            return True
