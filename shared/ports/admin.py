@@ -8,9 +8,10 @@ query can never see another tenant's rows; every change is audited in the same t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class AuditFilter:
     kind: str | None = None
     actor: str | None = None
     task_id: str | None = None
+
+
+class Recorder(Protocol):
+    def __call__(self, *, kind: str, actor: str, data: dict[str, Any]) -> None: ...
 
 
 class RoleAssignments(ABC):
@@ -91,6 +96,12 @@ class AdminReads(ABC):
     @abstractmethod
     def record(self, tenant: str, *, kind: str, actor: str, data: dict[str, Any]) -> None:
         """Append an event to the tenant's audit chain (a change made elsewhere)."""
+
+    @abstractmethod
+    def exclusive(self, tenant: str, name: str) -> AbstractContextManager[Recorder]:
+        """Hold the tenant's lock ``name`` until the block ends, and audit through the
+        ``Recorder`` it gives, in the same transaction: read-compare-write under it is atomic
+        against every other holder (the policies' If-Match)."""
 
 
 class TaskSlots(ABC):

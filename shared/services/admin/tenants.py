@@ -125,16 +125,14 @@ class TenantPolicies:
         if_match: str | None,
         caller: Caller,
     ) -> tuple[dict[str, Any], str]:
-        _, version = self.get(slug, policy)
-        check_version(version, if_match)
         stored = _validated(policy, {k: v for k, v in body.items() if v is not None})
-        self._tenants.update_settings(slug, {POLICIES[policy]: stored})
-        self._reads.record(
-            slug,
-            kind="policy.changed",
-            actor=caller.actor,
-            data={"policy": policy, "value": stored},
-        )
+        with self._reads.exclusive(slug, f"policy:{policy}") as record:
+            _, version = self.get(slug, policy)
+            check_version(version, if_match)
+            self._tenants.update_settings(slug, {POLICIES[policy]: stored})
+            record(
+                kind="policy.changed", actor=caller.actor, data={"policy": policy, "value": stored}
+            )
         return self.get(slug, policy)
 
 

@@ -193,3 +193,24 @@ def test_audit_query_export_and_verify_agree(api, demo_tenant):
     code, mine = api.call("GET", f"tenants/{tenant.slug}/audit?{query}", auditor)
     assert [e["kind"] for e in mine["items"]] == ["webhook-secret.rotated"]
     assert api.call("GET", f"tenants/{tenant.slug}/audit/verify", admin)[0] == 403
+
+
+def test_of_two_writers_with_the_same_version_exactly_one_wins(api, demo_tenant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tenant = demo_tenant()
+    admin = api.token(tenant.directory_id, "admin@contoso.example", "TenantAdmin")
+    path = f"tenants/{tenant.slug}/policies/patch"
+    request = urllib.request.Request(f"{api.base_url}/api/{path}", headers=admin)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        etag = response.headers["ETag"]
+    writes = [{"max_files": n} for n in range(2, 8)]
+    with ThreadPoolExecutor(len(writes)) as pool:
+        codes = list(
+            pool.map(
+                lambda body: api.call("PUT", path, {**admin, "If-Match": etag}, body)[0], writes
+            )
+        )
+    assert sorted(codes) == [200] + [412] * (len(writes) - 1)
+    winner = writes[codes.index(200)]["max_files"]
+    assert api.call("GET", path, admin)[1]["max_files"] == winner

@@ -7,6 +7,8 @@ audit events), so a page is stable while new rows arrive.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,7 @@ from shared.ports.admin import (
     AdminReads,
     AuditFilter,
     Page,
+    Recorder,
     RoleAssignments,
     TaskFilter,
     TaskSlots,
@@ -221,6 +224,19 @@ class PostgresAdminReads(_TenantStore, AdminReads):
     def record(self, tenant: str, *, kind: str, actor: str, data: dict[str, Any]) -> None:
         with self._tx(tenant) as tx:
             self._audit.append(tx, kind=kind, actor=actor, data=data)
+
+    @contextmanager
+    def _exclusive(self, tenant: str, name: str) -> Iterator[Recorder]:
+        with self._tx(tenant) as tx:
+            tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{name}:{tenant}",))
+
+            def record(*, kind: str, actor: str, data: dict[str, Any]) -> None:
+                self._audit.append(tx, kind=kind, actor=actor, data=data)
+
+            yield record
+
+    def exclusive(self, tenant: str, name: str) -> AbstractContextManager[Recorder]:
+        return self._exclusive(tenant, name)
 
 
 class PostgresTaskSlots(_TenantStore, TaskSlots):
