@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip install -q --disable-pip-version-check
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv demo test test-app test-infra lint bench clean
+.PHONY: venv demo test test-app test-infra test-external-pg lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,6 +35,11 @@ $(KQLCHECK): infra/pulumi/kqlcheck/package-lock.json
 
 test-infra: venv $(KQLCHECK)
 	cd infra/pulumi && ../../$(PY) -m pytest tests
+
+# The store, tenancy and intake tests again, on a separate PostgreSQL server (Debian's
+# `postgresql` package, installed when missing) through DATABASE_URL.
+test-external-pg: venv
+	.ci/with-external-pg $(PY) -m pytest tests/integration/store tests/integration/intake
 
 lint: venv
 	$(PY) -m ruff check .

@@ -1,6 +1,7 @@
 """The patch_flow orchestrator: deterministic, it only schedules activities, timers and waits.
 
-Steps: start (config + policy) → gather context → up to N attempts of (generate patch, validate),
+Steps: authorise (the requester may push to the repository; before anything else is read) →
+start (config + policy) → gather context → up to N attempts of (generate patch, validate),
 each failure fed back to the model → assess risk → human approval when required (an
 ``approval`` event naming a recorded decision, verified by an activity, raced against a durable
 timer) → open the PR → comment back → finish.
@@ -25,7 +26,7 @@ Flow = Generator[Any, Any, dict[str, Any]]
 
 
 class Stop(Exception):
-    """Ends the flow early with an outcome (failed, rejected, expired)."""
+    """Ends the flow early with an outcome (failed, rejected, expired, not-authorised)."""
 
     def __init__(self, outcome: str, detail: dict[str, Any]) -> None:
         super().__init__(outcome)
@@ -70,6 +71,9 @@ def _step(
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
+    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
+    if not authorised["authorised"]:
+        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(

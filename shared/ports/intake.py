@@ -3,7 +3,9 @@
 One ``begin`` is one transaction. Within it the intake service claims the delivery id (exactly
 once per tenant, provider and id), takes a rate-limit token, looks for a task already active on
 the same source, and adds a task or changes its status, with audit events — all committed
-together, or (on an exception, e.g. when the rate limit refuses) nothing at all.
+together, or (on an exception, e.g. when the rate limit refuses) nothing at all. Only the token
+may be spent by a delivery whose transaction then fails (the tenant's quota lives with the
+control plane, its records in the tenant's own database).
 """
 
 from __future__ import annotations

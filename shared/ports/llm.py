@@ -37,11 +37,14 @@ class LlmProvider(ABC):
     Every failure is a domain error: ``LlmTimeout``, ``LlmRateLimited`` (with ``retry_after``
     when the provider said), ``LlmContextTooLong``, ``LlmBadRequest``, ``LlmAuthError``,
     ``LlmUnavailable`` or ``LlmBadResponse``. ``endpoint`` names the endpoint for circuit
-    breaking and lineage (provider and base URL, never a credential).
+    breaking and lineage (provider and base URL, never a credential); ``credential`` is a keyed
+    fingerprint of the credential it calls with (set by whoever builds it; empty for none), so
+    that a refused credential opens its own circuit and not the endpoint's.
     """
 
     kind: ProviderKind
     endpoint: str
+    credential: str = ""
 
     @abstractmethod
     def complete(self, request: CompletionRequest) -> Completion: ...
@@ -144,9 +147,11 @@ class FakeLlm(LlmProvider):
         *answers: Completion | DomainError | str,
         kind: ProviderKind = ProviderKind.OPENAI,
         endpoint: str = "fake https://llm.invalid",
+        credential: str = "",
     ) -> None:
         self.kind = kind
         self.endpoint = endpoint
+        self.credential = credential
         self.requests: list[CompletionRequest] = []
         self._answers = list(answers) or ["ok"]
 

@@ -20,7 +20,9 @@ The last five call the admin API's own services (``shared.services.admin``); cha
 audited with the operator as the principal.
 
 Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
-or ``POSTGRES_HOST``). Errors are one line on stderr and exit status 2; nothing half-done.
+and ``DATABASE_ADMIN_URL``, or ``POSTGRES_HOST``); with neither, the embedded server under
+``.devhost/pg`` that devhost uses. Errors are one line on stderr and exit status 2; nothing
+half-done.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 from shared.api.models import Quotas
 from shared.bootstrap import Container
-from shared.config import load_settings
+from shared.config import Settings, load_settings
 from shared.domain.errors import DomainError
 from shared.domain.tenant import TenantStatus
 from shared.ports.admin import TaskFilter
@@ -103,10 +105,7 @@ def _admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def run(app: Container, args: argparse.Namespace) -> int:
     if args.command == "migrate":
-        from shared.adapters.store.postgres.migrations import migrate_platform
-
-        with app.db.transaction() as conn:
-            applied = migrate_platform(conn)
+        applied = app.tenants.migrate()
         print("\n".join(applied) if applied else "nothing to apply")
         return 0
     if args.command == "tenants":
@@ -124,12 +123,12 @@ def _tenants(app: Container, args: argparse.Namespace) -> int:
             print(f"{tenant.slug}\t{tenant.status}\t{tenant.display_name}")
     elif args.action == "provision":
         tenant = app.tenants.provision(args.slug, args.name or args.slug)
-        print(f"provisioned {tenant.slug} ({app.tenants.locate(tenant.slug).schema})")
+        print(f"provisioned {tenant.slug} (database {app.tenants.locate(tenant.slug).database})")
     elif args.action in ("disable", "enable"):
         status = TenantStatus.DISABLED if args.action == "disable" else TenantStatus.ACTIVE
         print(f"{app.admin.platform.set_status(args.slug, status, OPERATOR)['slug']}: {status}")
     elif not args.yes:
-        print("deprovision deletes the tenant's schema, role and data: add --yes", file=sys.stderr)
+        print("deprovision drops the tenant's database, role and data: add --yes", file=sys.stderr)
         return 2
     else:
         app.admin.platform.deprovision(args.slug, OPERATOR)
@@ -203,10 +202,21 @@ def _admin(app: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings() -> Settings:
+    """The app's settings; without a database configured, devhost's embedded server."""
+    settings = load_settings()
+    if settings.database_url or settings.postgres_host:
+        return settings
+    from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
+
+    logins = embedded_logins(Path.cwd() / DEFAULT_PG_DIR)
+    return load_settings(database_url=logins.app_url, database_admin_url=logins.admin_url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run(Container(load_settings()), args)
+        return run(Container(_settings()), args)
     except DomainError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from devhost.dev_oidc import object_id_for
-from shared.adapters.scm.local_git import LocalIssues, repository_path
+from shared.adapters.scm.local_git import LocalCollaborators, LocalIssues, repository_path
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.bootstrap import Container
 from shared.domain.approval import IdentityLink
@@ -141,7 +141,8 @@ def prepare_tenant(
     approval: str = "always",
     repository: str = REPOSITORY,
 ) -> DemoTenant:
-    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo, issue."""
+    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo (where the
+    requester may push: only such people's commands count), issue."""
     directory_id = provision_tenant(container, slug, llm_routes=llm_routes, approval=approval)
     secret = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     container.secrets.set(slug, "webhook-github", secret)
@@ -151,6 +152,7 @@ def prepare_tenant(
         ScmConnection(tenant=slug, provider=Provider.LOCAL_GIT, repository=repository),
         event_provider=str(Provider.GITHUB),
     )
+    LocalCollaborators(container.db, container.tenants).grant(slug, repository, REQUESTER, "write")
     return DemoTenant(slug, directory_id, secret, file_issue(container, slug, repository))
 
 

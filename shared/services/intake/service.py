@@ -9,6 +9,10 @@ worker thread and the Durable calls on the event loop. Guarantees:
   the orchestration failed after the commit, a later retry of the same delivery starts it (once
   the first attempt is ``restart_after`` old and the task is still active).
 - Rate limits and bad input leave nothing behind: the transaction rolls back.
+- Refused commands are answered without an SCM call: a command over the tenant's rate limit
+  (429) or from a denied author starts the small ``refusal_reply`` flow, which audits it and
+  replies to its author at most once per window. Whether the author may push is asked by the
+  patch flow's first activity, never here.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from shared.ports.orchestrations import Orchestrations
 from shared.ports.secrets import SecretStore
 from shared.ports.tenants import TenantDirectory
 from shared.services.intake.cache import TtlCache
-from shared.services.intake.effects import Effect, raise_approval, start_flow, terminate
+from shared.services.intake.effects import Effect, raise_approval, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
 
 PATCH_FLOW = "patch_flow"
@@ -136,6 +140,10 @@ class IntakeService:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=task.reason))
         if task.command not in CONTROL_COMMANDS and task.command not in self._flows:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=f"{task.command}-not-enabled"))
+        refusal = view.rules.author_refusal(provider, task.requester)
+        if refusal is not None:
+            result = IntakeResult(Outcome.IGNORED, reason=refusal)
+            return _Decision(result, refuse(task, refusal, result))
         record = DeliveryRecord(
             provider,
             delivery.delivery_id,
@@ -143,8 +151,12 @@ class IntakeService:
             {k: v for k, v in cmd.headers.items() if k in KEPT_HEADERS},
             cmd.body,
         )
-        with self._ledger.begin(view.location) as tx:
-            return self._record(tx, task, record, view.rules)
+        try:
+            with self._ledger.begin(view.location) as tx:
+                return self._record(tx, task, record, view.rules)
+        except RateLimited as exc:
+            result = IntakeResult(Outcome.IGNORED, reason="rate-limited")
+            return _Decision(result, refuse(task, "rate-limited", result, exc))
 
     # --- tenant, authentication -------------------------------------------------------------
     def _tenant(self, slug: str) -> _TenantView:

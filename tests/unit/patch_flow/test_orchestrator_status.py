@@ -15,6 +15,7 @@ from orchestrations.patch_flow.orchestrator import patch_flow
 TASK = {"id": "t-1", "tenant": "acme"}
 #: Activity results, in the order the flow schedules them up to the approval wait.
 RESULTS: list[tuple[str, Any]] = [
+    ("authorise", {"authorised": True, "role": "write"}),
     ("start_task", {"scripted_llm": False, "max_attempts": 3, "approval_timeout_hours": 24}),
     ("gather_context", {"commit": "c0ffee", "files": []}),
     ("generate_patch", {"answer": "a diff"}),
@@ -25,7 +26,11 @@ RESULTS: list[tuple[str, Any]] = [
 
 
 def _replay(
-    completed: int, approvals: list[tuple[Any, Any]] | None = None, *, fired: bool = False
+    completed: int,
+    approvals: list[tuple[Any, Any]] | None = None,
+    *,
+    fired: bool = False,
+    results: list[tuple[str, Any]] = RESULTS,
 ) -> dict[str, Any]:
     """The orchestrator's state after the first ``completed`` activities returned (one episode
     each, as Durable records them); then, for each of ``approvals``, an ``approval`` event with
@@ -41,7 +46,7 @@ def _replay(
 
     add(EventType.ORCHESTRATOR_STARTED)
     add(EventType.EXECUTION_STARTED, Name="patch_flow", Input=json.dumps(TASK), Version="")
-    for seq, (name, result) in enumerate(RESULTS[:completed]):
+    for seq, (name, result) in enumerate(results[:completed]):
         add(EventType.TASK_SCHEDULED, seq, Name=name)
         add(EventType.ORCHESTRATOR_COMPLETED)
         add(EventType.ORCHESTRATOR_STARTED)
@@ -80,12 +85,12 @@ def _replay(
 
 def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> None:
     # request_approval scheduled, not yet returned: the approval API would still answer 409.
-    requesting = _replay(completed=5)
+    requesting = _replay(completed=6)
     assert requesting["customStatus"]["step"] == "requesting-approval"
     last = requesting["actions"][0][-1]  # one flat list of actions (schema version 2)
     assert last["compoundActions"][0]["functionName"] == "request_approval"
 
-    waiting = _replay(completed=6)
+    waiting = _replay(completed=7)
     assert waiting["customStatus"] == {
         "step": "awaiting-approval",
         "risk": "low",
@@ -98,7 +103,7 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
 
 def test_a_forged_approval_is_checked_then_the_flow_waits_again_under_the_same_deadline() -> None:
     forged = ({"decision": "approve"}, {"verified": False, "reason": "unknown-decision"})
-    state = _replay(completed=6, approvals=[forged])
+    state = _replay(completed=7, approvals=[forged])
     assert state["customStatus"]["step"] == "awaiting-approval" and not state["isDone"]
     *_, first_wait, verify, wait = state["actions"][0]
     assert verify["compoundActions"][0]["functionName"] == "verify_approval"
@@ -107,7 +112,24 @@ def test_a_forged_approval_is_checked_then_the_flow_waits_again_under_the_same_d
     # Waiting again, raced against the timer already created: no new timer, no later deadline.
     assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval"]
 
-    expired = _replay(completed=6, approvals=[forged], fired=True)
+    expired = _replay(completed=7, approvals=[forged], fired=True)
     finish = expired["actions"][0][-1]["compoundActions"][0]
     assert finish["functionName"] == "finish_task"
     assert json.loads(finish["input"])["outcome"] == "expired"
+
+
+def test_a_refused_requester_ends_the_flow_before_anything_is_read() -> None:
+    refusal = {"authorised": False, "reason": "no-write-access", "replied": True, "role": "read"}
+    ended = _replay(completed=1, results=[("authorise", refusal)])
+    assert ended["customStatus"] == {"step": "not-authorised"}
+    names = [a["compoundActions"][0]["functionName"] for a in ended["actions"][0]]
+    assert names == ["authorise", "finish_task"]  # no start_task, no repository read
+    payload = json.loads(ended["actions"][0][-1]["compoundActions"][0]["input"])
+    assert (payload["outcome"], payload["detail"]) == ("not-authorised", {"refusal": refusal})
+
+
+def test_authorisation_is_the_first_step() -> None:
+    first = _replay(completed=0)
+    assert first["customStatus"] == {"step": "authorising"}
+    [action] = first["actions"][0]
+    assert action["compoundActions"][0]["functionName"] == "authorise"
