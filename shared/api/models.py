@@ -141,6 +141,10 @@ class TriggerPolicy(BaseModel):
     command_prefix: str | None = Field(default=None, max_length=50)
     agent_accounts: list[str] | None = Field(default=None, max_length=500)
     allowed_approvers: list[str] | None = Field(default=None, max_length=500)
+    denied_authors: list[str] | None = Field(default=None, max_length=500)
+    allowed_authors: list[str] | None = Field(default=None, max_length=500)
+    writer_groups: list[str] | None = Field(default=None, max_length=100)
+    refusal_reply_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     allow_confidential: bool | None = None
     providers: list[WebhookProvider] | None = None
     azure_devops_secret_header: str | None = Field(default=None, max_length=100)

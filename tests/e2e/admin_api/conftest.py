@@ -25,8 +25,10 @@ SCRIPTED = [{"provider": "scripted", "model": "demo"}]
 
 
 @pytest.fixture(scope="module")
-def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
-    base = _patch_flow_env.__wrapped__(role_prefix, issuer, tmp_path_factory)  # type: ignore[attr-defined]
+def app_env(role_prefix, admin_database_url, issuer, tmp_path_factory) -> dict[str, str]:
+    base = _patch_flow_env.__wrapped__(  # type: ignore[attr-defined]
+        role_prefix, admin_database_url, issuer, tmp_path_factory
+    )
     return {**base, "ENTRA_PLATFORM_TENANT_ID": PLATFORM_DIRECTORY, "TASK_SLOT_RETRY_S": "0.5"}
 
 

@@ -48,6 +48,7 @@ def test_invalid_slug_is_a_one_line_error(capsys) -> None:
     assert err.startswith("error: invalid-tenant-slug:") and err.count("\n") == 1
 
 
+@pytest.mark.usefixtures("settings")
 def test_the_admin_services_from_the_command_line(capsys, monkeypatch, tmp_path) -> None:
     """Quotas, role assignments, tasks, usage and webhook rotation: the API's own services,
     audited with the operator as the principal."""
