@@ -77,15 +77,20 @@ def test_generated_requests_get_documented_answers_and_auth_holds(api, fuzzed, o
     def run(case) -> None:
         if scope == "tenant" and "tenant" in (case.path_parameters or {}):
             case.path_parameters["tenant"] = tenant.slug
-        response = case.call(base_url=base, headers={"Authorization": full["Authorization"]})
+        # generous: provisioning and dropping a tenant database is slow on a loaded machine
+        response = case.call(
+            base_url=base, headers={"Authorization": full["Authorization"]}, timeout=90
+        )
         case.validate_response(response, checks=CHECKS)
         if scope == "public":
             return
-        anonymous = case.call(base_url=base, headers={"Authorization": ""})
+        anonymous = case.call(base_url=base, headers={"Authorization": ""}, timeout=90)
         assert anonymous.status_code in (401, 413), anonymous.text
         if anonymous.status_code == 401:
             assert anonymous.json()["code"] == "unauthenticated"
-        refused = case.call(base_url=base, headers={"Authorization": lacking["Authorization"]})
+        refused = case.call(
+            base_url=base, headers={"Authorization": lacking["Authorization"]}, timeout=90
+        )
         assert refused.status_code in (403, 413), (refused.status_code, refused.text)
 
     run()
