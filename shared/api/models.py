@@ -91,7 +91,11 @@ class Quotas(Request):
 # --- tenant administration -------------------------------------------------------------------
 class ConnectionCreate(Request):
     provider: WebhookProvider | Literal["local_git"] = Field(description="who sends the events")
-    repository: str = Field(min_length=1, max_length=300, pattern=r"^[^\s]+$")
+    repository: str = Field(
+        max_length=300,
+        pattern=r"^[^/\x00-\x1f]+(/[^/\x00-\x1f]+)+$",
+        description="owner/name, group/project, project/repository or a local_git path",
+    )
     backend: ProviderName | None = Field(
         default=None, description="serving SCM (default: provider)"
     )

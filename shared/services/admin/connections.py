@@ -91,10 +91,11 @@ class ConnectionAdmin:
 
     def test(self, tenant: str, connection_id: int) -> dict[str, Any]:
         """Reach the repository with the stored credentials; the SCM's error is the answer."""
-        scm: Scm = self._scm_for(self._connection(tenant, connection_id))
+        connection = self._connection(tenant, connection_id)
         try:
+            scm: Scm = self._scm_for(connection)
             branch = scm.repository.default_branch(tenant)
-        except DomainError as exc:
+        except DomainError as exc:  # configuration errors included: they are the answer
             return {"ok": False, "default_branch": None, "error": exc.code}
         return {"ok": True, "default_branch": branch, "error": None}
 
