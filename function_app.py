@@ -9,7 +9,7 @@ import os
 
 import azure.durable_functions as df
 
-from functions import health, tasks_api, webhooks
+from functions import admin_api, health, webhooks
 from orchestrations import patch_flow
 
 if os.environ.get("APP_ENVIRONMENT") == "azure":
@@ -19,6 +19,6 @@ if os.environ.get("APP_ENVIRONMENT") == "azure":
 
 app = df.DFApp()
 app.register_functions(health.bp)
-app.register_functions(tasks_api.bp)
+app.register_functions(admin_api.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(patch_flow.bp)

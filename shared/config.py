@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"
     dev_oidc_enabled: bool = False
+    # The platform operators' own directory: its PlatformAdmin app role manages every tenant
+    # (unset: no caller is a PlatformAdmin).
+    entra_platform_tenant_id: str = ""
+    # Largest JSON body the admin API reads (413 problem beyond it).
+    api_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # How long a task waits before asking again for one of its tenant's concurrent-task slots.
+    task_slot_retry_s: float = Field(default=15.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
