@@ -25,6 +25,7 @@ from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
 from devhost.durable.deciders import Decider
+from devhost.durable.dispatch import DEFAULT_LEASE_S
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
 from devhost.durable.management_api import ManagementApi
@@ -45,7 +46,8 @@ class DevhostOptions:
 
     Worker counts left as ``None`` come from ``host.json`` (``maxConcurrent...Functions``).
     ``replay_processes`` child processes replay large batches of orchestration episodes (0: all
-    in threads of this process; see ``durable.deciders``).
+    in threads of this process; see ``durable.deciders``). ``activity_lease_s``: how long a
+    running activity's claim lasts without renewal (a killed host's calls re-run after it).
     """
 
     app_dir: Path
@@ -56,6 +58,7 @@ class DevhostOptions:
     orchestration_workers: int | None = None
     activity_workers: int | None = None
     entity_workers: int | None = None
+    activity_lease_s: float = DEFAULT_LEASE_S
     replay_processes: int = 1
     thread_pool_size: int = 32
     announce: Callable[[str], None] = field(default=print)
@@ -174,6 +177,7 @@ class Devhost:
             entities=EntityRunner(self.app, invoker),
             concurrency=concurrency,
             waker=waker,
+            activity_lease_s=self.options.activity_lease_s,
         )
         management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)

@@ -9,7 +9,8 @@ several devhosts or test sessions can share a server.
 - ``history``: the current execution's history, one JSON event per row, in ``seq`` order.
 - ``inbox``: messages for orchestrations (``kind`` 'o') and entities ('e'); a message becomes
   visible at ``visible_at``, which makes durable timers delayed messages.
-- ``work_items``: activity calls, claimed with ``FOR UPDATE SKIP LOCKED``.
+- ``work_items``: activity calls, leased (``leased_until``) by the worker running them; each
+  claim increments ``lease_token``, the fencing token its completion must still match.
 - ``entities``: entity state, one row per entity id (``@name@key``).
 """
 
@@ -62,6 +63,8 @@ CREATE TABLE IF NOT EXISTS work_items (
     name text NOT NULL,
     input text
 );
+ALTER TABLE work_items ADD COLUMN IF NOT EXISTS lease_token bigint NOT NULL DEFAULT 0;
+ALTER TABLE work_items ADD COLUMN IF NOT EXISTS leased_until timestamptz;
 CREATE TABLE IF NOT EXISTS entities (
     entity_id text PRIMARY KEY,
     name text NOT NULL,
