@@ -4,8 +4,8 @@ Start-up order mirrors the Functions host: app settings first (``local.settings.
 environment; ``DATABASE_URL`` defaults to the embedded PostgreSQL and is given to the app too),
 then the app is imported and indexed, the durable store is created or joined, the HTTP port opens
 (management API under ``/runtime/webhooks/durabletask/`` and ``/durabletask/``, the development
-OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers start, and the served
-routes are printed.
+OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers and timer triggers
+start, and the served routes are printed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
+from devhost.timers import TimerTriggers
 
 log = logging.getLogger("devhost")
 DEFAULT_PG_DIR = Path(".devhost") / "pg"
@@ -116,6 +117,7 @@ class Devhost:
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
         self._decider: Decider | None = None
+        self._timers: TimerTriggers | None = None
 
     @property
     def base_url(self) -> str:
@@ -195,6 +197,9 @@ class Devhost:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         self._workers.start()
+        claim = self._store.claim_timer
+        self._timers = TimerTriggers(self.app, invoker, self.client_binding, claim)
+        self._timers.start()
 
     def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
         if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:
@@ -221,6 +226,9 @@ class Devhost:
         self.options.announce("\n".join(lines))
 
     async def stop(self) -> None:
+        if self._timers is not None:
+            await self._timers.stop()
+            self._timers = None
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None

@@ -12,6 +12,7 @@ several devhosts or test sessions can share a server.
 - ``work_items``: activity calls, leased (``leased_until``) by the worker running them; each
   claim increments ``lease_token``, the fencing token its completion must still match.
 - ``entities``: entity state, one row per entity id (``@name@key``).
+- ``timer_runs``: the last occurrence each timer function fired (``devhost.timers``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ CREATE TABLE IF NOT EXISTS entities (
     entity_exists boolean NOT NULL DEFAULT false,
     state text,
     last_operation_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS timer_runs (
+    name text PRIMARY KEY,
+    last_due timestamptz NOT NULL
 );
 """
 
