@@ -2,11 +2,12 @@
 
 import azure.durable_functions as df
 
-from functions import health, tasks_api, webhooks
+from functions import health, maintenance, tasks_api, webhooks
 from orchestrations import patch_flow
 
 app = df.DFApp()
 app.register_functions(health.bp)
 app.register_functions(tasks_api.bp)
 app.register_functions(webhooks.bp)
+app.register_functions(maintenance.bp)
 app.register_functions(patch_flow.bp)

@@ -7,6 +7,7 @@ I/O, and heavy SDKs load only inside their adapters), so ``import function_app``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
@@ -35,6 +37,7 @@ from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.reconciler import Reconciler
 
 
 class Container:
@@ -139,6 +142,17 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+        )
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        s = self.settings
+        return Reconciler(
+            tenants=self.tenants,
+            ledger=PostgresReconcileLedger(self.db, self.audit),
+            start_after=timedelta(seconds=s.reconcile_start_after_s),
+            stall_after=timedelta(seconds=s.reconcile_stall_after_s),
+            max_redrives=s.reconcile_max_redrives,
         )
 
     # --- LLM hub ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
     tenants deprovision SLUG --yes  refused while the tenant has active tasks
     audit verify SLUG               exit 1 and name the first broken link if tampered with
     audit export SLUG [--out FILE]  the chain as JSON Lines
+    dead-letters [SLUG]             tasks the reconciler gave up on, per tenant
 
 Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
 or ``POSTGRES_HOST``). Errors are one line on stderr and exit status 2; nothing half-done.
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export")
     export.add_argument("slug")
     export.add_argument("--out", type=Path)
+    commands.add_parser("dead-letters").add_argument("slug", nargs="?")
     return parser
 
 
@@ -57,6 +59,10 @@ def run(app: Container, args: argparse.Namespace) -> int:
         return 0
     if args.command == "tenants":
         return _tenants(app, args)
+    if args.command == "dead-letters":
+        for slug, count in app.reconciler.dead_letters(args.slug).items():
+            print(f"{slug}\t{count}")
+        return 0
     return _audit(app, args)
 
 
