@@ -1,7 +1,6 @@
-"""Timer triggers that keep tasks moving: the reconciler, every minute.
-
-The trigger only builds the Durable client adapter and runs the ``Reconciler`` (see
-``shared/services/reconciler.py``); a failing pass is logged and the next occurrence retries.
+"""Timer triggers that keep the platform healthy: the reconciler every minute
+(``shared/services/reconciler.py``) and the retention purge daily at 03:30 UTC
+(``shared/services/retention.py``). A failing run is logged; the next occurrence retries.
 """
 
 from __future__ import annotations
@@ -28,3 +27,15 @@ async def reconcile_tasks(timer: func.TimerRequest, client: df.DurableOrchestrat
         log.exception("reconciler pass failed (past due: %s)", timer.past_due)
         raise
     log.info("reconciler pass: %s", report.to_json())
+
+
+@bp.timer_trigger(schedule="0 30 3 * * *", arg_name="timer")
+def purge_expired_data(timer: func.TimerRequest) -> None:
+    from shared.bootstrap import container
+
+    try:
+        purged = container().retention.purge()
+    except Exception:
+        log.exception("retention purge failed (past due: %s)", timer.past_due)
+        raise
+    log.info("retention purge: %s", purged)

@@ -23,6 +23,7 @@ from shared.adapters.store.postgres.connections import PostgresConnectionDirecto
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
@@ -38,6 +39,7 @@ from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.reconciler import Reconciler
+from shared.services.retention import RetentionService
 
 
 class Container:
@@ -153,6 +155,14 @@ class Container:
             start_after=timedelta(seconds=s.reconcile_start_after_s),
             stall_after=timedelta(seconds=s.reconcile_stall_after_s),
             max_redrives=s.reconcile_max_redrives,
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(
+            tenants=self.tenants,
+            store=PostgresRetentionStore(self.db, self.audit),
+            work_dir=self.settings.data_dir / "work",
         )
 
     # --- LLM hub ---------------------------------------------------------------------------------
