@@ -3,7 +3,8 @@
 One platform transaction (the pool's owner role) that switches to the tenant's role for the
 tenant's rows (``enter_tenant``) and back for platform rows, so both commit together. The claim
 is an ``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate
-waits for the first transaction and then sees its row. Same-source deliveries serialise on a
+waits for the first transaction and then sees its row (a duplicate in the same transaction sees
+it at once). Same-source deliveries serialise on a
 transaction-scoped advisory lock before looking for an active task.
 """
 
@@ -59,6 +60,20 @@ class _PostgresIntakeTx(IntakeTx):
         self._audit = audit
         self._as_tenant = False
         self._claimed: tuple[str, str] | None = None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        # Rolling back to a savepoint also undoes the SET LOCALs made after it.
+        as_tenant = self._as_tenant
+        try:
+            with self._conn.transaction():
+                yield
+        except psycopg.OperationalError as exc:  # e.g. a deadlock with another process's batch
+            self._as_tenant = as_tenant
+            raise Unavailable(f"the database is unavailable: {exc}") from exc
+        except BaseException:
+            self._as_tenant = as_tenant
+            raise
 
     # The transaction starts as the owner; tenant rows are written as the tenant's role.
     def _platform(self) -> psycopg.Connection[dict[str, object]]:
