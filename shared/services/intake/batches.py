@@ -4,9 +4,10 @@ Every accepted delivery appends to its tenant's hash-chained audit log, which ho
 chain lock until commit, so one tenant's deliveries commit one after another: a busy
 organisation (one tenant) was capped at one commit round trip per delivery. Here the deliveries
 that arrive while a tenant's transaction is committing wait, and the next transaction carries
-all of them (up to ``max_batch``): each runs in its own savepoint (its failure, e.g. the rate
-limit, undoes only its part), they append to the chain in order within the one transaction (so
-the chain stays exact), and one commit makes them all durable. A failed commit fails every
+all of them (up to ``max_batch``), their audit events appended together just before the one
+commit (so the chain stays exact and its lock is held only for that). When a delivery fails
+(e.g. the rate limit), the batch is rolled back and run again with each delivery in its own
+savepoint, so that only the failing ones fail. A failed commit fails every
 delivery of the batch (none was answered yet, so the senders retry; nothing is half-written).
 
 At most one batch per tenant runs at a time in a process, in a thread of its own that lives while
@@ -83,6 +84,24 @@ class TenantBatches:
             self._commit(location, batch)
 
     def _commit(self, location: TenantLocation, batch: list[_Slot[Any]]) -> None:
+        try:  # the usual case, where no delivery fails: no savepoints (each costs round trips)
+            with self._begin(location) as tx:
+                for slot in batch:
+                    slot.result = slot.work(tx)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:  # again, each delivery in its savepoint, so only the failing ones fail
+                self._commit_apart(location, batch)
+        for slot in batch:
+            try:
+                slot.loop.call_soon_threadsafe(_settle, slot)
+            except RuntimeError:  # its event loop is gone: nobody waits for the answer
+                continue
+
+    def _commit_apart(self, location: TenantLocation, batch: list[_Slot[Any]]) -> None:
+        for slot in batch:
+            slot.result, slot.error = None, None
         try:
             with self._begin(location) as tx:
                 for slot in batch:
@@ -94,11 +113,6 @@ class TenantBatches:
         except Exception as exc:  # the commit (or the transaction) failed: nothing of it holds
             for slot in batch:
                 slot.error = slot.error or exc
-        for slot in batch:
-            try:
-                slot.loop.call_soon_threadsafe(_settle, slot)
-            except RuntimeError:  # its event loop is gone: nobody waits for the answer
-                continue
 
 
 def _settle(slot: _Slot[Any]) -> None:

@@ -41,11 +41,7 @@ class _HeldFirst(IntakeLedger):
             yield tx
 
 
-def test_deliveries_arriving_during_a_commit_share_the_next_transaction(
-    intake: Intake,
-) -> None:
-    tenant = intake.tenant()
-    _quota(intake.db, tenant, rate=0.001, burst=10)  # 10 tokens: the 11th delivery is refused
+def _held_service(intake: Intake) -> tuple[_HeldFirst, PostgresAuditLog]:
     audit = PostgresAuditLog(intake.db, intake.directory)
     held = _HeldFirst(PostgresIntakeLedger(intake.db, audit))
     intake.service = IntakeService(
@@ -55,24 +51,46 @@ def test_deliveries_arriving_during_a_commit_share_the_next_transaction(
         max_body_bytes=1024 * 1024,
         cache_seconds=0.0,
     )
+    return held, audit
 
-    async def burst() -> list[object]:
-        first = asyncio.create_task(intake.receive(tenant, comment("/agent fix", issue=1)))
-        while held.began == 0:
-            await asyncio.sleep(0.005)
-        rest = [
-            intake.receive(tenant, comment("/agent fix", issue=n), delivery_id=f"d-{n}")
-            for n in range(2, 12)
-        ]
-        rest.append(intake.receive(tenant, comment("/agent fix", issue=2), delivery_id="d-2"))
-        later = asyncio.gather(*rest, return_exceptions=True)
-        await asyncio.sleep(0.3)  # every one of them has queued behind the held transaction
-        held.release.set()
-        return [await first, *await later]
 
-    results = asyncio.run(burst())
+async def _while_held(intake: Intake, held: _HeldFirst, tenant: str, rest: list) -> list[object]:
+    """Send issue 1, hold its transaction, send ``rest`` meanwhile, then let it commit."""
+    first = asyncio.create_task(intake.receive(tenant, comment("/agent fix", issue=1)))
+    while held.began == 0:
+        await asyncio.sleep(0.005)
+    later = asyncio.gather(*rest, return_exceptions=True)
+    await asyncio.sleep(0.3)  # every one of them has queued behind the held transaction
+    held.release.set()
+    return [await first, *await later]
 
-    assert held.began == 2  # the first alone, then the eleven others together
+
+def test_deliveries_arriving_during_a_commit_share_one_transaction(intake: Intake) -> None:
+    tenant = intake.tenant()
+    held, audit = _held_service(intake)
+    sends = [intake.receive(tenant, comment("/agent fix", issue=n)) for n in range(2, 30)]
+    results = asyncio.run(_while_held(intake, held, tenant, sends))
+    assert held.began == 2  # the first alone, then the 28 others together
+    assert [getattr(r, "outcome", r) for r in results] == [Outcome.ACCEPTED] * 29
+    assert len(intake.tasks(tenant)) == 29 and len(intake.deliveries(tenant)) == 29
+    assert [e["kind"] for e in intake.audit(tenant)] == ["task.received"] * 29
+    assert audit.verify_chain(tenant).ok
+
+
+def test_a_refused_delivery_in_a_shared_transaction_fails_alone(intake: Intake) -> None:
+    tenant = intake.tenant()
+    _quota(intake.db, tenant, rate=0.001, burst=10)  # 10 tokens: the 11th delivery is refused
+    held, audit = _held_service(intake)
+    rest = [
+        intake.receive(tenant, comment("/agent fix", issue=n), delivery_id=f"d-{n}")
+        for n in range(2, 12)
+    ]
+    rest.append(intake.receive(tenant, comment("/agent fix", issue=2), delivery_id="d-2"))
+    results = asyncio.run(_while_held(intake, held, tenant, rest))
+
+    # The first alone, then the eleven others together; one of them is refused, so that
+    # transaction is rolled back and run again with a savepoint per delivery.
+    assert held.began == 3
     outcomes = [r.outcome if not isinstance(r, Exception) else type(r) for r in results]
     assert outcomes.count(Outcome.ACCEPTED) == 10
     assert outcomes.count(Outcome.DUPLICATE) == 1  # d-2 twice in one transaction

@@ -5,7 +5,8 @@ tenant's rows (``enter_tenant``) and back for platform rows, so both commit toge
 is an ``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate
 waits for the first transaction and then sees its row (a duplicate in the same transaction sees
 it at once). Same-source deliveries serialise on a
-transaction-scoped advisory lock before looking for an active task.
+transaction-scoped advisory lock before looking for an active task. Audit events are appended
+together just before the commit, so the tenant's audit-chain lock is held only for that.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.audit import AuditEntry, PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
 from shared.adapters.store.postgres.rate_limit import take_webhook_token
 from shared.domain.errors import Unavailable
@@ -40,7 +41,9 @@ class PostgresIntakeLedger(IntakeLedger):
         # hot path costs a handful of round trips instead of one per statement.
         try:
             with self._db.transaction() as conn, conn.pipeline():
-                yield _PostgresIntakeTx(conn, location, self._audit)
+                tx = _PostgresIntakeTx(conn, location, self._audit)
+                yield tx
+                tx.flush_audit()
         except psycopg.OperationalError as exc:  # also the pool's timeouts
             raise Unavailable(f"the database is unavailable: {exc}") from exc
 
@@ -60,19 +63,20 @@ class _PostgresIntakeTx(IntakeTx):
         self._audit = audit
         self._as_tenant = False
         self._claimed: tuple[str, str] | None = None
+        self._audit_entries: list[AuditEntry] = []
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         # Rolling back to a savepoint also undoes the SET LOCALs made after it.
-        as_tenant = self._as_tenant
+        as_tenant, audited = self._as_tenant, len(self._audit_entries)
         try:
             with self._conn.transaction():
                 yield
-        except psycopg.OperationalError as exc:  # e.g. a deadlock with another process's batch
+        except BaseException as exc:
             self._as_tenant = as_tenant
-            raise Unavailable(f"the database is unavailable: {exc}") from exc
-        except BaseException:
-            self._as_tenant = as_tenant
+            del self._audit_entries[audited:]
+            if isinstance(exc, psycopg.OperationalError):  # e.g. a deadlock between batches
+                raise Unavailable(f"the database is unavailable: {exc}") from exc
             raise
 
     # The transaction starts as the owner; tenant rows are written as the tenant's role.
@@ -170,8 +174,15 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def audit(self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None) -> None:
-        tx = TenantTx(self._tenant(), self._location)
-        self._audit.append(tx, kind=kind, actor=actor, data=data, task_id=task_id)
+        # Appended at the end of the transaction, all at once: the tenant's chain lock is then
+        # held only from there to the commit, however many deliveries the transaction carries.
+        self._audit_entries.append(AuditEntry(kind, actor, data, task_id))
+
+    def flush_audit(self) -> None:
+        if self._audit_entries:
+            tx = TenantTx(self._tenant(), self._location)
+            self._audit.append_many(tx, self._audit_entries)
+            self._audit_entries.clear()
 
     def settle(self, outcome: str, task_id: str | None) -> None:
         assert self._claimed is not None, "settle before claim"
