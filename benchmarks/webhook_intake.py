@@ -5,10 +5,10 @@
 calls ``start_new``: what the host's start path costs by itself), then distinct signed GitHub
 ``issue_comment`` deliveries with an ``/agent fix`` command (each on its own issue, so each
 creates a task), once all to ONE tenant (a busy organisation: its deliveries share the tenant's
-audit chain) and once spread over 50 tenants (``--tenants``). Reported per run: requests/s, ack latency
-p50/p95/p99, status counts and the first episodes still pending at the end (the next run waits
-for them); then a check that every webhook 202 has its stored delivery and its started
-orchestration instance. The load average is printed with the table.
+audit chain) and once spread over 50 tenants (``--tenants``). Reported per run: requests/s, ack
+latency p50/p95/p99, status counts and the first episodes still pending at the end (the next run
+waits for them); then a check that every webhook 202 has its stored delivery and its started
+orchestration instance, exactly once. The load average is printed with the table.
 
 devhost runs in a child process (so that the load generator does not share its interpreter),
 serving the intake test app on a fresh database of the PostgreSQL at ``DATABASE_URL`` (else the
