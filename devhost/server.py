@@ -38,6 +38,7 @@ from devhost.timers import TimerTriggers
 
 log = logging.getLogger("devhost")
 DEFAULT_PG_DIR = Path(".devhost") / "pg"
+ADMIN_FUNCTIONS = "/admin/functions/"
 _TRUE = ("1", "true", "yes")
 
 
@@ -185,6 +186,8 @@ class Devhost:
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
+            if request.path.startswith(ADMIN_FUNCTIONS) and request.method == "POST":
+                return self._run_function(request.path[len(ADMIN_FUNCTIONS) :])
             for prefix in (WEBHOOK_PATH + "/", RPC_PATH + "/"):
                 if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
                     return await management.handle(request, request.path[len(prefix) :])
@@ -200,6 +203,12 @@ class Devhost:
         claim = self._store.claim_timer
         self._timers = TimerTriggers(self.app, invoker, self.client_binding, claim)
         self._timers.start()
+
+    def _run_function(self, name: str) -> web.Response:
+        """``POST /admin/functions/{name}``: run a timer function now (202), else 404."""
+        if self._timers is None or self._timers.run_now(name) is None:
+            return web.Response(status=404, text=f"No timer function {name!r}")
+        return web.Response(status=202)
 
     def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
         if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:

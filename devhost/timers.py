@@ -9,7 +9,8 @@ devhosts sharing a store schema fire it once. ``runOnStartup`` fires once when t
 An occurrence is ``past_due`` when it fires more than a second late; ``schedule_status`` gives
 ``Last`` (the occurrence firing) and ``Next``, as the host's schedule monitor does. Day of month
 and day of week must both match (``*`` matches all). Occurrences are computed in UTC
-(``WEBSITE_TIME_ZONE`` is not honoured).
+(``WEBSITE_TIME_ZONE`` is not honoured). ``POST /admin/functions/{name}`` runs a timer function
+at once, as on the Functions host (devhost asks for no master key).
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ class TimerTriggers:
             self._tasks.append(
                 asyncio.create_task(self._run(function, schedule), name=f"timer-{function.name}")
             )
+
+    def run_now(self, name: str) -> asyncio.Task[None] | None:
+        """Fire timer function ``name`` once now, as the host's ``POST /admin/functions/{name}``
+        does (``None`` when there is no such timer function)."""
+        for function in self._app.of_kind(FunctionKind.TIMER):
+            if function.name.lower() == name.lower():
+                assert function.schedule is not None
+                now = self._clock()
+                following = Schedule.parse(function.schedule).next_after(now)
+                task = asyncio.create_task(self._fire(function, now, following, past_due=False))
+                self._tasks.append(task)
+                return task
+        return None
 
     async def stop(self) -> None:
         for task in self._tasks:

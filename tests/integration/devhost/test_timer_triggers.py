@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,3 +45,26 @@ def test_a_timer_fires_on_its_schedule_with_a_durable_client(
         later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
         assert host.run(host.host.store.claim_timer("tick", later)) is True
         assert host.run(host.host.store.claim_timer("tick", later)) is False
+
+
+def test_the_admin_api_runs_a_timer_function_at_once(database_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "ticks.jsonl"
+    settings = {"TICK_SCHEDULE": "0 0 0 1 1 *", "TICK_LOG": str(log)}  # once a year
+    schema = f"tm_{secrets.token_hex(4)}"
+    app = APPS / "timer_app"
+    with started_devhost(app, database_url, schema=schema, settings=settings) as host:
+        assert _post(f"{host.base_url}/admin/functions/tick") == 202
+        [tick] = wait_until(lambda: _ticks(log), 30)
+        assert tick["past_due"] is False
+        assert datetime.fromisoformat(tick["status"]["Next"]).month == 1  # type: ignore[index]
+        assert _post(f"{host.base_url}/admin/functions/no_such_timer") == 404
+        assert _post(f"{host.base_url}/admin/functions/noop") == 404  # not a timer function
+
+
+def _post(url: str) -> int:
+    request = urllib.request.Request(url, data=b"{}", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
