@@ -64,7 +64,8 @@ class ActivityLease:
     async def complete(self, result: OutMessage) -> set[str] | None:
         """Deliver the result and retire the work item (committed together), only while this
         lease is the item's current one; ``None`` when the completion was refused (fenced)."""
-        async with self.store.pool.connection() as conn, conn.transaction():
+        # Pipeline mode: the fenced delete is one round trip, the result and COMMIT another.
+        async with self.store.pool.connection() as conn, conn.pipeline(), conn.transaction():
             cur = await conn.execute(
                 "DELETE FROM work_items WHERE id = %s AND lease_token = %s RETURNING id",
                 (self.item.id, self.token),
