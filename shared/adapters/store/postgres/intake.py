@@ -21,7 +21,11 @@ import psycopg
 
 from shared.adapters.store.postgres.audit import AuditEntry, PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
-from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.adapters.store.postgres.rate_limit import (
+    WEBHOOK_BUCKET_SQL,
+    take_webhook_token,
+    token_wait,
+)
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
 from shared.domain.tenant import TenantLocation
@@ -64,6 +68,7 @@ class _PostgresIntakeTx(IntakeTx):
         self._as_tenant = False
         self._claimed: tuple[str, str] | None = None
         self._audit_entries: list[AuditEntry] = []
+        self._taken: tuple[float | None] | None = None  # the token taken with a new claim
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -98,19 +103,23 @@ class _PostgresIntakeTx(IntakeTx):
     ) -> PriorDelivery | None:
         key = (self._location.slug, delivery.provider.value, delivery.delivery_id)
         headers = json.dumps(dict(delivery.headers))
+        # A new claim takes the webhook token in the same statement (one round trip): the
+        # service asks for it right after every new claim (``take_token``).
         inserted = (
             self._platform()
             .execute(
-                "INSERT INTO platform.webhook_deliveries"
+                "WITH claimed AS (INSERT INTO platform.webhook_deliveries"
                 " (tenant, provider, delivery_id, event, headers, body, task_id, outcome)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (tenant, provider, delivery_id) DO NOTHING RETURNING id",
-                (*key, delivery.event, headers, delivery.body, task_id, outcome),
+                " ON CONFLICT (tenant, provider, delivery_id) DO NOTHING RETURNING id)"
+                f" SELECT {WEBHOOK_BUCKET_SQL} FROM claimed",
+                (*key, delivery.event, headers, delivery.body, task_id, outcome, key[0], key[0]),
             )
             .fetchone()
         )
         if inserted is not None:
             self._claimed = (delivery.provider.value, delivery.delivery_id)
+            self._taken = (token_wait(inserted),)
             return None
         row = self._conn.execute(
             "SELECT outcome, task_id, received_at FROM platform.webhook_deliveries"
@@ -124,6 +133,9 @@ class _PostgresIntakeTx(IntakeTx):
         return PriorDelivery(str(row["outcome"]), None if task is None else str(task), received)
 
     def take_token(self) -> float | None:
+        if self._taken is not None:
+            (wait,), self._taken = self._taken, None
+            return wait
         return take_webhook_token(self._platform(), self._location.slug)
 
     def active_task(self, task: AgentTask) -> ActiveTask | None:

@@ -19,12 +19,24 @@ def take_webhook_token(conn: psycopg.Connection[dict[str, object]], tenant: str)
     ``None`` when granted (or when the tenant has no quota row: no limit is configured), else the
     seconds until a token will be available.
     """
-    row = conn.execute(
-        "SELECT platform.take_token(q.tenant, 'webhook', q.webhook_rate_per_sec,"
-        " q.webhook_burst, 1) AS wait FROM platform.quotas q WHERE q.tenant = %s",
-        (tenant,),
-    ).fetchone()
-    if row is None:
+    row = conn.execute(f"SELECT {WEBHOOK_BUCKET_SQL}", (tenant, tenant)).fetchone()
+    assert row is not None
+    return token_wait(row)
+
+
+#: SQL select-list items taking one webhook token of the tenant (given twice as parameters):
+#: ``wait`` (seconds; 0: granted; NULL: no quota row or a rate of 0) and ``has_quota``.
+WEBHOOK_BUCKET_SQL = (
+    "(SELECT platform.take_token(q.tenant, 'webhook', q.webhook_rate_per_sec, q.webhook_burst, 1)"
+    " FROM platform.quotas q WHERE q.tenant = %s) AS wait,"
+    " EXISTS (SELECT 1 FROM platform.quotas q WHERE q.tenant = %s) AS has_quota"
+)
+
+
+def token_wait(row: dict[str, object]) -> float | None:
+    """From a row with ``WEBHOOK_BUCKET_SQL``'s items: ``None`` when the token was granted (or
+    no limit is configured), else the seconds until one will be available."""
+    if not row["has_quota"]:
         return None
     wait = row["wait"]
     if wait is None:
