@@ -51,9 +51,13 @@ class TenantBatches:
         begin: Callable[[TenantLocation], AbstractContextManager[IntakeTx]],
         *,
         max_batch: int = 100,
+        max_transactions: int = 6,
     ) -> None:
+        """At most ``max_transactions`` batches (of all tenants) hold a connection at once, so
+        intake leaves room in the pool for everything else."""
         self._begin = begin
         self._max = max_batch
+        self._transactions = threading.BoundedSemaphore(max_transactions)
         self._lock = threading.Lock()
         self._queues: dict[str, _Queue] = {}
 
@@ -81,7 +85,8 @@ class TenantBatches:
                     if self._queues.get(location.slug) is queue:
                         del self._queues[location.slug]
                     return
-            self._commit(location, batch)
+            with self._transactions:
+                self._commit(location, batch)
 
     def _commit(self, location: TenantLocation, batch: list[_Slot[Any]]) -> None:
         try:  # the usual case, where no delivery fails: no savepoints (each costs round trips)
