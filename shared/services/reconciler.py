@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.domain.errors import DomainError
+from shared.domain.errors import DomainError, TenantNotFound
 from shared.domain.task import AgentTask, Command, Provider, TaskStatus
 from shared.domain.tenant import Tenant, TenantLocation
 from shared.policies.triggers import Ignored, TriggerRules, normalise, read_delivery
@@ -86,7 +86,10 @@ class Reconciler:
         for tenant in await asyncio.to_thread(self._tenants.list):
             if not tenant.active:
                 continue
-            location = await asyncio.to_thread(self._tenants.locate, tenant.slug)
+            try:
+                location = await asyncio.to_thread(self._tenants.locate, tenant.slug)
+            except TenantNotFound:  # its database is still being provisioned, or just dropped
+                continue
             stuck = await asyncio.to_thread(
                 self._ledger.stuck,
                 location,
@@ -108,8 +111,15 @@ class Reconciler:
 
     def dead_letters(self, slug: str | None = None) -> dict[str, int]:
         """Dead letters per tenant (all tenants, or ``slug``): what operators look at."""
-        slugs = [slug] if slug else [t.slug for t in self._tenants.list()]
-        return {s: self._ledger.dead_letters(self._tenants.locate(s)) for s in slugs}
+        if slug:
+            return {slug: self._ledger.dead_letters(self._tenants.locate(slug))}
+        counts: dict[str, int] = {}
+        for tenant in self._tenants.list():
+            try:
+                counts[tenant.slug] = self._ledger.dead_letters(self._tenants.locate(tenant.slug))
+            except TenantNotFound:  # still being provisioned: nothing can have failed there
+                continue
+        return counts
 
     async def _reconcile(
         self,

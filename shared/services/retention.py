@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.domain.errors import TenantNotFound
 from shared.ports.retention import RetentionStore
 from shared.ports.tenants import TenantDirectory
 
@@ -65,7 +66,10 @@ class RetentionService:
         purged: dict[str, dict[str, int]] = {}
         for tenant in self._tenants.list():
             policy = RetentionPolicy.from_settings(tenant.settings)
-            location = self._tenants.locate(tenant.slug)
+            try:
+                location = self._tenants.locate(tenant.slug)
+            except TenantNotFound:  # its database is still being provisioned, or just dropped
+                continue
             counts = {
                 "webhook_bodies": self._store.purge_bodies(
                     location, now - timedelta(days=policy.webhook_bodies_days)

@@ -11,16 +11,22 @@ and makes the Durable calls on the event loop. Guarantees:
   the orchestration failed after the commit, a later retry of the same delivery starts it (once
   the first attempt is ``restart_after`` old and the task is still active).
 - Rate limits and bad input leave nothing behind: the transaction rolls back.
+- Refused commands are answered without an SCM call: a command over the tenant's rate limit
+  (429) or from a denied author starts the small ``refusal_reply`` flow, which audits it and
+  replies to its author at most once per window. Whether the author may push is asked by the
+  patch flow's first activity, never here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from shared.auth.webhooks import WebhookSecrets, authenticate, secret_names
+from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
     NotFound,
@@ -47,7 +53,7 @@ from shared.ports.secrets import SecretStore
 from shared.ports.tenants import TenantDirectory
 from shared.services.intake.batches import TenantBatches
 from shared.services.intake.cache import TtlCache
-from shared.services.intake.effects import Effect, raise_approval, start_flow, terminate
+from shared.services.intake.effects import Effect, raise_approval, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
 
 PATCH_FLOW = "patch_flow"
@@ -123,10 +129,14 @@ class IntakeService:
         if isinstance(prepared, _Decision):
             decision = prepared
         else:
-            decision = await self._batches.run(
-                prepared.location,
-                lambda tx: self._record(tx, prepared.task, prepared.record, prepared.rules),
-            )
+            try:
+                decision = await self._batches.run(
+                    prepared.location,
+                    lambda tx: self._record(tx, prepared.task, prepared.record, prepared.rules),
+                )
+            except RateLimited as exc:
+                result = IntakeResult(Outcome.IGNORED, reason="rate-limited")
+                decision = _Decision(result, refuse(prepared.task, "rate-limited", result, exc))
         if decision.effect is None:
             return decision.result
         return await decision.effect(orchestrations)
@@ -149,6 +159,10 @@ class IntakeService:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=task.reason))
         if task.command not in CONTROL_COMMANDS and task.command not in self._flows:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=f"{task.command}-not-enabled"))
+        refusal = view.rules.author_refusal(provider, task.requester)
+        if refusal is not None:
+            result = IntakeResult(Outcome.IGNORED, reason=refusal)
+            return _Decision(result, refuse(task, refusal, result))
         record = DeliveryRecord(
             provider,
             delivery.delivery_id,
@@ -263,6 +277,10 @@ class IntakeService:
         approval = command.command in (Command.APPROVE, Command.REJECT)
         if refusal is None and approval and active.status is not TaskStatus.AWAITING_APPROVAL:
             refusal = "not-awaiting-approval"
+        decision = None
+        if refusal is None and approval:
+            decision = _comment_decision(tx, command, active)
+            refusal = None if isinstance(decision, ApprovalDecision) else decision
         if refusal is not None:
             tx.settle(f"ignored:{refusal}", active.id)
             tx.audit(
@@ -278,18 +296,43 @@ class IntakeService:
             tx.settle("cancelled", active.id)
             result = IntakeResult(Outcome.CANCELLED, active.id)
             return _Decision(result, terminate(result, active.id))
-        event = {
-            "decision": command.command.value,
-            "approver": command.requester,
-            "comment": command.instruction,
-            "via": "comment",
-            "decided_at": command.received_at.astimezone(UTC).isoformat(),
-        }
-        tx.audit(kind="approval.submitted", actor=_actor(command), data=event, task_id=active.id)
+        assert isinstance(decision, ApprovalDecision)
+        tx.audit(
+            kind="approval.submitted",
+            actor=_actor(command),
+            data=decision.to_json(),
+            task_id=active.id,
+        )
         tx.settle("approval", active.id)
         return _Decision(
-            IntakeResult(Outcome.APPROVAL_SENT, active.id), raise_approval(active.id, event)
+            IntakeResult(Outcome.APPROVAL_SENT, active.id),
+            raise_approval(active.id, {"decision_id": decision.id}),
         )
+
+
+def _comment_decision(
+    tx: IntakeTx, command: AgentTask, active: ActiveTask
+) -> ApprovalDecision | str:
+    """Record an allowed ``/agent approve|reject`` as the task's decision, or why not.
+
+    The commenter is judged on their linked identities too (another account of the requester
+    is still the requester); the first decision on a task wins."""
+    identities = tx.identities_of((command.provider.value, command.requester.casefold()))
+    if (command.provider.value, active.requester.casefold()) in identities:
+        return "self-approval"
+    decision = ApprovalDecision(
+        id=str(uuid.uuid4()),
+        task_id=active.id,
+        decision="approve" if command.command is Command.APPROVE else "reject",
+        via="comment",
+        principal=command.requester,
+        object_id=None,
+        roles=(),
+        linked=identities,
+        comment=command.instruction,
+        decided_at=command.received_at.astimezone(UTC),
+    )
+    return decision if tx.record_decision(decision) else "already-decided"
 
 
 def _provider(name: str) -> Provider:

@@ -45,10 +45,8 @@ def test_invalid_text_in_a_triggering_command_gets_400_and_records_nothing(
     item = _with_text(_triggering(provider).item, raw, "bad-text-1")
     reply = webhooks.send(tenant, item, headers_for(item, CREDENTIALS, delivery_id="bad-text-1"))
     assert (reply.status, reply.body["error"]) == (400, "invalid-utf8")
-    with webhooks.db.connection() as conn:
-        stored = conn.execute(
-            "SELECT count(*) AS n FROM platform.webhook_deliveries WHERE tenant = %s", (tenant,)
-        ).fetchone()
+    with webhooks.db.tenant_transaction(webhooks.directory.locate(tenant)) as tx:
+        stored = tx.conn.execute("SELECT count(*) AS n FROM webhook_deliveries").fetchone()
     assert stored is not None and stored["n"] == 0
 
 

@@ -92,9 +92,7 @@ def test_a_task_without_progress_is_redriven_then_dead_lettered(
     tenant = intake.tenant()
     result = intake.send(tenant, github_comment("/agent fix the typo"))
     task_id = result.task_id
-    schema = intake.directory.locate(tenant).schema
-    with intake.db.connection() as conn:
-        conn.execute(f'UPDATE "{schema}".tasks SET status = %s', ("running",))
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "running")
     hours = timedelta(hours=2)
 
     first = _reconcile(intake, tenant, later=hours, max_redrives=1)
@@ -107,7 +105,7 @@ def test_a_task_without_progress_is_redriven_then_dead_lettered(
     assert intake.orchestrations.terminated == [task_id, task_id]
     [row] = intake.tasks(tenant)
     assert row["status"] == "failed"
-    letters = intake.rows(f'SELECT task_id, error_code FROM "{schema}".dead_letters')
+    letters = intake.tenant_rows(tenant, "SELECT task_id, error_code FROM dead_letters")
     assert letters == [{"task_id": task_id, "error_code": "no-progress"}]
     kinds = [e["kind"] for e in intake.audit(tenant)]
     assert kinds == ["task.received", "task.redriven", "task.dead-lettered"]
@@ -125,11 +123,7 @@ def test_a_task_without_progress_is_redriven_then_dead_lettered(
 def test_a_stuck_task_whose_delivery_is_gone_becomes_a_dead_letter(intake: Intake) -> None:
     tenant = intake.tenant()
     task = _unstarted_task(intake, tenant)
-    with intake.db.connection() as conn:
-        conn.execute(
-            "UPDATE platform.webhook_deliveries SET body = %s WHERE tenant = %s",
-            (b"{}", tenant),
-        )
+    intake.tenant_rows(tenant, "UPDATE webhook_deliveries SET body = %s RETURNING id", b"{}")
     report = _reconcile(intake, tenant, later=timedelta(minutes=5))
     assert report.dead_lettered == [task["id"]] and intake.orchestrations.start_calls == []
     assert [e["kind"] for e in intake.audit(tenant)][-1] == "task.dead-lettered"

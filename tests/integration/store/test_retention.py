@@ -7,8 +7,11 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -37,13 +40,13 @@ class _OnlyTenants:
         return self._directory.locate(slug)
 
 
-def _delivery(db: Database, tenant: str, delivery_id: str, age: timedelta) -> None:
-    with db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO platform.webhook_deliveries (tenant, provider, delivery_id, event,"
-            " headers, body, outcome, received_at) VALUES (%s, 'github', %s, 'issue_comment',"
-            " '{}', %s, 'ignored', %s)",
-            (tenant, delivery_id, b'{"secret": "text"}', NOW - age),
+def _delivery(db: Database, location: TenantLocation, delivery_id: str, age: timedelta) -> None:
+    with db.tenant_transaction(location) as tx:
+        tx.conn.execute(
+            "INSERT INTO webhook_deliveries (provider, delivery_id, event, headers, body,"
+            " outcome, received_at) VALUES ('github', %s, 'issue_comment', '{}', %s, 'ignored',"
+            " %s)",
+            (delivery_id, b'{"secret": "text"}', NOW - age),
         )
 
 
@@ -61,6 +64,7 @@ def _llm_call(db: Database, location: TenantLocation, age: timedelta) -> str:
 
 def test_expired_content_is_purged_and_the_audit_chain_still_verifies(
     db: Database,
+    admin_db: Database,
     tenant_directory: PostgresTenantDirectory,
     database_url: str,
     role_prefix: str,
@@ -78,8 +82,8 @@ def test_expired_content_is_purged_and_the_audit_chain_still_verifies(
         location = tenant_directory.locate(slug)
         with db.tenant_transaction(location) as tx:
             audit.append(tx, kind="task.received", actor="github:octocat", data={"n": 1})
-        _delivery(db, slug, "old", timedelta(days=5))
-        _delivery(db, slug, "new", timedelta(hours=1))
+        _delivery(db, location, "old", timedelta(days=5))
+        _delivery(db, location, "new", timedelta(hours=1))
         _llm_call(db, location, timedelta(days=5))
         _llm_call(db, location, timedelta(hours=1))
     work = tmp_path / "work"
@@ -92,18 +96,22 @@ def test_expired_content_is_purged_and_the_audit_chain_still_verifies(
 
     service = RetentionService(
         tenants=_OnlyTenants(tenant_directory, [short, default]),  # type: ignore[arg-type]
-        store=PostgresRetentionStore(db, audit),
+        store=PostgresRetentionStore(db, admin_db, audit),
         work_dir=work,
     )
     purged = service.purge()
 
     assert purged == {short: {"webhook_bodies": 1, "transcripts": 1, "workspaces": 1}}
-    with db.connection() as conn:
-        rows = conn.execute(
-            "SELECT tenant, delivery_id, body IS NULL AS purged, body_purged_at IS NOT NULL AS at"
-            " FROM platform.webhook_deliveries WHERE tenant = ANY(%s) ORDER BY tenant, delivery_id",
-            ([short, default],),
-        ).fetchall()
+    rows = []
+    for slug in (short, default):
+        with db.tenant_transaction(tenant_directory.locate(slug)) as tx:
+            rows += [
+                {"tenant": slug, **r}
+                for r in tx.conn.execute(
+                    "SELECT delivery_id, body IS NULL AS purged, body_purged_at IS NOT NULL AS at"
+                    " FROM webhook_deliveries ORDER BY delivery_id"
+                ).fetchall()
+            ]
     expected = {(short, "new"): False, (short, "old"): True}
     expected |= {(default, "new"): False, (default, "old"): False}
     assert {(r["tenant"], r["delivery_id"]): r["purged"] for r in rows} == expected
@@ -128,18 +136,24 @@ def test_expired_content_is_purged_and_the_audit_chain_still_verifies(
 
 
 def test_llm_call_rows_still_refuse_every_change_but_a_transcript_drop(
-    db: Database, tenant_directory: PostgresTenantDirectory
+    db: Database,
+    tenant_directory: PostgresTenantDirectory,
+    as_owner: Callable[[TenantLocation], AbstractContextManager[psycopg.Connection[Any]]],
 ) -> None:
     slug = f"ret-{secrets.token_hex(3)}"
     tenant_directory.provision(slug, slug, {})
     location = tenant_directory.locate(slug)
     call_id = _llm_call(db, location, timedelta(days=1))
-    table = f'"{location.schema}".llm_call_events'
     for change in ("model = 'other'", "transcript = 'x'", "transcript = NULL, attempt = 2"):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction() as conn:
-            conn.execute(f"UPDATE {table} SET {change} WHERE id = %s", (call_id,))
-    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction() as conn:
-        conn.execute(f"DELETE FROM {table} WHERE id = %s", (call_id,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), as_owner(location) as conn:
+            conn.execute(f"UPDATE llm_call_events SET {change} WHERE id = %s", (call_id,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), as_owner(location) as conn:
+        conn.execute("DELETE FROM llm_call_events WHERE id = %s", (call_id,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.tenant_transaction(location) as tx:
+        tx.conn.execute("UPDATE llm_call_events SET transcript = NULL WHERE id = %s", (call_id,))
+    with as_owner(location) as conn:  # what retention does, with the owner's login
+        cur = conn.execute("UPDATE llm_call_events SET transcript = NULL WHERE id = %s", (call_id,))
+        assert cur.rowcount == 1
 
 
 def test_a_tenants_retention_settings_fall_back_to_defaults_when_invalid() -> None:

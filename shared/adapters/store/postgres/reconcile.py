@@ -1,5 +1,6 @@
-"""The reconciler's ledger in PostgreSQL: stuck tasks in the tenant's schema, stored deliveries
-in ``platform.webhook_deliveries``; every write runs as the tenant's role with its audit event."""
+"""The reconciler's ledger in PostgreSQL: stuck tasks and their stored deliveries, both in the
+tenant's own database; every read and write runs as the tenant's role, each write with its audit
+event."""
 
 from __future__ import annotations
 
@@ -53,11 +54,11 @@ class PostgresReconcileLedger(ReconcileLedger):
     def delivery(
         self, location: TenantLocation, provider: str, delivery_id: str
     ) -> StoredDelivery | None:
-        with self._db.connection() as conn:
-            row = conn.execute(
-                "SELECT headers, body, received_at FROM platform.webhook_deliveries"
-                " WHERE tenant = %s AND provider = %s AND delivery_id = %s",
-                (location.slug, provider, delivery_id),
+        with self._db.tenant_transaction(location) as tx:
+            row = tx.conn.execute(
+                "SELECT headers, body, received_at FROM webhook_deliveries"
+                " WHERE provider = %s AND delivery_id = %s",
+                (provider, delivery_id),
             ).fetchone()
         if row is None or row["body"] is None:
             return None
