@@ -99,6 +99,11 @@ def test_a_refused_delivery_in_a_shared_transaction_fails_alone(intake: Intake) 
     assert len(tasks) == 10 and len(intake.deliveries(tenant)) == 10
     accepted = {r.task_id for r in results if getattr(r, "outcome", None) is Outcome.ACCEPTED}
     assert {t["id"] for t in tasks} == accepted
-    assert sorted(intake.orchestrations.start_calls) == sorted(accepted)
+    # Each accepted delivery started its flow; the refused one its reply. The tokens the first,
+    # rolled-back try had taken were given back, or the second try would have been refused.
+    flows = [f for f, _ in intake.orchestrations.started.values()]
+    assert sorted(flows) == ["patch_flow"] * 10 + ["refusal_reply"]
+    patch_flows = {i for i, (f, _) in intake.orchestrations.started.items() if f == "patch_flow"}
+    assert patch_flows == accepted
     assert [e["kind"] for e in intake.audit(tenant)] == ["task.received"] * 10
     assert audit.verify_chain(tenant).ok
