@@ -63,7 +63,7 @@ def _github_task(app, http, scm, token: str) -> tuple[str, str, str]:
         token=token,
         event_repository=scm.event_repository,
     )
-    item = scm.delivery(COMMAND)
+    item = scm.delivery(COMMAND, scm.writer)
     code, accepted = http.request(
         "POST", f"/api/webhooks/github/{slug}", item.body, headers_for(item, credentials)
     )
@@ -162,12 +162,13 @@ def _started_at(database_url: str) -> datetime:
     return row[0]  # type: ignore[no-any-return]
 
 
-def _restart_postgres(database_url: str) -> bool:
+def _restart_postgres(server_url: str, databases: list[str]) -> bool:
     """Restart the embedded server (fast shutdown: every session ends at once, whatever it was
     doing; then a moment with no server at all); True when it did. An external server is not
-    ours to restart: there, every other session of the test database is ended four times over
-    1.6 s instead."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    ours to restart: there, every other session of ``databases`` (the platform's and the
+    tenant's) is ended four times over 1.6 s instead. ``server_url`` logs in as the superuser
+    (the app's login may neither read the data directory nor end other roles' sessions)."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
         row = conn.execute("SELECT current_setting('data_directory', true)").fetchone()
         if row is not None and row[0] and Path(row[0]).resolve() == EMBEDDED_PG.resolve():
             import pgserver
@@ -179,19 +180,18 @@ def _restart_postgres(database_url: str) -> bool:
             pg_ctl(["-w", "-m", "fast", "-l", log, "restart"], pgdata=server.pgdata,
                    user=server.system_user, timeout=60)  # fmt: skip
             return True
-        name = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
         for _ in range(4):
             conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
+                " WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
+                (databases,),
             )
             time.sleep(0.4)
     return False
 
 
 def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
-    app, app_env, database_url, issuer, tmp_path
+    app, app_env, database_url, server_url, issuer, tmp_path
 ) -> None:
     tenant = prepare_tenant(
         app, f"fault-{secrets.token_hex(3)}", llm_routes=[{"provider": "scripted", "model": "demo"}]
@@ -231,7 +231,9 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
         )
         assert code == 202
         before = _started_at(database_url)
-        if _restart_postgres(database_url):
+        platform = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
+        tenant_database = app.tenants.locate(tenant.slug).database
+        if _restart_postgres(server_url, [str(platform), str(tenant_database)]):
             assert _started_at(database_url) > before
         done = _wait_through_outage(devhost.base, task_id)
     finally:
