@@ -4,8 +4,8 @@ Start-up order mirrors the Functions host: app settings first (``local.settings.
 environment; ``DATABASE_URL`` defaults to the embedded PostgreSQL and is given to the app too),
 then the app is imported and indexed, the durable store is created or joined, the HTTP port opens
 (management API under ``/runtime/webhooks/durabletask/`` and ``/durabletask/``, the development
-OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers start, and the served
-routes are printed.
+OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers and timer triggers
+start, and the served routes are printed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
 from devhost.durable.deciders import Decider
+from devhost.durable.dispatch import DEFAULT_LEASE_S
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
 from devhost.durable.management_api import ManagementApi
@@ -33,8 +34,10 @@ from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
+from devhost.timers import TimerTriggers
 
 log = logging.getLogger("devhost")
+ADMIN_FUNCTIONS = "/admin/functions/"
 _TRUE = ("1", "true", "yes")
 
 
@@ -44,7 +47,8 @@ class DevhostOptions:
 
     Worker counts left as ``None`` come from ``host.json`` (``maxConcurrent...Functions``).
     ``replay_processes`` child processes replay large batches of orchestration episodes (0: all
-    in threads of this process; see ``durable.deciders``).
+    in threads of this process; see ``durable.deciders``). ``activity_lease_s``: how long a
+    running activity's claim lasts without renewal (a killed host's calls re-run after it).
     """
 
     app_dir: Path
@@ -55,6 +59,7 @@ class DevhostOptions:
     orchestration_workers: int | None = None
     activity_workers: int | None = None
     entity_workers: int | None = None
+    activity_lease_s: float = DEFAULT_LEASE_S
     replay_processes: int = 1
     thread_pool_size: int = 32
     announce: Callable[[str], None] = field(default=print)
@@ -115,6 +120,7 @@ class Devhost:
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
         self._decider: Decider | None = None
+        self._timers: TimerTriggers | None = None
 
     @property
     def base_url(self) -> str:
@@ -176,11 +182,14 @@ class Devhost:
             entities=EntityRunner(self.app, invoker),
             concurrency=concurrency,
             waker=waker,
+            activity_lease_s=self.options.activity_lease_s,
         )
         management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
+            if request.path.startswith(ADMIN_FUNCTIONS) and request.method == "POST":
+                return self._run_function(request.path[len(ADMIN_FUNCTIONS) :])
             for prefix in (WEBHOOK_PATH + "/", RPC_PATH + "/"):
                 if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
                     return await management.handle(request, request.path[len(prefix) :])
@@ -193,6 +202,15 @@ class Devhost:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         self._workers.start()
+        claim = self._store.claim_timer
+        self._timers = TimerTriggers(self.app, invoker, self.client_binding, claim)
+        self._timers.start()
+
+    def _run_function(self, name: str) -> web.Response:
+        """``POST /admin/functions/{name}``: run a timer function now (202), else 404."""
+        if self._timers is None or self._timers.run_now(name) is None:
+            return web.Response(status=404, text=f"No timer function {name!r}")
+        return web.Response(status=202)
 
     def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
         if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:
@@ -219,6 +237,9 @@ class Devhost:
         self.options.announce("\n".join(lines))
 
     async def stop(self) -> None:
+        if self._timers is not None:
+            await self._timers.stop()
+            self._timers = None
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None

@@ -7,6 +7,7 @@ I/O, and heavy SDKs load only inside their adapters), so ``import function_app``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,8 @@ from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
@@ -53,6 +56,8 @@ from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.reconciler import Reconciler
+from shared.services.retention import RetentionService
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -228,6 +233,25 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+        )
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        s = self.settings
+        return Reconciler(
+            tenants=self.tenants,
+            ledger=PostgresReconcileLedger(self.db, self.audit),
+            start_after=timedelta(seconds=s.reconcile_start_after_s),
+            stall_after=timedelta(seconds=s.reconcile_stall_after_s),
+            max_redrives=s.reconcile_max_redrives,
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(
+            tenants=self.tenants,
+            store=PostgresRetentionStore(self.db, self.admin_db or self.db, self.audit),
+            work_dir=self.settings.data_dir / "work",
         )
 
     # --- LLM hub ---------------------------------------------------------------------------------

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # secret stays valid as "-previous"; a failed check reloads them at most once a second).
     webhook_cache_seconds: float = Field(default=10.0, ge=0)
 
+    # Reconciler (a timer, every minute): start tasks left queued this long after intake,
+    # re-drive running tasks unchanged this long, dead-letter them after this many re-drives.
+    reconcile_start_after_s: float = Field(default=120.0, gt=0)
+    reconcile_stall_after_s: float = Field(default=3600.0, gt=0)
+    reconcile_max_redrives: int = Field(default=3, ge=0)
+
     # LLM providers (per-tenant routes live in storage; these are the platform defaults)
     ollama_host: str | None = None
     openai_api_key: str | None = None

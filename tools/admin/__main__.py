@@ -7,6 +7,7 @@
     tenants deprovision SLUG --yes  refused while the tenant has active tasks
     audit verify SLUG               exit 1 and name the first broken link if tampered with
     audit export SLUG [--out FILE]  the chain as JSON Lines
+    dead-letters [SLUG]             tasks the reconciler gave up on, per tenant
     identities list SLUG            the tenant's SCM user <-> Entra object id links
     identities link SLUG PROVIDER SCM_USER OBJECT_ID
     identities unlink SLUG PROVIDER SCM_USER
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export")
     export.add_argument("slug")
     export.add_argument("--out", type=Path)
+    commands.add_parser("dead-letters").add_argument("slug", nargs="?")
     identities = commands.add_parser("identities").add_subparsers(dest="action", required=True)
     identities.add_parser("list").add_argument("slug")
     for action, names in (
@@ -110,6 +112,10 @@ def run(app: Container, args: argparse.Namespace) -> int:
         return 0
     if args.command == "tenants":
         return _tenants(app, args)
+    if args.command == "dead-letters":
+        for slug, count in app.reconciler.dead_letters(args.slug).items():
+            print(f"{slug}\t{count}")
+        return 0
     if args.command == "identities":
         return _identities(app, args)
     if args.command in ("roles", "tasks", "usage", "quotas", "webhook-secret"):

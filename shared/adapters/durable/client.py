@@ -45,6 +45,10 @@ class DurableOrchestrations(Orchestrations):
     async def exists(self, instance_id: str) -> bool:
         return await self._status(instance_id) is not None
 
+    async def status(self, instance_id: str) -> str | None:
+        runtime = await self._status(instance_id)
+        return None if runtime is None else str(runtime.value)
+
     async def terminate(self, instance_id: str, reason: str) -> None:
         status = await self._status(instance_id)
         if status is None or status in _FINISHED:
