@@ -94,6 +94,7 @@ def _start(args: argparse.Namespace) -> int:
         activity_workers=args.activity_workers,
         entity_workers=args.entity_workers,
         replay_processes=args.replay_processes,
+        telemetry=True,
         announce=lambda text: print(text, flush=True),
     )
     try:

@@ -33,6 +33,7 @@ from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
+from devhost.telemetry import configure_app_telemetry, shutdown_app_telemetry
 
 log = logging.getLogger("devhost")
 _TRUE = ("1", "true", "yes")
@@ -57,6 +58,9 @@ class DevhostOptions:
     entity_workers: int | None = None
     replay_processes: int = 1
     thread_pool_size: int = 32
+    #: Configure the app's telemetry at start and shut it down at stop (the CLI does; hosts
+    #: inside a test process leave the process-global providers to the app).
+    telemetry: bool = False
     announce: Callable[[str], None] = field(default=print)
 
 
@@ -141,6 +145,8 @@ class Devhost:
         app_dir = self.options.app_dir.resolve()
         self.applied_settings = apply_local_settings(app_dir, os.environ)
         database_url = resolve_database_url(self.options)
+        if self.options.telemetry:
+            log.info("telemetry: %s", configure_app_telemetry())
         self.app = load_app(app_dir)
         self.config = HostConfig.load(app_dir)
         sock = _bind(self.options.host, self.options.port)
@@ -232,3 +238,5 @@ class Devhost:
             await self._store.close()
             self._store = None
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.options.telemetry:
+            shutdown_app_telemetry()

@@ -34,6 +34,7 @@ async def receive_webhook(
     from shared.adapters.durable.client import DurableOrchestrations
     from shared.bootstrap import container
     from shared.services.intake import Outcome, ReceiveDelivery
+    from shared.telemetry.tracing import intake_span
 
     command = ReceiveDelivery(
         provider=req.route_params.get("provider", ""),
@@ -42,13 +43,16 @@ async def receive_webhook(
         body=req.get_body(),
         received_at=datetime.now(UTC),
     )
-    try:
-        result = await container().intake.receive(command, DurableOrchestrations(client))
-    except DomainError as exc:
-        return error_response(exc)
-    except Exception:
-        log.exception("webhook %s/%s failed", command.provider, command.tenant)
-        raise
+    with intake_span(command.provider, command.tenant) as delivery:
+        try:
+            result = await container().intake.receive(command, DurableOrchestrations(client))
+        except DomainError as exc:
+            delivery.outcome = exc.code
+            return error_response(exc)
+        except Exception:
+            log.exception("webhook %s/%s failed", command.provider, command.tenant)
+            raise
+        delivery.outcome, delivery.task_id = str(result.outcome), result.task_id
     if result.outcome is Outcome.ACCEPTED and result.task_id:
         from shared.services.patch_flow.messages import task_link
 
