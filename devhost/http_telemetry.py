@@ -3,7 +3,7 @@ to the app, as the Functions host does in Azure.
 
 The caller's W3C ``traceparent``/``tracestate`` become the span's parent; the span is current
 while the function runs, so the function's spans (intake, orchestration start) join the trace.
-A ``tenant`` route parameter is the span's ``agent.tenant`` (tenant-scoped routes).
+``tenant`` and ``task`` route parameters are the span's ``agent.tenant`` and ``agent.task.id``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared.telemetry.metrics import http_server_duration
 from shared.telemetry.setup import tracer
-from shared.telemetry.tracing import TENANT
+from shared.telemetry.tracing import TASK_ID, TENANT
 
 
 async def traced_request(
@@ -40,8 +40,9 @@ async def traced_request(
         "url.path": request.path,
         "url.scheme": request.scheme,
     }
-    if params.get("tenant"):
-        attributes[TENANT] = params["tenant"]
+    for param, attribute in (("tenant", TENANT), ("task", TASK_ID)):
+        if params.get(param):
+            attributes[attribute] = params[param]
     started = time.perf_counter()
     with tracer().start_as_current_span(
         f"{request.method} {route}", context=parent, kind=SpanKind.SERVER, attributes=attributes
