@@ -140,10 +140,10 @@ class _PostgresIntakeTx(IntakeTx):
         self._audit.append(self._tx, kind=kind, actor=actor, data=data, task_id=task_id)
 
     def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
-        return identities_of(self._tenant(), identity)
+        return identities_of(self._conn, identity)
 
     def record_decision(self, decision: ApprovalDecision) -> bool:
-        return insert_decision(self._tenant(), decision)
+        return insert_decision(self._conn, decision)
 
     def settle(self, outcome: str, task_id: str | None) -> None:
         assert self._claimed is not None, "settle before claim"
