@@ -10,6 +10,7 @@ routes are printed.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
+from devhost.durable.backlog import sample_forever
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
 from devhost.durable.deciders import Decider
 from devhost.durable.engine import EpisodeEngine
@@ -118,6 +120,7 @@ class Devhost:
         self._runner: web.AppRunner | None = None
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
+        self._backlog: asyncio.Task[None] | None = None
         self._decider: Decider | None = None
 
     @property
@@ -199,6 +202,8 @@ class Devhost:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         self._workers.start()
+        if self.options.telemetry:
+            self._backlog = asyncio.create_task(sample_forever(self._store))
 
     def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
         if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:
@@ -225,6 +230,9 @@ class Devhost:
         self.options.announce("\n".join(lines))
 
     async def stop(self) -> None:
+        if self._backlog is not None:
+            self._backlog.cancel()
+            self._backlog = None
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None

@@ -271,5 +271,9 @@ def test_one_task_is_one_trace_with_genai_spans_tenant_attributes_and_metrics(
     assert any("server.address" in p and "agent.tenant" not in p for p in circuits)
     assert any(p.get("agent.tenant") == tenant.slug for p in circuits)
     assert ours in points("agent.llm.budget.remaining", "{token}", "gauge")
+    pending = points("agent.durable.pending", "{message}", "gauge")
+    for queue in ("orchestration", "entity", "activity"):
+        assert {"durable.queue": queue} in pending
+    assert {} in points("agent.durable.oldest_pending_age", "s", "gauge")
     metric_texts = json.dumps([m["points"] for m in metrics.values()])
     assert tenant.webhook_secret not in metric_texts and token not in metric_texts
