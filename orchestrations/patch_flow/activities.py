@@ -72,7 +72,9 @@ def reply_refusal(payload: Payload) -> Payload:
         "reply_refusal",
         payload,
         lambda d: {"replied": use_case.refuse(d, payload["task"], payload["reason"])},
-        lambda carrier, _: emit_orchestration_span("refusal_reply", carrier, "refused"),
+        lambda carrier, _: emit_orchestration_span(
+            "refusal_reply", carrier, "refused", payload["task"]["tenant"], payload["task"]["id"]
+        ),
     )
 
 

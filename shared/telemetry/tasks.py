@@ -15,8 +15,8 @@ def task_finished(
     flow: str, task: Mapping[str, Any], outcome: str, carrier: Mapping[str, str] | None
 ) -> None:
     """Called once per task execution, by its last activity, after the outcome is recorded."""
-    emit_orchestration_span(flow, carrier, outcome)
     tenant = str(task["tenant"])
+    emit_orchestration_span(flow, carrier, outcome, tenant, str(task["id"]))
     tasks().add(
         1, {TENANT: tenant, "agent.task.outcome": outcome, "scm.provider": str(task["provider"])}
     )

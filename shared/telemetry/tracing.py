@@ -125,9 +125,11 @@ def activity_span(
         yield span
 
 
-def emit_orchestration_span(flow: str, carrier: Mapping[str, str] | None, outcome: str) -> None:
+def emit_orchestration_span(
+    flow: str, carrier: Mapping[str, str] | None, outcome: str, tenant: str, task_id: str
+) -> None:
     """Emit the orchestration's span (id from the carrier, start from ``started_ns``, ending
-    now). Called once per execution, from its last activity, inside its ``task_scope``."""
+    now). Called once per execution, by its last activity."""
     ids = _ids(carrier) if carrier else None
     if carrier is None or ids is None:
         return
@@ -142,7 +144,12 @@ def emit_orchestration_span(flow: str, carrier: Mapping[str, str] | None, outcom
             f"orchestration {flow}",
             context=_context(trace_id, parent, flags),
             start_time=started,
-            attributes={"durable.orchestration.name": flow, "agent.task.outcome": outcome},
+            attributes={
+                "durable.orchestration.name": flow,
+                "agent.task.outcome": outcome,
+                TENANT: tenant,
+                TASK_ID: task_id,
+            },
         )
     finally:
         preset_span_id.reset(token)

@@ -26,6 +26,11 @@ class _TracedCapability:
         self._capability = capability
         self._attributes = attributes
 
+    @property
+    def traced(self) -> object:
+        """The capability whose calls are traced."""
+        return self._target
+
     def __getattr__(self, name: str) -> Any:
         found = getattr(self._target, name)
         if name.startswith("_") or not callable(found):
