@@ -206,14 +206,19 @@ def comment_result(payload: Payload) -> Payload:
 
 @bp.activity_trigger(input_name="payload")
 def finish_task(payload: Payload) -> Payload:
-    from shared.services.patch_flow import delivery
+    from shared.services.patch_flow import delivery, steps
     from shared.telemetry.tasks import task_finished
+
+    task, outcome = payload["task"], payload["outcome"]
+    llm: list[str | None] = []
+
+    def finish(d: Any) -> Payload:
+        llm.append(steps.llm_provider(d, task))
+        return delivery.finish_task(d, task, outcome, payload["detail"])
 
     return _edge(
         "finish_task",
         payload,
-        lambda d: delivery.finish_task(d, payload["task"], payload["outcome"], payload["detail"]),
-        lambda carrier, _: task_finished(
-            "patch_flow", payload["task"], payload["outcome"], carrier
-        ),
+        finish,
+        lambda carrier, _: task_finished("patch_flow", task, outcome, carrier, llm[0]),
     )

@@ -252,7 +252,12 @@ def test_one_task_is_one_trace_with_genai_spans_tenant_attributes_and_metrics(
     webhooks = points("agent.webhooks", "{delivery}", "sum")
     assert {"scm.provider": "github", "agent.webhook.outcome": "accepted"} in webhooks
     tasks = points("agent.tasks", "{task}", "sum")
-    assert {**ours, "agent.task.outcome": "completed", "scm.provider": "github"} in tasks
+    assert {
+        **ours,
+        "agent.task.outcome": "completed",
+        "scm.provider": "github",
+        "gen_ai.provider.name": "scripted",
+    } in tasks
     assert ours in points("agent.task.duration", "s", "histogram")
     assert ours in points("agent.approval.wait", "s", "histogram")
     model = {
