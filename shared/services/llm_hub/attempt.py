@@ -168,8 +168,8 @@ class AttemptRunner:
             raise
         finally:
             self._ledger.settle(tenant, reservation, **usage)
-            today = self._ledger.today(tenant)
-            genai.budget_left(tenant, today.token_budget - today.tokens)
+        today = self._ledger.today(tenant)
+        genai.budget_left(tenant, today.token_budget - today.tokens)
         call = dataclasses.replace(
             call,
             outcome="ok",

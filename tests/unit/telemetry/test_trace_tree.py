@@ -26,13 +26,16 @@ def _write_task(path, task_id: str) -> None:
             pass
         with tracer.start_as_current_span("postgresql connection"):
             pass
-    with tracer.start_as_current_span(
-        "activity generate_patch",
-        context=set_span_in_context(server),
-        attributes={"agent.task.id": task_id},
-    ), tracer.start_as_current_span(
-        "chat demo",
-        attributes={"gen_ai.usage.input_tokens": 12, "gen_ai.usage.output_tokens": 30},
+    with (
+        tracer.start_as_current_span(
+            "activity generate_patch",
+            context=set_span_in_context(server),
+            attributes={"agent.task.id": task_id},
+        ),
+        tracer.start_as_current_span(
+            "chat demo",
+            attributes={"gen_ai.usage.input_tokens": 12, "gen_ai.usage.output_tokens": 30},
+        ),
     ):
         pass
     with tracer.start_as_current_span("GET /api/health"):  # another trace, no task
