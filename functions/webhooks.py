@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 )
 @bp.durable_client_input(client_name="client")
 async def receive_webhook(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, context: func.Context
 ) -> func.HttpResponse:
     # Imported on first delivery, not at ``import function_app`` (cold start).
     from shared.adapters.durable.client import DurableOrchestrations
@@ -43,7 +43,8 @@ async def receive_webhook(
         body=req.get_body(),
         received_at=datetime.now(UTC),
     )
-    with intake_span(command.provider, command.tenant) as delivery:
+    trace_parent = context.trace_context.trace_parent if context.trace_context else ""
+    with intake_span(command.provider, command.tenant, trace_parent) as delivery:
         try:
             result = await container().intake.receive(command, DurableOrchestrations(client))
         except DomainError as exc:

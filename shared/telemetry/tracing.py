@@ -196,21 +196,25 @@ class Delivery:
 
 
 @contextmanager
-def intake_span(provider: str, tenant: str) -> Iterator[Delivery]:
-    """The span of one webhook's intake (a child of the HTTP server span). On the way out the
-    outcome (and the task id, which links the webhook to its task) go on both spans, and the
+def intake_span(provider: str, tenant: str, traceparent: str = "") -> Iterator[Delivery]:
+    """The span of one webhook's intake, a child of the HTTP server span; where none is current
+    (on Azure, whose host records the request itself), of ``traceparent``, the invocation's
+    trace context, so that App Insights correlates it with the host's request. On the way out
+    the outcome (and the task id, which links the webhook to its task) go on both spans, and the
     delivery is counted in ``agent.webhooks`` by provider and outcome."""
-    from opentelemetry import trace
+    from opentelemetry import propagate, trace
+    from opentelemetry.trace import SpanKind
 
     from shared.telemetry.metrics import webhooks
 
     server = trace.get_current_span()
+    context = None
+    if not server.get_span_context().is_valid and traceparent:
+        context = propagate.extract({"traceparent": traceparent})
     delivery = Delivery()
-    from opentelemetry.trace import SpanKind
-
     with (
         task_scope(tenant),
-        _span("intake", SpanKind.INTERNAL, {"scm.provider": provider}) as span,
+        _span("intake", SpanKind.INTERNAL, {"scm.provider": provider}, context=context) as span,
     ):
         try:
             yield delivery
