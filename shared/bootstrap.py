@@ -18,13 +18,21 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
+from shared.adapters.store.postgres.admin import (
+    PostgresAdminReads,
+    PostgresRoleAssignments,
+    PostgresTaskSlots,
+)
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
+from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
@@ -32,6 +40,12 @@ from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.secrets import SecretStore
+from shared.services.admin import AdminServices
+from shared.services.admin.access import AccessService
+from shared.services.admin.connections import ConnectionAdmin
+from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.tasks import TaskAdmin
+from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 from shared.services.approvals import ApprovalService
 from shared.services.identities import IdentityLinks
 from shared.services.intake import IntakeService
@@ -106,6 +120,10 @@ class Container:
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
 
+    @cached_property
+    def tasks(self) -> PostgresTaskStore:
+        return PostgresTaskStore(self.db)
+
     # --- SSO and approvals ---------------------------------------------------------------------
     @cached_property
     def token_validator(self) -> EntraTokenValidator:
@@ -119,11 +137,38 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+        return ApprovalService(self.tenants, self.approval_store)
 
     @cached_property
     def identities(self) -> IdentityLinks:
         return IdentityLinks(self.approval_store)
+
+    @cached_property
+    def admin(self) -> AdminServices:
+        """The admin API's services (also what ``python -m tools.admin`` calls)."""
+        reads = PostgresAdminReads(self.db, self.tenants, self.audit)
+        access = AccessService(
+            self.tenants,
+            PostgresRoleAssignments(self.db, self.tenants, self.audit),
+            self.token_validator,
+            platform_directory=self.settings.entra_platform_tenant_id,
+        )
+        connections = ConnectionAdmin(
+            PostgresConnectionDirectory(self.db),
+            PostgresConnectionList(self.db),
+            self.secrets,
+            reads,
+            lambda connection: self.scm.for_connection(connection, self.secrets),
+        )
+        return AdminServices(
+            access=access,
+            platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
+            policies=TenantPolicies(self.tenants, reads),
+            connections=connections,
+            tasks=TaskAdmin(reads, self.approval_store, self.tenants),
+            audit=AuditReports(reads, self.audit),
+            usage=UsageReports(reads),
+        )
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -212,15 +257,18 @@ class Container:
     @cached_property
     def patch_flow(self) -> PatchFlowDeps:
         return PatchFlowDeps(
-            db=self.db,
+            tasks=self.tasks,
             tenants=self.tenants,
             audit=self.audit,
             approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
+            access=PostgresTriggerAccess(),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",
             public_base_url=self.settings.public_base_url,
+            slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
+            slot_retry_s=self.settings.task_slot_retry_s,
         )
 
     @property

@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.domain.errors import ConfigurationError
 
 LOCAL_SETTINGS_FILE = "local.settings.json"
+# Without these the app cannot run in Azure, where there is no local fallback (the instance's disk
+# does not last); the infrastructure sets each one (infra/pulumi/tests/test_app_contract.py).
+AZURE_REQUIRED = ("POSTGRES_HOST", "KEY_VAULT_URL", "POSTGRES_USER", "ARTIFACT_BLOB_ACCOUNT_URL")
 
 
 class Settings(BaseSettings):
@@ -114,22 +117,27 @@ class Settings(BaseSettings):
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"
     dev_oidc_enabled: bool = False
+    # The platform operators' own directory: its PlatformAdmin app role manages every tenant
+    # (unset: no caller is a PlatformAdmin).
+    entra_platform_tenant_id: str = ""
+    # Largest JSON body the admin API reads (413 problem beyond it).
+    api_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # How long a task waits before asking again for one of its tenant's concurrent-task slots.
+    task_slot_retry_s: float = Field(default=15.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
         if self.app_environment == "azure":
-            missing = [
-                name
-                for name, value in (
-                    ("POSTGRES_HOST", self.postgres_host),
-                    ("KEY_VAULT_URL", self.key_vault_url),
-                )
-                if not value
-            ]
+            problems = []
+            missing = [name for name in AZURE_REQUIRED if not getattr(self, name.lower())]
             if missing:
-                raise ValueError(f"required in Azure: {', '.join(missing)}")
+                problems.append(f"required in Azure: {', '.join(missing)}")
+            if not self.public_base_url.startswith("https://"):
+                problems.append("PUBLIC_BASE_URL must be an https:// URL in Azure")
             if self.dev_oidc_enabled:
-                raise ValueError("DEV_OIDC_ENABLED must never be set in Azure")
+                problems.append("DEV_OIDC_ENABLED must never be set in Azure")
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -167,4 +175,5 @@ def load_settings(app_dir: Path | None = None, **overrides: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigurationError(f"invalid settings: {problems}") from exc
+        # Not chained: pydantic's own message quotes the input, which holds secret values.
+        raise ConfigurationError(f"invalid settings: {problems}") from None

@@ -53,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not report.ok:
             return _refuse(args, "validation-failed", [report.to_feedback()])
     if not args.dry_run:
-        write_files(root, outcome.files)
+        try:
+            write_files(root, outcome.files)
+        except PatchRejected as exc:
+            return _refuse(args, exc.code, [exc.message])
     if args.json:
         print(
             json.dumps(

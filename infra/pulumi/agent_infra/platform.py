@@ -11,6 +11,7 @@ from pulumi_azure_native import authorization, resources
 from agent_infra.access import AppAccess, AppAccessArgs
 from agent_infra.alerts import SloAlerts, SloAlertsArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
+from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.network import Network, NetworkArgs
@@ -33,6 +34,7 @@ class Platform:
     vault: Vault
     artifacts: PrivateStorage
     gpu: GpuInference
+    durable: DurableBackend
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -127,6 +129,12 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    durable = DurableBackend(
+        "durable",
+        DurableBackendArgs(
+            resource_group_name=rg, settings=cfg.function_app, network=network, **common
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -135,16 +143,20 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             network=network,
             observability=observability,
             subscription_id=client.subscription_id,
-            app_settings=app_settings(
-                cfg,
-                postgres_host=database.host,
-                vault=vault,
-                artifact_blob_endpoint=artifacts.blob_endpoint,
-                ollama_url=gpu.url,
-            ),
+            app_settings={
+                **app_settings(
+                    cfg,
+                    postgres_host=database.host,
+                    vault=vault,
+                    artifact_blob_endpoint=artifacts.blob_endpoint,
+                    ollama_url=gpu.url,
+                ),
+                **durable.app_settings,
+            },
             **common,
         ),
     )
+    durable.grant(functions.principal_id, client.subscription_id)
     AppAccess(
         "app-access",
         AppAccessArgs(
@@ -197,6 +209,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         vault,
         artifacts,
         gpu,
+        durable,
         functions,
         alerts,
         tenants,

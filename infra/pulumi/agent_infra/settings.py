@@ -70,6 +70,11 @@ class FunctionAppSettings:
     maximum_instance_count: int = 40
     instance_memory_mb: int = 2048
     durable_task_hub: str = "aicodeagent"
+    # Durable Functions' backend: "scheduler" (Durable Task Scheduler) or "storage" (the Azure
+    # Storage provider, the fallback); see agent_infra/durable.py.
+    durable_backend: str = "scheduler"
+    scheduler_sku: str = "Dedicated"
+    scheduler_capacity: int = 1  # Dedicated capacity units (about 1,000 activities/s each)
     # App setting name -> Key Vault secret name; values are Key Vault references.
     secrets: Mapping[str, str] = field(
         default_factory=lambda: {

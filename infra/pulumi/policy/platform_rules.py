@@ -18,6 +18,7 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 POSTGRES_SERVER = "azure-native:dbforpostgresql:Server"
 POSTGRES_PARAMETER = "azure-native:dbforpostgresql:Configuration"
 KEY_VAULT = "azure-native:keyvault:Vault"
+DURABLE_TASK_SCHEDULER = "azure-native:durabletask:Scheduler"
 WEB_APP = "azure-native:web:WebApp"
 CONTAINER_APP = "azure-native:app:ContainerApp"
 CONTAINER_APP_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
@@ -47,6 +48,7 @@ TAGGED_TYPES = frozenset(
         "azure-native:managedidentity:UserAssignedIdentity",
         "azure-native:monitor:ActionGroup",
         "azure-native:monitor:ScheduledQueryRule",
+        DURABLE_TASK_SCHEDULER,
     }
 )
 # Child or extension resources that Azure does not tag.
@@ -64,6 +66,7 @@ UNTAGGED_TYPES = frozenset(
         "azure-native:authorization:RoleAssignment",
         ENVIRONMENT_STORAGE,
         "azure-native:monitor:DiagnosticSetting",
+        "azure-native:durabletask:TaskHub",
     }
 )
 
@@ -127,6 +130,12 @@ def no_public_data_access(args: ResourceValidationArgs, report: Report) -> None:
             report,
             _is(_get(p, "properties.networkAcls.defaultAction"), "Deny"),
             f"{args.name}: the Key Vault firewall must deny by default",
+        )
+    elif t == DURABLE_TASK_SCHEDULER:
+        _require(
+            report,
+            _is(_get(p, "properties.publicNetworkAccess"), "Disabled"),
+            f"{args.name}: Durable Task Scheduler publicNetworkAccess must be Disabled",
         )
 
 

@@ -137,6 +137,16 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
     "azure-native:monitor:ActionGroup": ("actionGroupName", _none),
     "azure-native:monitor:ScheduledQueryRule": ("ruleName", _none),
     "azure-native:monitor:DiagnosticSetting": ("name", _none),
+    "azure-native:durabletask:Scheduler": (
+        "schedulerName",
+        lambda n, i: {
+            "properties": {
+                **i["properties"],
+                "endpoint": f"https://{n}.{i['location']}.durabletask.io",
+            }
+        },
+    ),
+    "azure-native:durabletask:TaskHub": ("taskHubName", _none),
 }
 
 

@@ -47,6 +47,7 @@ MUTATIONS = [
     ("artifacts-account", "publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "allowBlobPublicAccess", True, "no-public-data-access"),
     ("keyvault-vault", "properties.publicNetworkAccess", "Enabled", "no-public-data-access"),
+    ("durable-scheduler", "properties.publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "minimumTlsVersion", "TLS1_0", "tls-1-2-minimum"),
     ("artifacts-account", "enableHttpsTrafficOnly", False, "tls-1-2-minimum"),
     ("functions-app", "siteConfig.minTlsVersion", "1.0", "tls-1-2-minimum"),

@@ -23,7 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from shared.auth.webhooks import WebhookSecrets, authenticate, secret_names
+from shared.auth.webhooks import (
+    WebhookSecrets,
+    authenticate,
+    rotation_deadline_name,
+    secret_names,
+)
 from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
@@ -186,7 +191,7 @@ class IntakeService:
             check()
 
     def _load_secrets(self, tenant: str, provider: Provider) -> WebhookSecrets:
-        def values(names: tuple[str, str]) -> tuple[str, ...]:
+        def values(names: tuple[str, ...]) -> tuple[str, ...]:
             found = []
             for name in names:
                 try:
@@ -196,8 +201,11 @@ class IntakeService:
             return tuple(found)
 
         names = secret_names(provider)
+        until = values((rotation_deadline_name(provider),))
         return WebhookSecrets(
-            main=values(names["main"]), header=values(names["header"]) if "header" in names else ()
+            main=values(names["main"]),
+            header=values(names["header"]) if "header" in names else (),
+            previous_until=float(until[0]) if until else None,
         )
 
     # --- the transaction ----------------------------------------------------------------------

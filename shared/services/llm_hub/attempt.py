@@ -172,7 +172,7 @@ class AttemptRunner:
         genai.budget_left(tenant, today.token_budget - today.tokens)
         call = dataclasses.replace(
             call,
-            outcome="ok",
+            outcome=completion.outcome,
             model_used=completion.model,
             model_version=completion.model_version,
             input_tokens=completion.input_tokens,

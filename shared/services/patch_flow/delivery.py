@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.adapters.store.postgres.database import TenantTx
-from shared.adapters.store.postgres.tasks import record_dead_letter
 from shared.domain.errors import DomainError
 from shared.domain.scm import ChangeSet, FileChange, PullRequestDraft, agent_branch
 from shared.domain.task import SourceKind, TaskStatus
@@ -76,6 +74,14 @@ def request_approval(
         {"risk": risk["level"], "comment": comment},
         status=TaskStatus.AWAITING_APPROVAL,
         step="awaiting-approval",
+        # what the approvals queue shows the approver: the diff and the check it passed
+        lineage={
+            "review": {
+                "diff": validation["diff"][:200_000],
+                "stats": validation.get("stats"),
+                "check": validation.get("check"),
+            }
+        },
     )
     return {"comment": comment}
 
@@ -175,8 +181,8 @@ def finish_task(
     status = OUTCOME_STATUS[outcome]
     data = {"outcome": outcome, **({"comment_error": comment_error} if comment_error else {})}
 
-    def dead_letter(tx: TenantTx) -> None:
-        record_dead_letter(
+    def dead_letter(tx: Any) -> None:
+        deps.tasks.record_dead_letter(
             tx,
             task["id"],
             step=str(failure.get("step", "unknown")),

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.store.postgres.audit import PostgresAuditLog
-from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
-from shared.adapters.store.postgres.database import Database, TenantTx
-from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.admin import TaskSlots
 from shared.ports.approvals import ApprovalStore
+from shared.ports.audit import AuditLog
+from shared.ports.connections import ConnectionDirectory
 from shared.ports.scm import Scm
+from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
+from shared.ports.trigger_access import TriggerAccessStore
 from shared.services.llm_hub import LlmHub
 
 ACTOR = "ai-code-agent"
@@ -23,15 +24,18 @@ ACTOR = "ai-code-agent"
 
 @dataclass(frozen=True)
 class PatchFlowDeps:
-    db: Database
+    tasks: TaskStore
     tenants: TenantDirectory
-    audit: PostgresAuditLog
+    audit: AuditLog
     approvals: ApprovalStore
-    connections: PostgresConnectionDirectory
+    connections: ConnectionDirectory
+    access: TriggerAccessStore
     scm_for: Callable[[ScmConnection], Scm]
     llm: LlmHub
     work_dir: Path
     public_base_url: str
+    slots: TaskSlots
+    slot_retry_s: float
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(
@@ -47,13 +51,13 @@ class PatchFlowDeps:
         status: TaskStatus | None = None,
         step: str | None = None,
         lineage: dict[str, Any] | None = None,
-        also: Callable[[TenantTx], None] | None = None,
+        also: Callable[[Any], None] | None = None,
         **fields: Any,
     ) -> None:
         """One tenant transaction that updates the task, appends its audit event and runs
         ``also`` (more writes that must commit with them)."""
-        with self.db.tenant_transaction(self.tenants.locate(task["tenant"])) as tx:
-            update_task(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
+        with self.tasks.transaction(self.tenants.locate(task["tenant"])) as tx:
+            self.tasks.update(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
             self.audit.append(tx, kind=kind, actor=ACTOR, data=data, task_id=task["id"])
             if also is not None:
                 also(tx)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.errors import PatchRejected, ScmNotFound
+from shared.domain.llm import FinishReason
 from shared.domain.task import SourceKind, TaskStatus
 from shared.patching import (
     DEFAULT_DENIED_GLOBS,
@@ -31,6 +31,10 @@ _RETRYABLE_CODES = frozenset({"syntax-error", "check-failed", "check-timeout"})
 
 
 def start_task(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
+    """The task's plan, once it holds one of the tenant's ``max_concurrent_tasks`` slots;
+    ``{"wait_s": ...}`` while they are all taken (the flow waits and asks again)."""
+    if not deps.slots.claim(task["tenant"], task["id"]):
+        return {"wait_s": deps.slot_retry_s}
     tenant = deps.tenants.get(task["tenant"])
     scm = deps.scm(task)
     base_branch = scm.repository.default_branch(task["tenant"])
@@ -171,13 +175,20 @@ def validate_patch(
 
 
 def _lineage(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
-    with deps.db.tenant_transaction(deps.tenants.locate(task["tenant"])) as tx:
-        return get_task(tx, task["id"]).lineage
+    with deps.tasks.transaction(deps.tenants.locate(task["tenant"])) as tx:
+        return deps.tasks.get(tx, task["id"]).lineage
 
 
 def _validate(
     deps: PatchFlowDeps, task: dict[str, Any], plan: FlowPlan, commit: str, proposal: dict[str, Any]
 ) -> dict[str, Any]:
+    if proposal.get("llm", {}).get("finish_reason") == FinishReason.LENGTH:
+        # Cut short at the output limit even after the hub's larger retry: never applied.
+        return _failed(
+            "answer cut short by the model's output limit",
+            "Your answer was cut short by the output limit, so nothing was applied. Send a "
+            "narrower edit: only the files and hunks that change, as a diff, no whole files.",
+        )
     try:
         edits = parse_edits(proposal["answer"], proposal["format"])
     except PatchRejected as exc:

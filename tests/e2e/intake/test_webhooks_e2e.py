@@ -175,9 +175,9 @@ def test_cancel_terminates_and_approve_completes_the_running_orchestration(
     done = _wait_for(webhooks, task_id, "Completed")
     event = done["output"]["approval"]
     assert list(event) == ["decision_id"]  # the event names the decision recorded first
-    with webhooks.db.connection() as conn:
-        recorded = conn.execute(
-            f'SELECT principal, via, task_id FROM "{schema}".approval_events WHERE id = %s',
+    with webhooks.db.tenant_transaction(webhooks.directory.locate(tenant)) as tx:
+        recorded = tx.conn.execute(
+            "SELECT principal, via, task_id FROM approval_events WHERE id = %s",
             (event["decision_id"],),
         ).fetchone()
     assert recorded == {"principal": "alice", "via": "comment", "task_id": task_id}
