@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.approval import TaskUnderDecision
 from shared.domain.task import TaskStatus
 from shared.services.approvals import allows_unlinked_approvers, forgery
@@ -25,8 +24,8 @@ def verify_approval(deps: PatchFlowDeps, task: dict[str, Any], event: Any) -> di
     ``{"verified": False, "reason": ...}``. The request time is the task's last update (the
     ``awaiting-approval`` step; recording a decision does not touch the task row)."""
     tenant = task["tenant"]
-    with deps.db.tenant_transaction(deps.tenants.locate(tenant)) as tx:
-        awaiting_since = get_task(tx, task["id"]).updated_at
+    with deps.tasks.transaction(deps.tenants.locate(tenant)) as tx:
+        awaiting_since = deps.tasks.get(tx, task["id"]).updated_at
     named = event.get("decision_id") if isinstance(event, dict) else None
     decision = deps.approvals.decision(tenant, named) if isinstance(named, str) else None
     current = (
