@@ -102,6 +102,7 @@ def _start(args: argparse.Namespace) -> int:
         entity_workers=args.entity_workers,
         activity_lease_s=args.activity_lease_seconds,
         replay_processes=args.replay_processes,
+        telemetry=True,
         announce=lambda text: print(text, flush=True),
     )
     try:

@@ -10,6 +10,7 @@ start, and the served routes are printed.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
+from devhost.durable.backlog import sample_forever
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
 from devhost.durable.deciders import Decider
 from devhost.durable.dispatch import DEFAULT_LEASE_S
@@ -35,6 +37,7 @@ from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
 from devhost.timers import TimerTriggers
+from devhost.telemetry import configure_app_telemetry, shutdown_app_telemetry
 
 log = logging.getLogger("devhost")
 ADMIN_FUNCTIONS = "/admin/functions/"
@@ -62,6 +65,9 @@ class DevhostOptions:
     activity_lease_s: float = DEFAULT_LEASE_S
     replay_processes: int = 1
     thread_pool_size: int = 32
+    #: Configure the app's telemetry at start and shut it down at stop (the CLI does; hosts
+    #: inside a test process leave the process-global providers to the app).
+    telemetry: bool = False
     announce: Callable[[str], None] = field(default=print)
 
 
@@ -119,6 +125,7 @@ class Devhost:
         self._runner: web.AppRunner | None = None
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
+        self._backlog: asyncio.Task[None] | None = None
         self._decider: Decider | None = None
         self._timers: TimerTriggers | None = None
 
@@ -147,6 +154,8 @@ class Devhost:
         app_dir = self.options.app_dir.resolve()
         self.applied_settings = apply_local_settings(app_dir, os.environ)
         database_url = resolve_database_url(self.options)
+        if self.options.telemetry:
+            log.info("telemetry: %s", configure_app_telemetry())
         self.app = load_app(app_dir)
         self.config = HostConfig.load(app_dir)
         sock = _bind(self.options.host, self.options.port)
@@ -205,6 +214,8 @@ class Devhost:
         claim = self._store.claim_timer
         self._timers = TimerTriggers(self.app, invoker, self.client_binding, claim)
         self._timers.start()
+        if self.options.telemetry:
+            self._backlog = asyncio.create_task(sample_forever(self._store))
 
     def _run_function(self, name: str) -> web.Response:
         """``POST /admin/functions/{name}``: run a timer function now (202), else 404."""
@@ -240,6 +251,9 @@ class Devhost:
         if self._timers is not None:
             await self._timers.stop()
             self._timers = None
+        if self._backlog is not None:
+            self._backlog.cancel()
+            self._backlog = None
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None
@@ -253,3 +267,5 @@ class Devhost:
             await self._store.close()
             self._store = None
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.options.telemetry:
+            shutdown_app_telemetry()

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     otel_service_name: str = "ai-code-agent"
     # Fraction of traces kept (Azure Monitor's default is a rate limit that can drop any span).
     telemetry_sampling_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # With no exporter set, spans go to this JSON-lines file (devhost sets it under DATA_DIR;
+    # ``python -m tools.trace TASK_ID`` reads it).
+    telemetry_spans_file: Path | None = None
 
     # Durable
     durable_task_hub: str = "aicodeagent"

@@ -264,3 +264,10 @@ def _text(
 
 def _failed(summary: str, feedback: str) -> dict[str, Any]:
     return {"ok": False, "summary": summary, "feedback": feedback, "policy_violation": False}
+
+
+def llm_provider(deps: PatchFlowDeps, task: dict[str, Any]) -> str | None:
+    """The LLM provider kind of the task's last validated attempt (None before any)."""
+    attempts = _lineage(deps, task).get("attempts") or [{}]
+    provider = (attempts[-1].get("llm") or {}).get("provider")
+    return str(provider) if provider else None
