@@ -36,8 +36,8 @@ from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
-from devhost.timers import TimerTriggers
 from devhost.telemetry import configure_app_telemetry, shutdown_app_telemetry
+from devhost.timers import TimerTriggers
 
 log = logging.getLogger("devhost")
 ADMIN_FUNCTIONS = "/admin/functions/"
