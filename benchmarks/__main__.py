@@ -14,6 +14,7 @@ BENCHMARKS = (
     "scm_tree",
     "durable_engine",
     "webhook_intake",
+    "load",
     "patch_flow_scale",
     "redaction",
 )

@@ -31,6 +31,7 @@ from typing import Any
 from devhost.durable.events import EventType, parse_time
 from devhost.testing import RunningDevhost, started_devhost
 from shared.bootstrap import Container, container
+from shared.services.admin.access import OPERATOR
 from tools.demo.scenario import (
     COMMAND,
     RECORDINGS,
@@ -69,6 +70,10 @@ def prepare(
     prepared = []
     for n in range(tenants):
         tenant = prepare_tenant(app, f"{prefix}-{n}", llm_routes=SCRIPTED, approval="never")
+        # every task of a tenant may run at once: this measures the flow, not the quota
+        quotas, version = app.admin.platform.quotas(tenant.slug)
+        wanted = {**quotas, "max_concurrent_tasks": max(tasks, quotas["max_concurrent_tasks"])}
+        app.admin.platform.set_quotas(tenant.slug, wanted, version, OPERATOR)
         issues = [tenant.issue_number] + [file_issue(app, tenant.slug) for _ in range(tasks - 1)]
         prepared.append((tenant, issues))
     return prepared

@@ -96,7 +96,8 @@ def _storage_provider(durable: Mapping[str, Any]) -> str:
     return kind
 
 
-def _expand(value: str, environ: Mapping[str, str]) -> str:
+def expand_settings(value: str, environ: Mapping[str, str]) -> str:
+    """``%NAME%`` replaced by the app setting ``NAME`` (empty when unset), as the host does."""
     return re.sub(r"%([^%]+)%", lambda m: environ.get(m.group(1), ""), value)
 
 
@@ -123,7 +124,8 @@ class HostConfig:
         prefix = http.get("routePrefix", "api")
         if not isinstance(prefix, str):
             raise AppConfigError("host.json: extensions.http.routePrefix must be a string")
-        hub = _expand(str(durable.get("hubName") or DEFAULT_HUB), env).strip() or DEFAULT_HUB
+        hub = expand_settings(str(durable.get("hubName") or DEFAULT_HUB), env).strip()
+        hub = hub or DEFAULT_HUB
         return cls(
             route_prefix=prefix.strip("/"),
             hub_name=hub,

@@ -1,7 +1,8 @@
 """Model cards for SSO users: ``GET /api/models/{name}/versions/{version}/card?tenant=SLUG``.
 
-The caller authenticates as a user of ``tenant`` (any app role): the card shows the global
-aliases and only that tenant's own. ``Accept: text/markdown`` gets Markdown, anything else JSON.
+The caller authenticates as a user of ``tenant`` (any of its roles, checked as the admin API
+does): the card shows the global aliases and only that tenant's own. ``Accept: text/markdown``
+gets Markdown, anything else JSON.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ bp = func.Blueprint()
 def model_card(req: func.HttpRequest) -> func.HttpResponse:
     from shared.bootstrap import container
     from shared.domain.models import validate_model_name
-    from shared.policies.rbac import Role, require_role
+    from shared.policies.rbac import TENANT_ROLES
     from shared.services.models.cards import card_markdown
 
     try:
@@ -33,8 +34,9 @@ def model_card(req: func.HttpRequest) -> func.HttpResponse:
         if not version.isdigit() or not 0 < int(version) < 10**9:
             raise InvalidInput(f"invalid model version {version!r}", code="invalid-model-version")
         app = container()
-        principal = app.approvals.authenticate(tenant, req.headers.get("Authorization"))
-        require_role(principal, Role.VIEWER)
+        access = app.admin.access
+        caller = access.tenant_caller(tenant, req.headers.get("Authorization"))
+        access.authorize(caller, frozenset(str(r) for r in TENANT_ROLES))
         card = app.model_cards.card(
             validate_model_name(req.route_params["name"]), int(version), tenant
         )

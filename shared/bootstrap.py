@@ -7,9 +7,12 @@ I/O, and heavy SDKs load only inside their adapters), so ``import function_app``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from psycopg.conninfo import conninfo_to_dict
 
 from shared.adapters.llm.postgres import (
     PostgresCircuitStore,
@@ -20,13 +23,21 @@ from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.registry.mlflow import MlflowModelRegistry
 from shared.adapters.registry.store import ensure_registry_database
 from shared.adapters.scm import ScmFactory
+from shared.adapters.store.postgres.admin import (
+    PostgresAdminReads,
+    PostgresRoleAssignments,
+    PostgresTaskSlots,
+)
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
@@ -38,6 +49,12 @@ from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.registry import ModelRegistry
 from shared.ports.secrets import SecretStore
+from shared.services.admin import AdminServices
+from shared.services.admin.access import AccessService
+from shared.services.admin.connections import ConnectionAdmin
+from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.tasks import TaskAdmin
+from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 from shared.services.approvals import ApprovalService
 from shared.services.identities import IdentityLinks
 from shared.services.intake import IntakeService
@@ -48,6 +65,8 @@ from shared.services.models.cards import ModelCards
 from shared.services.models.governance import ModelGovernance
 from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.reconciler import Reconciler
+from shared.services.retention import RetentionService
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -132,11 +151,38 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.tasks, self.tenants, self.approval_store, self.token_validator)
+        return ApprovalService(self.tenants, self.approval_store)
 
     @cached_property
     def identities(self) -> IdentityLinks:
         return IdentityLinks(self.approval_store)
+
+    @cached_property
+    def admin(self) -> AdminServices:
+        """The admin API's services (also what ``python -m tools.admin`` calls)."""
+        reads = PostgresAdminReads(self.db, self.tenants, self.audit)
+        access = AccessService(
+            self.tenants,
+            PostgresRoleAssignments(self.db, self.tenants, self.audit),
+            self.token_validator,
+            platform_directory=self.settings.entra_platform_tenant_id,
+        )
+        connections = ConnectionAdmin(
+            PostgresConnectionDirectory(self.db),
+            PostgresConnectionList(self.db),
+            self.secrets,
+            reads,
+            lambda connection: self.scm.for_connection(connection, self.secrets),
+        )
+        return AdminServices(
+            access=access,
+            platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
+            policies=TenantPolicies(self.tenants, reads),
+            connections=connections,
+            tasks=TaskAdmin(reads, self.approval_store, self.tenants),
+            audit=AuditReports(reads, self.audit),
+            usage=UsageReports(reads),
+        )
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -198,6 +244,25 @@ class Container:
             cache_seconds=self.settings.webhook_cache_seconds,
         )
 
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        s = self.settings
+        return Reconciler(
+            tenants=self.tenants,
+            ledger=PostgresReconcileLedger(self.db, self.audit),
+            start_after=timedelta(seconds=s.reconcile_start_after_s),
+            stall_after=timedelta(seconds=s.reconcile_stall_after_s),
+            max_redrives=s.reconcile_max_redrives,
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(
+            tenants=self.tenants,
+            store=PostgresRetentionStore(self.db, self.admin_db or self.db, self.audit),
+            work_dir=self.settings.data_dir / "work",
+        )
+
     # --- LLM hub ---------------------------------------------------------------------------------
     @cached_property
     def llm_providers(self) -> ConfiguredLlmProviders:
@@ -245,8 +310,10 @@ class Container:
             raise ConfigurationError(
                 "the model registry needs MLFLOW_TRACKING_URI (or, locally, DATABASE_ADMIN_URL)"
             )
+        platform = conninfo_to_dict(admin_url).get("dbname") or "platform"
+        database = s.mlflow_database or f"{platform}_mlflow"
         return MlflowModelRegistry(
-            lambda: ensure_registry_database(admin_url, s.mlflow_database),
+            lambda: ensure_registry_database(admin_url, database),
             artifact_location=artifacts or (s.data_dir / "mlflow").resolve().as_uri(),
         )
 
@@ -276,6 +343,8 @@ class Container:
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",
             public_base_url=self.settings.public_base_url,
+            slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
+            slot_retry_s=self.settings.task_slot_retry_s,
         )
 
     @property

@@ -64,10 +64,11 @@ class Settings(BaseSettings):
     artifact_blob_container: str = "artifacts"
 
     # Model registry (MLflow): a tracking server's URL (Azure: the Container App; its Entra
-    # token in MLFLOW_TRACKING_TOKEN). Unset locally: database MLFLOW_DATABASE on the platform's
-    # server, as the provisioner's login, with artifacts under DATA_DIR/mlflow.
+    # token in MLFLOW_TRACKING_TOKEN). Unset locally: database MLFLOW_DATABASE (default: the
+    # platform database's name + "_mlflow") on the platform's server, as the provisioner's
+    # login, with artifacts under DATA_DIR/mlflow.
     mlflow_tracking_uri: str | None = None
-    mlflow_database: str = Field(default="mlflow", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    mlflow_database: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,62}$")
     mlflow_artifact_location: str | None = None
     # How long a route's registry alias is cached per process (a promotion's delay).
     model_alias_cache_s: float = Field(default=30.0, ge=0)
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     otel_service_name: str = "ai-code-agent"
     # Fraction of traces kept (Azure Monitor's default is a rate limit that can drop any span).
     telemetry_sampling_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # With no exporter set, spans go to this JSON-lines file (devhost sets it under DATA_DIR;
+    # ``python -m tools.trace TASK_ID`` reads it).
+    telemetry_spans_file: Path | None = None
 
     # Durable
     durable_task_hub: str = "aicodeagent"
@@ -87,6 +91,12 @@ class Settings(BaseSettings):
     # How long tenant lookups and webhook secrets are cached per process (rotation: the old
     # secret stays valid as "-previous"; a failed check reloads them at most once a second).
     webhook_cache_seconds: float = Field(default=10.0, ge=0)
+
+    # Reconciler (a timer, every minute): start tasks left queued this long after intake,
+    # re-drive running tasks unchanged this long, dead-letter them after this many re-drives.
+    reconcile_start_after_s: float = Field(default=120.0, gt=0)
+    reconcile_stall_after_s: float = Field(default=3600.0, gt=0)
+    reconcile_max_redrives: int = Field(default=3, ge=0)
 
     # LLM providers (per-tenant routes live in storage; these are the platform defaults)
     ollama_host: str | None = None
@@ -123,6 +133,13 @@ class Settings(BaseSettings):
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"
     dev_oidc_enabled: bool = False
+    # The platform operators' own directory: its PlatformAdmin app role manages every tenant
+    # (unset: no caller is a PlatformAdmin).
+    entra_platform_tenant_id: str = ""
+    # Largest JSON body the admin API reads (413 problem beyond it).
+    api_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # How long a task waits before asking again for one of its tenant's concurrent-task slots.
+    task_slot_retry_s: float = Field(default=15.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:

@@ -8,6 +8,7 @@ the tenant's rights only.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.task import TaskStatus
@@ -25,6 +26,8 @@ class StoredTask(Protocol):
     def status(self) -> TaskStatus: ...
     @property
     def lineage(self) -> dict[str, Any]: ...
+    @property
+    def updated_at(self) -> datetime: ...
 
     def to_json(self) -> dict[str, Any]: ...
 

@@ -257,6 +257,12 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
         f"{'verified' if chain.ok else 'BROKEN at ' + str(chain.broken_at)} "
         f"({chain.checked} events)"
     )
+    from devhost.telemetry import SPANS_FILE
+    from tools.trace.tree import show
+
+    say(f"\nthe task's spans, as operators see them (python -m tools.trace {task_id}):")
+    spans = app.settings.telemetry_spans_file or ROOT / app.settings.data_dir / SPANS_FILE
+    show(task_id, spans, sys.stdout)
     return 0 if chain.ok else 1
 
 

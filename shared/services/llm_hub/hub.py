@@ -2,12 +2,12 @@
 
 For each of the tenant's routes in order, one attempt: render the versioned template, redact
 secrets from the prompt (the same detectors as the patch policy; placeholders keyed with the
-tenant's own redaction key from the ``KeyProvider``), reserve the estimated tokens and cost against
-the tenant's daily budget (refused before anything is sent), pass the circuit breakers of the
-credential and of the endpoint, call the provider once. Unavailable, rate-limited and timed-out
-attempts (an open circuit included) fall through to the next route; any other error ends the call.
-Every attempt leaves a lineage row (with its transcript sealed under the tenant's key) and an audit
-event, and its actual usage replaces the reservation.
+tenant's own redaction key from the ``KeyProvider``), reserve the estimated tokens and cost
+against the tenant's daily budget (refused before anything is sent), pass the circuit breakers
+of the credential and of the endpoint, call the provider once. Unavailable, rate-limited and
+timed-out attempts (an open circuit included) fall through to the next route; any other error
+ends the call. Every attempt leaves a lineage row (with its transcript sealed under the tenant's
+key) and an audit event, and its actual usage replaces the reservation.
 
 A result from the scripted provider is always flagged (``scripted``), in lineage and in logs.
 """

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from shared.domain.errors import Conflict, NotFound, PermissionDenied
 from shared.domain.models import CHALLENGER, CHAMPION, EvaluationResult, Promotion
 from shared.policies.model_gate import GatePolicy, GateVerdict, judge
+from shared.policies.rbac import AppRole
 from shared.ports.registry import ModelRegistry, PromotionLog
 
-PLATFORM_ADMIN = "PlatformAdmin"
+PLATFORM_ADMIN = str(AppRole.PLATFORM_ADMIN)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,14 @@ def request_approval(
         {"risk": risk["level"], "comment": comment},
         status=TaskStatus.AWAITING_APPROVAL,
         step="awaiting-approval",
+        # what the approvals queue shows the approver: the diff and the check it passed
+        lineage={
+            "review": {
+                "diff": validation["diff"][:200_000],
+                "stats": validation.get("stats"),
+                "check": validation.get("check"),
+            }
+        },
     )
     return {"comment": comment}
 

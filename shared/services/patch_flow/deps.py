@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.admin import TaskSlots
 from shared.ports.approvals import ApprovalStore
 from shared.ports.audit import AuditLog
 from shared.ports.connections import ConnectionDirectory
@@ -33,6 +34,8 @@ class PatchFlowDeps:
     llm: LlmHub
     work_dir: Path
     public_base_url: str
+    slots: TaskSlots
+    slot_retry_s: float
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(

@@ -31,6 +31,10 @@ _RETRYABLE_CODES = frozenset({"syntax-error", "check-failed", "check-timeout"})
 
 
 def start_task(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
+    """The task's plan, once it holds one of the tenant's ``max_concurrent_tasks`` slots;
+    ``{"wait_s": ...}`` while they are all taken (the flow waits and asks again)."""
+    if not deps.slots.claim(task["tenant"], task["id"]):
+        return {"wait_s": deps.slot_retry_s}
     tenant = deps.tenants.get(task["tenant"])
     scm = deps.scm(task)
     base_branch = scm.repository.default_branch(task["tenant"])
@@ -260,3 +264,10 @@ def _text(
 
 def _failed(summary: str, feedback: str) -> dict[str, Any]:
     return {"ok": False, "summary": summary, "feedback": feedback, "policy_violation": False}
+
+
+def llm_provider(deps: PatchFlowDeps, task: dict[str, Any]) -> str | None:
+    """The LLM provider kind of the task's last validated attempt (None before any)."""
+    attempts = _lineage(deps, task).get("attempts") or [{}]
+    provider = (attempts[-1].get("llm") or {}).get("provider")
+    return str(provider) if provider else None

@@ -49,6 +49,7 @@ def app_env(role_prefix, admin_database_url, issuer, tmp_path_factory) -> dict[s
         "ENTRA_AUDIENCE": AUDIENCE,
         "LLM_RECORDINGS_DIR": str(recordings),
         "DEV_OIDC_ENABLED": "true",
+        "RECONCILE_START_AFTER_S": "1",  # the reconciler test runs it by hand
     }
 
 

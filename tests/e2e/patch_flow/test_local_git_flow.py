@@ -225,7 +225,7 @@ def test_approval_api_refuses_unsigned_and_hmac_forged_tokens(app, http, issuer,
     tenant, task_id = _start(app, http)
     http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
     code, body = _decide(http, tenant, task_id, _forged(issuer, tenant, alg))
-    assert code == 401 and body["error"] == "unauthenticated"
+    assert code == 401 and body["code"] == "unauthenticated"
     assert http.status(task_id)["customStatus"]["step"] == "awaiting-approval"
 
 

@@ -17,8 +17,9 @@ def _awaiting(intake: Intake, approvers: list[str]) -> tuple[str, str]:
     tenant = intake.tenant({"allowed_approvers": approvers})
     task = intake.send(tenant, comment("/agent fix the typo")).task_id  # by Codertocat
     assert task is not None
-    with intake.db.tenant_transaction(intake.directory.locate(tenant)) as tx:
-        tx.conn.execute("UPDATE tasks SET status = %s WHERE id = %s", ("awaiting_approval", task))
+    intake.tenant_rows(
+        tenant, "UPDATE tasks SET status = %s WHERE id = %s RETURNING id", "awaiting_approval", task
+    )
     return tenant, task
 
 

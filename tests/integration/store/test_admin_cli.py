@@ -48,6 +48,37 @@ def test_invalid_slug_is_a_one_line_error(capsys) -> None:
     assert err.startswith("error: invalid-tenant-slug:") and err.count("\n") == 1
 
 
+@pytest.mark.usefixtures("settings")
+def test_the_admin_services_from_the_command_line(capsys, monkeypatch, tmp_path) -> None:
+    """Quotas, role assignments, tasks, usage and webhook rotation: the API's own services,
+    audited with the operator as the principal."""
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    slug = f"cli-{secrets.token_hex(3)}"
+    assert main(["tenants", "provision", slug]) == 0
+    assert main(["quotas", "set", slug, "--max-concurrent-tasks", "2"]) == 0
+    capsys.readouterr()
+    assert main(["quotas", "show", slug]) == 0
+    assert json.loads(capsys.readouterr().out)["max_concurrent_tasks"] == 2
+    object_id = "00000000-0000-0000-0000-000000000042"
+    assert main(["roles", "assign", slug, object_id, "Auditor"]) == 0
+    assert main(["roles", "list", slug]) == 0
+    assert f"{object_id}\tAuditor\toperator (tools.admin)" in capsys.readouterr().out
+    assert main(["roles", "assign", slug, object_id, "Emperor"]) == 2
+    assert capsys.readouterr().err.startswith("error: invalid-role:")
+    assert main(["tasks", "list", slug]) == 0 and capsys.readouterr().out == ""
+    assert main(["usage", slug]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["llm_calls"] == 0
+    rotate = ["webhook-secret", "rotate", slug, "gitlab", "--overlap-seconds", "60"]
+    assert main(rotate) == 0
+    assert capsys.readouterr().out.endswith("no overlap\n")  # there was no secret before
+    assert main(rotate) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("new gitlab webhook secret: ") and "accepted until" in out
+    assert main(["audit", "export", slug]) == 0
+    kinds = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert kinds == ["role.assigned", "webhook-secret.rotated", "webhook-secret.rotated"]
+
+
 def test_operating_commands_work_on_the_embedded_defaults() -> None:
     """No DATABASE_URL: the CLI starts (or joins) devhost's embedded server under the current
     folder, as the README's operating commands are run on a fresh checkout. (The folder is

@@ -15,20 +15,27 @@ from shared.auth.entra import Principal
 from shared.domain.errors import Unauthenticated
 from shared.domain.llm import ProviderKind
 from shared.domain.models import PATCH_MODEL, ModelSpec
+from shared.policies.rbac import app_roles, granted
 from shared.ports.registry import FakeModelRegistry, FakePromotionLog
+from shared.services.admin.access import AccessService, Caller
 from shared.services.models.cards import ModelCards
 
 SPEC = ModelSpec(ProviderKind.SCRIPTED, "demo", "patch_udiff.v1", "sha256:00", "udiff")
 
 
-class Approvals:
-    """Stands in for the tenant's Entra ID check: the token names the roles."""
+class Access(AccessService):
+    """The admin API's access checks, with the tenant's Entra ID check stood in for: the token
+    names the roles."""
 
-    def authenticate(self, tenant: str, authorization: str | None) -> Principal:
+    def __init__(self) -> None:
+        pass
+
+    def tenant_caller(self, tenant: str, authorization: str | None) -> Caller:
         if not authorization:
             raise Unauthenticated("no bearer token")
         roles = frozenset(r for r in authorization.removeprefix("Bearer ").split(",") if r)
-        return Principal("oid", "user@contoso.com", "tid", roles)
+        principal = Principal("oid", "user@contoso.com", "tid", roles)
+        return Caller(principal, granted(app_roles(roles)))
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +43,7 @@ def app(monkeypatch) -> None:
     registry = FakeModelRegistry()
     registry.register(PATCH_MODEL, SPEC, description="", created_by="migration")
     cards = ModelCards(registry, FakePromotionLog())
-    stub = SimpleNamespace(approvals=Approvals(), model_cards=cards)
+    stub = SimpleNamespace(admin=SimpleNamespace(access=Access()), model_cards=cards)
     monkeypatch.setattr(shared.bootstrap, "container", lambda: stub)
 
 
@@ -74,7 +81,7 @@ def test_json_and_markdown_by_accept() -> None:
     ("kwargs", "status", "code"),
     [
         ({"token": None}, 401, "unauthenticated"),
-        ({"token": ","}, 403, "permission-denied"),
+        ({"token": ","}, 403, "role-required"),
         ({"tenant": None}, 400, "tenant-required"),
         ({"version": "0"}, 400, "invalid-model-version"),
         ({"version": "1e3"}, 400, "invalid-model-version"),

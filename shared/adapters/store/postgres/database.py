@@ -11,6 +11,9 @@ Connections keep no state beyond a transaction (``SET LOCAL`` only, no server-si
 statements), so PgBouncer in transaction mode may sit in front. With a ``password`` callable
 (Entra ID tokens) every new connection asks it for its password, and connections are retired
 after ``max_lifetime`` seconds, before the token they logged in with expires.
+
+Each connection checkout and transaction is a database CLIENT span (``db.system.name``,
+``db.namespace``), so a task's trace shows its time in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,13 +127,17 @@ class Database:
     @contextmanager
     def connection(self) -> Iterator[Conn]:
         """A pooled platform connection in autocommit mode (each statement its own transaction)."""
-        with self._pool.connection() as conn:
+        with _db_span("connection", self.database_name), self._pool.connection() as conn:
             yield conn
 
     @contextmanager
     def transaction(self) -> Iterator[Conn]:
         """A platform transaction."""
-        with self._pool.connection() as conn, conn.transaction():
+        with (
+            _db_span("transaction", self.database_name),
+            self._pool.connection() as conn,
+            conn.transaction(),
+        ):
             yield conn
 
     def connect(self, database: str) -> Conn:
@@ -143,13 +150,14 @@ class Database:
         """A transaction in the tenant's database, as its role, inside its schema."""
         if not location.database:
             raise Unavailable(f"tenant {location.slug!r} has no database")
-        pool, conn = self._tenants.checkout(location.database)
-        try:
-            with conn.transaction():
-                enter_tenant(conn, location)
-                yield TenantTx(conn, location)
-        finally:
-            pool.putconn(conn)
+        with _db_span("tenant transaction", location.database):
+            pool, conn = self._tenants.checkout(location.database)
+            try:
+                with conn.transaction():
+                    enter_tenant(conn, location)
+                    yield TenantTx(conn, location)
+            finally:
+                pool.putconn(conn)
 
     def forget(self, database: str) -> None:
         """Close this process's pool for ``database`` (before it is dropped)."""
@@ -226,6 +234,13 @@ class _TenantPools:
 
     def __len__(self) -> int:
         return len(self._pools)
+
+
+def _db_span(operation: str, database: str) -> AbstractContextManager[object]:
+    from shared.telemetry.tracing import client_span
+
+    attributes = {"db.system.name": "postgresql", "db.namespace": database}
+    return client_span(f"postgresql {operation}", attributes)
 
 
 def enter_tenant(conn: Conn, location: TenantLocation) -> None:

@@ -1,11 +1,18 @@
 """The intake ledger in PostgreSQL: the tenant database's ``webhook_deliveries`` and ``tasks``.
 
-One tenant transaction (the tenant's role, in its own database) holds the delivery claim, the
-task and its audit events, so they commit together. The claim is an ``INSERT ... ON CONFLICT DO
-NOTHING`` on the delivery's unique key: a concurrent duplicate waits for the first transaction and
-then sees its row. Same-source deliveries serialise on a transaction-scoped advisory lock before
-looking for an active task. The rate-limit token lives in the platform database and is taken in
-its own statement: a delivery whose transaction then fails has still spent its token.
+One tenant transaction (the tenant's role, in its own database) holds the delivery claims, the
+tasks and their audit events, so they commit together; with intake's group commit it carries
+several deliveries of the tenant (``savepoint`` each when one fails). The claim is an
+``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate waits
+for the first transaction and then sees its row (a duplicate in the same transaction sees it at
+once). Same-source deliveries serialise on a transaction-scoped advisory lock before looking for
+an active task. Audit events are appended together just before the commit, so the tenant's
+audit-chain lock is held only for that.
+
+The rate-limit token lives in the platform database and is taken in a statement of its own: a
+tenant transaction cannot roll it back. So the tokens a transaction (or a savepoint) took are
+given back when it fails, in another statement after the rollback; should that fail too, they
+stay spent (erring on the side of refusing, never of over-spending).
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ from typing import Any
 import psycopg
 
 from shared.adapters.store.postgres.approvals import identities_of, insert_decision
-from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.audit import AuditEntry, PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx
-from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.adapters.store.postgres.rate_limit import give_back_webhook_tokens, take_webhook_token
 from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
@@ -40,11 +47,18 @@ class PostgresIntakeLedger(IntakeLedger):
     def _transaction(self, location: TenantLocation) -> Iterator[IntakeTx]:
         # Pipeline mode: statements whose results are not read go out without waiting, so the
         # hot path costs a handful of round trips instead of one per statement.
+        taken: _PostgresIntakeTx | None = None
         try:
-            with self._db.tenant_transaction(location) as tx, tx.conn.pipeline():
-                yield _PostgresIntakeTx(self._db, tx, self._audit)
-        except psycopg.OperationalError as exc:  # also the pool's timeouts
-            raise Unavailable(f"the database is unavailable: {exc}") from exc
+            with self._db.tenant_transaction(location) as tenant_tx, tenant_tx.conn.pipeline():
+                taken = _PostgresIntakeTx(self._db, tenant_tx, self._audit)
+                yield taken
+                taken.flush_audit()
+        except BaseException as exc:
+            if taken is not None:
+                taken.give_back(taken.granted)
+            if isinstance(exc, psycopg.OperationalError):  # also the pool's timeouts
+                raise Unavailable(f"the database is unavailable: {exc}") from exc
+            raise
 
     def begin(self, location: TenantLocation) -> AbstractContextManager[IntakeTx]:
         return self._transaction(location)
@@ -58,6 +72,32 @@ class _PostgresIntakeTx(IntakeTx):
         self._location = tx.location
         self._audit = audit
         self._claimed: tuple[str, str] | None = None
+        self._audit_entries: list[AuditEntry] = []
+        self.granted = 0  # webhook tokens taken in the platform database by this transaction
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        audited, granted = len(self._audit_entries), self.granted
+        try:
+            with self._conn.transaction():
+                yield
+        except BaseException as exc:
+            del self._audit_entries[audited:]
+            self.give_back(self.granted - granted)
+            self.granted = granted
+            if isinstance(exc, psycopg.OperationalError):  # e.g. a deadlock between batches
+                raise Unavailable(f"the database is unavailable: {exc}") from exc
+            raise
+
+    def give_back(self, tokens: int) -> None:
+        """Return ``tokens`` webhook tokens whose deliveries were rolled back (best effort)."""
+        if tokens <= 0:
+            return
+        try:
+            with self._db.connection() as conn:
+                give_back_webhook_tokens(conn, self._location.slug, tokens)
+        except (psycopg.Error, Unavailable):  # the tokens stay spent
+            return
 
     def claim(
         self, delivery: DeliveryRecord, outcome: str, task_id: str | None
@@ -72,7 +112,7 @@ class _PostgresIntakeTx(IntakeTx):
             (*key, delivery.event, headers, delivery.body, task_id, outcome),
         ).fetchone()
         if inserted is not None:
-            self._claimed = (delivery.provider.value, delivery.delivery_id)
+            self._claimed = key
             return None
         row = self._conn.execute(
             "SELECT outcome, task_id, received_at FROM webhook_deliveries"
@@ -87,7 +127,10 @@ class _PostgresIntakeTx(IntakeTx):
 
     def take_token(self) -> float | None:
         with self._db.connection() as conn:
-            return take_webhook_token(conn, self._location.slug)
+            wait = take_webhook_token(conn, self._location.slug)
+        if wait is None:
+            self.granted += 1
+        return wait
 
     def active_task(self, task: AgentTask) -> ActiveTask | None:
         conn = self._conn
@@ -137,7 +180,14 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def audit(self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None) -> None:
-        self._audit.append(self._tx, kind=kind, actor=actor, data=data, task_id=task_id)
+        # Appended at the end of the transaction, all at once: the tenant's chain lock is then
+        # held only from there to the commit, however many deliveries the transaction carries.
+        self._audit_entries.append(AuditEntry(kind, actor, data, task_id))
+
+    def flush_audit(self) -> None:
+        if self._audit_entries:
+            self._audit.append_many(self._tx, self._audit_entries)
+            self._audit_entries.clear()
 
     def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
         return identities_of(self._conn, identity)

@@ -31,3 +31,16 @@ def take_webhook_token(conn: psycopg.Connection[dict[str, object]], tenant: str)
         return NEVER_REFILLS
     seconds = float(str(wait))
     return None if seconds <= 0 else seconds
+
+
+def give_back_webhook_tokens(
+    conn: psycopg.Connection[dict[str, object]], tenant: str, tokens: int
+) -> None:
+    """Return ``tokens`` webhook tokens to ``tenant``'s bucket (never above its burst): for
+    deliveries whose tenant transaction rolled back after their tokens were taken."""
+    conn.execute(
+        "UPDATE platform.rate_buckets b SET tokens = least(q.webhook_burst, b.tokens + %s)"
+        " FROM platform.quotas q"
+        " WHERE q.tenant = b.tenant AND b.tenant = %s AND b.bucket = 'webhook'",
+        (tokens, tenant),
+    )
