@@ -46,8 +46,9 @@ def plain_bm25(root: Path, candidates: list[str], query: str) -> list[str]:
 def fusion(embeddings: bool) -> Ranker:
     def rank(root: Path, candidates: list[str], query: str) -> list[str]:
         embedder = StaticModelEmbedder() if embeddings else None
-        index = RepoIndex.from_checkout(root, embedder=embedder)
-        return [h.id for h in index.rank_files(query, 10, keep=candidates)]
+        index = RepoIndex(embedder=embedder)
+        index.update(read_checkout(root, candidates))
+        return [h.id for h in index.rank_files(query, 10)]
 
     return rank
 

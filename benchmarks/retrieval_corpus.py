@@ -5,7 +5,7 @@ changelog section (the text a maintainer wrote to describe the change, RST roles
 ground truth is the set of non-test ``.py`` files whose content differs between the two sdists
 (files under ``tests``/``testing`` directories or named ``test_*.py``/``conftest.py`` are left
 out: the benchmark asks where the fix goes, and a change's tests are where its evidence goes).
-Only releases whose changelog section has 1 to 4 entries and whose diff touches 1 to 8 source
+Only releases whose changelog section has 1 to 8 entries and whose diff touches 1 to 10 source
 files are kept, so each query's ground truth is what its text actually describes.
 
 sdists are fetched with ``pip download --no-deps --no-binary :all:`` into ``.benchmarks/sdists``
@@ -178,10 +178,10 @@ def build_project(project: str, cache: Path = CACHE) -> list[Change]:
         if old_dir is None or new_dir is None:
             continue
         query = changelog_section(source_root(new_dir), new)
-        if not query or not 1 <= len(_ENTRY.findall(query)) <= 4:
+        if not query or not 1 <= len(_ENTRY.findall(query)) <= 8:
             continue
         files = changed_files(source_root(old_dir), source_root(new_dir), old, new)
-        if 1 <= len(files) <= 8:
+        if 1 <= len(files) <= 10:
             changes.append(Change(project, old, new, query, tuple(files)))
     return changes
 

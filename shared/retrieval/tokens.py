@@ -17,7 +17,7 @@ _STOP = frozenset(
     " or so that the their then there these this to was were when which while will with you your"
     " def class self cls return none true false import pass elif else try except finally raise"
     " lambda yield async await global nonlocal del assert also now no new use used using only"
-    " fix fixed fixes add added change changed issue issues pr version released unreleased"
+    " fix fixed fixes added changed issue issues pr version released unreleased"
     " should would could may might must than other some more most".split()
 )
 
