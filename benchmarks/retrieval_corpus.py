@@ -36,13 +36,17 @@ PROJECTS = {
     "jinja2": "2.10",
     "itsdangerous": "1.1.0",
     "markupsafe": "1.1.0",
-    "urllib3": "1.24",
+    "urllib3": "1.22",
     "packaging": "20.0",
-    "requests": "2.20.0",
+    "requests": "2.14.0",
+    "blinker": "1.4",
+    "idna": "2.8",
+    "pluggy": "0.13.0",
+    "httpx": "0.18.0",
 }
 BACKENDS = ("setuptools", "wheel", "flit_core", "hatchling", "hatch-vcs", "setuptools-scm")
 _CHANGELOG = re.compile(r"^(CHANGES|CHANGELOG|HISTORY|NEWS)(\.(rst|md|txt))?$", re.I)
-_UNDERLINE = re.compile(r"^[-=~^*]{3,}\s*$")
+_UNDERLINE = re.compile(r"^[-=~^*+]{3,}\s*$")
 _ROLE = re.compile(r":[a-z:]+:`~?(?:[^`<]*<)?([^`>]+)>?`")
 _ENTRY = re.compile(r"^\s*[-*+]\s+\S", re.M)
 _TEST = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|conftest)\.py$")

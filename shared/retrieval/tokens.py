@@ -23,11 +23,13 @@ _STOP = frozenset(
 
 
 def stem(word: str) -> str:
-    """A deliberately small stemmer: enough to meet "parsing"/"parse"/"parses", no more."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    """A deliberately small stemmer: enough to meet "parsing"/"parse"/"parses"/"parsed" and
+    "cookie"/"cookies", no more (one suffix off, then a final "e")."""
+    for suffix in ("ing", "ed", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: len(word) - len(suffix)] + keep
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def split_identifier(word: str) -> list[str]:
