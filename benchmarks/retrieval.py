@@ -96,8 +96,11 @@ def main(argv: list[str]) -> int:
     print(f"{'system':<24}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'MRR x':>7}{'s/query':>9}")
     for name in systems:
         m = metrics(results[name])
-        print(f"{name:<24}{m['R@1']:>7.3f}{m['R@5']:>7.3f}{m['R@10']:>7.3f}{m['MRR']:>7.3f}"
-              f"{m['MRR'] / max(base['MRR'], 1e-9):>7.2f}{seconds[name] / max(used, 1):>9.2f}")  # fmt: skip
+        ratio, per_query = m["MRR"] / max(base["MRR"], 1e-9), seconds[name] / max(used, 1)
+        print(
+            f"{name:<24}{m['R@1']:>7.3f}{m['R@5']:>7.3f}{m['R@10']:>7.3f}{m['MRR']:>7.3f}"
+            f"{ratio:>7.2f}{per_query:>9.2f}"
+        )
     return 0
 
 

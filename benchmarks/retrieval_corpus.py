@@ -16,6 +16,7 @@ each pair, the tree it ranks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -101,12 +102,9 @@ def fetch(project: str, version: str, cache: Path = CACHE) -> Path | None:
     download = cache / "download" / f"{project}-{version}"
     download.mkdir(parents=True, exist_ok=True)
     if not any(download.iterdir()):
-        done = subprocess.run(
-            [str(_pip_env(cache)), "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-            + ["--no-build-isolation", "-q", "-d", str(download), f"{project}=={version}"],
-            capture_output=True,
-            check=False,
-        )
+        pip = [str(_pip_env(cache)), "-m", "pip", "download", "--no-deps", "--no-build-isolation"]
+        target_args = ["--no-binary", ":all:", "-q", "-d", str(download), f"{project}=={version}"]
+        done = subprocess.run([*pip, *target_args], capture_output=True, check=False)
         if done.returncode:
             return None
     archive = next(download.iterdir())
@@ -160,8 +158,7 @@ def changelog_section(root: Path, version: str) -> str | None:
         heads = [
             i
             for i in range(len(lines) - 1)
-            if (_UNDERLINE.match(lines[i + 1]) and lines[i].strip())
-            or lines[i].startswith("#")
+            if (_UNDERLINE.match(lines[i + 1]) and lines[i].strip()) or lines[i].startswith("#")
         ]
         for n, i in enumerate(heads):
             if exact.search(lines[i]):
@@ -177,7 +174,7 @@ def build_project(project: str, cache: Path = CACHE) -> list[Change]:
     with ThreadPoolExecutor(4) as pool:
         trees = dict(zip(chain, pool.map(lambda v: fetch(project, v, cache), chain), strict=True))
     changes = []
-    for old, new in zip(chain, chain[1:], strict=False):
+    for old, new in itertools.pairwise(chain):
         old_dir, new_dir = trees[old], trees[new]
         if old_dir is None or new_dir is None:
             continue

@@ -46,7 +46,7 @@ class Bm25f:
                 df.update({t for c in fields.values() for t in c})
             n = max(len(self._docs), 1)
             self._avg = {
-                f: max(sum(l[f] for l in self._lengths.values()) / n, 1.0) for f in self.weights
+                f: max(sum(ls[f] for ls in self._lengths.values()) / n, 1.0) for f in self.weights
             }
             self._df = df
         return self._df

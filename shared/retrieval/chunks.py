@@ -95,15 +95,33 @@ def _python(path: str, text: str, lines: list[str]) -> list[Chunk]:
                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                 )
                 chunks.append(
-                    Chunk(path, start, head_end, "class", name, context,
-                          "\n".join(lines[start - 1 : head_end]), doc, inner)
+                    Chunk(
+                        path,
+                        start,
+                        head_end,
+                        "class",
+                        name,
+                        context,
+                        "\n".join(lines[start - 1 : head_end]),
+                        doc,
+                        inner,
+                    )
                 )
                 covered.update(range(start, head_end + 1))
                 visit(node.body, (*context, _signature(lines, node)), f"{name}.")
                 continue
             chunks.append(
-                Chunk(path, start, end, "function", name, context,
-                      "\n".join(lines[start - 1 : end]), doc, (node.name,))
+                Chunk(
+                    path,
+                    start,
+                    end,
+                    "function",
+                    name,
+                    context,
+                    "\n".join(lines[start - 1 : end]),
+                    doc,
+                    (node.name,),
+                )
             )
             covered.update(range(start, end + 1))
 

@@ -36,7 +36,7 @@ class StaticModelEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        from static_model import get_embeddings  # noqa: PLC0415 - a native model, loaded lazily
+        from static_model import get_embeddings  # a native model, loaded lazily
 
         vectors = get_embeddings(list(texts))
         return [_unit(v) for v in vectors]  # type: ignore[arg-type]
@@ -54,8 +54,13 @@ def chunk_text(chunk: Chunk) -> str:
     for word in split_identifier(chunk.text.replace(".", " ").replace("(", " ")):
         words.setdefault(word, None)
     head = " ".join(
-        [chunk.path.replace("/", " ").replace("_", " "), chunk.name.replace("_", " "),
-         *chunk.context, chunk.doc, chunk.comments()]
+        [
+            chunk.path.replace("/", " ").replace("_", " "),
+            chunk.name.replace("_", " "),
+            *chunk.context,
+            chunk.doc,
+            chunk.comments(),
+        ]
     )
     return f"{head}\n{' '.join(words)}"[:_TEXT_CHARS]
 

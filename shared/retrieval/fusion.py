@@ -12,8 +12,11 @@ def ranked(scores: Mapping[str, float]) -> list[str]:
     return sorted(scores, key=lambda k: (-scores[k], k))
 
 
-def rrf(rankings: Mapping[str, Sequence[str]], weights: Mapping[str, float] | None = None,
-        k: int = RRF_K) -> dict[str, float]:
+def rrf(
+    rankings: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float] | None = None,
+    k: int = RRF_K,
+) -> dict[str, float]:
     """score(d) = sum over rankers r of w_r / (k + rank_r(d)), ranks from 1."""
     fused: dict[str, float] = {}
     for name, ranking in rankings.items():

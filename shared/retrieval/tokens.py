@@ -12,14 +12,15 @@ import re
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _HUMP = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_STOP = frozenset(
+_STOP_WORDS = (
     "a an and are as at be but by can do does for from has have if in into is it its not of on"
     " or so that the their then there these this to was were when which while will with you your"
     " def class self cls return none true false import pass elif else try except finally raise"
     " lambda yield async await global nonlocal del assert also now no new use used using only"
     " fix fixed fixes added changed issue issues pr version released unreleased"
-    " should would could may might must than other some more most".split()
+    " should would could may might must than other some more most"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 def stem(word: str) -> str:

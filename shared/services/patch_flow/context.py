@@ -18,7 +18,7 @@ from typing import Any
 
 from shared.domain.scm import FileContent, TreeEntry
 from shared.retrieval.index import RepoIndex
-from shared.retrieval.slices import estimate_tokens, pack
+from shared.retrieval.slices import pack
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}")

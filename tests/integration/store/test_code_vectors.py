@@ -28,7 +28,10 @@ def test_vectors_are_replaced_per_file_and_returned_nearest_first(
     near = store.nearest(tenant, "acme/app", _axis(1), 2)
     assert near[0] == ("a.py:3-9", 1.0) and near[1][1] == 0.0 and len(near) == 2
     store.replace_file(tenant, "acme/app", "a.py", [("a.py:1-5", _axis(1))])
-    assert [k for k, _ in store.nearest(tenant, "acme/app", _axis(1), 5)] == ["a.py:1-5", "b.py:1-4"]
+    assert [k for k, _ in store.nearest(tenant, "acme/app", _axis(1), 5)] == [
+        "a.py:1-5",
+        "b.py:1-4",
+    ]
     store.replace_file(tenant, "acme/app", "a.py", [])
     assert [k for k, _ in store.nearest(tenant, "acme/app", _axis(1), 5)] == ["b.py:1-4"]
 

@@ -33,7 +33,7 @@ def test_named_path_and_defined_symbol_rank_first_and_skipped_files_never_enter(
     assert candidates[0] == "src/calc/arith.py"
     assert "assets/logo.png" not in candidates
     chosen = select_context(candidates, _read, text, budget_tokens=10_000)
-    assert [f.path for f in chosen][0] == "src/calc/arith.py"
+    assert chosen[0].path == "src/calc/arith.py"
     assert "graph #1" in chosen[0].why and "defines add" in chosen[0].why
     assert chosen[0].text.startswith("# src/calc/arith.py lines 1-2 (function add)\n")
     assert chosen[0].slices[0]["symbol"] == "add"

@@ -25,11 +25,16 @@ def _checkout(root: Path) -> Path:
     return root
 
 
-def test_rank_prints_relative_paths_best_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rank_prints_relative_paths_best_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _checkout(tmp_path / "repo")
     query = tmp_path / "q.txt"
     query.write_text("parse_cookie mangles the cookie header")
-    assert main(["rank", "--root", str(root), "--query", str(query), "--k", "2", "--no-embeddings"]) == 0
+    assert (
+        main(["rank", "--root", str(root), "--query", str(query), "--k", "2", "--no-embeddings"])
+        == 0
+    )
     assert capsys.readouterr().out.splitlines() == ["pkg/cookies.py"]
 
 
@@ -46,7 +51,9 @@ def test_rank_as_a_module_with_embeddings(tmp_path: Path) -> None:
     assert ".git/cookies.py" not in result.stdout and "logo.bin" not in result.stdout
 
 
-def test_bad_arguments_get_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_get_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["rank", "--root", str(tmp_path / "nope"), "--query", str(tmp_path), "--k", "3"])
     assert exited.value.code == 2

@@ -25,7 +25,9 @@ class SessionStore(Base):
     def save(self, session):
         return json.dumps(session)
 '''
-COOKIES = 'def parse_cookie(header):\n    """Split a Cookie header."""\n    return header.split(";")\n'
+COOKIES = (
+    'def parse_cookie(header):\n    """Split a Cookie header."""\n    return header.split(";")\n'
+)
 FILES = {"src/app/session.py": SESSION, "src/app/cookies.py": COOKIES, "README.md": "# App\n"}
 
 
