@@ -3,8 +3,9 @@
 A *change* is one release of a project against the release before it. Its query is that release's
 changelog section (the text a maintainer wrote to describe the change, RST roles unwrapped); its
 ground truth is the set of non-test ``.py`` files whose content differs between the two sdists
-(files under ``tests``/``testing`` directories or named ``test_*.py``/``conftest.py`` are left
-out: the benchmark asks where the fix goes, and a change's tests are where its evidence goes).
+(files under ``tests``/``testing``/``docs`` directories or named ``test_*.py``/``conftest.py`` are
+left out: the benchmark asks where the fix goes, and a change's tests are where its evidence
+goes; so are version bumps, which every release has).
 Only releases whose changelog section has 1 to 8 entries and whose diff touches 1 to 10 source
 files are kept, so each query's ground truth is what its text actually describes.
 
@@ -22,6 +23,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -29,6 +31,7 @@ from pathlib import Path, PurePosixPath
 
 CACHE = Path(".benchmarks/sdists")
 CORPUS = Path(__file__).with_name("data") / "retrieval_changes.json"
+LICENCES = CORPUS.with_name("licences")
 # project -> the oldest release considered (older sdists have other layouts or no changelog).
 PROJECTS = {
     "click": "7.0",
@@ -45,12 +48,23 @@ PROJECTS = {
     "pluggy": "0.13.0",
     "httpx": "0.18.0",
 }
-BACKENDS = ("setuptools", "wheel", "flit_core", "hatchling", "hatch-vcs", "setuptools-scm")
+BACKENDS = (
+    "setuptools",
+    "wheel",
+    "flit_core",
+    "hatchling",
+    "hatch-vcs",
+    "hatch-fancy-pypi-readme",
+    "setuptools-scm",
+)
 _CHANGELOG = re.compile(r"^(CHANGES|CHANGELOG|HISTORY|NEWS)(\.(rst|md|txt))?$", re.I)
 _UNDERLINE = re.compile(r"^[-=~^*+]{3,}\s*$")
+_ENV_LOCK = threading.Lock()
+_VERSIONED = re.compile(r"\d+\.\d+")
 _ROLE = re.compile(r":[a-z:]+:`~?(?:[^`<]*<)?([^`>]+)>?`")
 _ENTRY = re.compile(r"^\s*[-*+]\s+\S", re.M)
-_TEST = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|conftest)\.py$")
+_NOT_SOURCE = re.compile(r"(^|/)(tests?|testing|docs?)/|(^|/)(test_[^/]*|conftest)\.py$")
+_VERSION_LINE = re.compile(rb"version|__build__", re.I)
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,9 @@ def _pip_env(cache: Path) -> Path:
     metadata without building a fresh isolated environment per download (ten times faster)."""
     env = cache / "pip-env"
     python = env / "bin" / "python"
-    if not (env / ".done").exists():
+    with _ENV_LOCK:
+        if (env / ".done").exists():
+            return python
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(env)], check=True)
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", *BACKENDS], check=True, capture_output=True
@@ -129,19 +145,26 @@ def python_files(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*.py"))
-        if p.is_file() and not _TEST.search(p.relative_to(root).as_posix())
+        if p.is_file() and not _NOT_SOURCE.search(p.relative_to(root).as_posix())
     }
 
 
 def changed_files(old_root: Path, new_root: Path, old_version: str, new_version: str) -> list[str]:
-    """Non-test ``.py`` files that differ by more than the release's own version string (every
-    release bumps ``__version__``; that is not what its changelog describes)."""
+    """Source ``.py`` files that differ by more than the release's version bump (every release
+    changes ``__version__``/``_version.py``; that is not what its changelog describes): lines
+    naming a version or either release's number are left out of the comparison."""
     old, new = python_files(old_root), python_files(new_root)
+    numbers = (old_version.encode(), new_version.encode())
+
+    def code(text: bytes) -> list[bytes]:
+        return [
+            line
+            for line in text.splitlines()
+            if not _VERSION_LINE.search(line) and not any(n in line for n in numbers)
+        ]
 
     def same(path: str) -> bool:
-        return old[path].replace(old_version.encode(), b"V") == new[path].replace(
-            new_version.encode(), b"V"
-        )
+        return code(old[path]) == code(new[path])
 
     return sorted(p for p in old.keys() & new.keys() if not same(p)) + sorted(
         p for p in new.keys() - old.keys() if PurePosixPath(p).name != "__init__.py"
@@ -149,7 +172,8 @@ def changed_files(old_root: Path, new_root: Path, old_version: str, new_version:
 
 
 def changelog_section(root: Path, version: str) -> str | None:
-    """The text under the heading that names ``version`` exactly, up to the next heading."""
+    """The text under the heading that names ``version`` exactly, up to the next heading that
+    names a version (towncrier's "Bug Fixes" sub-headings stay inside the section)."""
     logs = [p for p in root.iterdir() if p.is_file() and _CHANGELOG.match(p.name)]
     logs += [p for p in (root / "docs").glob("change*.rst")] if (root / "docs").is_dir() else []
     exact = re.compile(rf"(^|[^\w.]){re.escape(version)}($|[^\w.])")
@@ -160,6 +184,7 @@ def changelog_section(root: Path, version: str) -> str | None:
             for i in range(len(lines) - 1)
             if (_UNDERLINE.match(lines[i + 1]) and lines[i].strip()) or lines[i].startswith("#")
         ]
+        heads = [i for i in heads if _VERSIONED.search(lines[i])]
         for n, i in enumerate(heads):
             if exact.search(lines[i]):
                 end = heads[n + 1] if n + 1 < len(heads) else len(lines)
@@ -187,6 +212,16 @@ def build_project(project: str, cache: Path = CACHE) -> list[Change]:
     return changes
 
 
+def copy_licences(project: str, version: str, cache: Path = CACHE) -> None:
+    """The project's licence files, beside the corpus that quotes its changelog."""
+    extracted = fetch(project, version, cache)
+    assert extracted is not None
+    LICENCES.mkdir(parents=True, exist_ok=True)
+    for file in sorted(source_root(extracted).iterdir()):
+        if file.is_file() and re.match(r"(LICEN[CS]E|COPYING)", file.name, re.I):
+            (LICENCES / f"{project}-{file.name}").write_bytes(file.read_bytes())
+
+
 def load(path: Path = CORPUS) -> list[Change]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return [Change(**{**c, "files": tuple(c["files"])}) for c in data["changes"]]
@@ -201,6 +236,7 @@ def main(argv: list[str]) -> int:
     )
     for project in chosen:
         print(project, sum(c.project == project for c in changes))
+        copy_licences(project, max((c.new for c in changes if c.project == project), key=_vkey))
     print("total", len(changes))
     return 0
 
