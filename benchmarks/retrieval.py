@@ -92,6 +92,9 @@ def main(argv: list[str]) -> int:
             seconds[name] += time.perf_counter() - started
     projects = sorted({c.project for c in changes})
     print(f"{used} changes from {len(projects)} projects ({', '.join(projects)})")
+    truths = [truth for _, truth in results["plain BM25 (baseline)"]]
+    ceiling = sum(min(5, len(t)) / len(t) for t in truths) / max(len(truths), 1)
+    print(f"R@5 ceiling (changes touching more than 5 files cannot be fully found): {ceiling:.3f}")
     base = metrics(results["plain BM25 (baseline)"])
     print(f"{'system':<24}{'R@1':>7}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'MRR x':>7}{'s/query':>9}")
     for name in systems:
