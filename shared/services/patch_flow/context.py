@@ -18,7 +18,7 @@ from typing import Any
 
 from shared.domain.scm import FileContent, TreeEntry
 from shared.retrieval.index import RepoIndex
-from shared.retrieval.slices import pack
+from shared.retrieval.slices import estimate_tokens, pack
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}")
@@ -145,27 +145,39 @@ def select_context(
     read: Callable[[str], FileContent],
     text: str,
     budget_tokens: int,
+    *,
+    whole_files: bool = False,
 ) -> list[ContextFile]:
-    """Read the candidates, rank their symbol chunks for the task (``shared.retrieval``: fused
-    BM25F and symbol graph), and keep the best slices that fit the budget. Each file's text is
-    its chosen slices under their enclosing signatures; ``slices`` says which and why."""
+    """Read the candidates, rank them for the task (``shared.retrieval``: fused BM25F and symbol
+    graph), and keep what fits the budget: the best symbol slices under their enclosing
+    signatures (``slices`` says which and why), or, with ``whole_files`` (the "whole" edit
+    format, where the model must return entire files), the best whole files."""
+    contents = {path: read(path).text for path in candidates}
     index = RepoIndex()
-    index.update({path: read(path).text for path in candidates})
+    index.update(contents)
     files = {hit.id: hit for hit in index.rank_files(text, k=len(candidates) or 1)}
-    packed = pack(index, index.rank_chunks(text, k=200), budget_tokens)
-    chosen = []
-    for path, slices in packed.items():
-        body = "\n\n".join(s.text for s in slices)
+    if whole_files:
+        bodies = {p: [(contents[p] or "", ())] for p in files}
+    else:
+        packed = pack(index, index.rank_chunks(text, k=200), budget_tokens)
+        bodies = {p: [(s.text, s.lineage()) for s in pieces] for p, pieces in packed.items()}
+    chosen, used = [], 0
+    for path, parts in bodies.items():
+        body = "\n\n".join(part for part, _ in parts)
+        tokens = estimate_tokens(body)
+        if used + tokens > budget_tokens:
+            continue
+        used += tokens
         hit = files.get(path)
         chosen.append(
             ContextFile(
                 path=path,
                 text=body,
                 sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
-                tokens=sum(s.tokens for s in slices),
+                tokens=tokens,
                 score=round(hit.score, 6) if hit else 0.0,
                 why="; ".join(hit.why) if hit else "slice ranked",
-                slices=tuple(s.lineage() for s in slices),
+                slices=tuple(lineage for _, lineage in parts if lineage),
             )
         )
     return chosen

@@ -79,6 +79,7 @@ def gather_context(
         lambda path: scm.repository.read_file(tenant, tree.commit_sha, path),
         text,
         int(plan["context_budget_tokens"]),
+        whole_files=plan["edit_format"] == "whole",
     )
     lineage = {"commit": tree.commit_sha, "context_files": [f.lineage() for f in files]}
     deps.record(task, "context.gathered", lineage, step="gathering-context", lineage=lineage)

@@ -44,3 +44,12 @@ def test_budget_keeps_the_best_files_that_fit() -> None:
     text = "add is broken in arith"
     chosen = select_context(rank_candidates(_entries(), text), _read, text, budget_tokens=25)
     assert [f.path for f in chosen] == ["src/calc/arith.py"]
+
+
+def test_whole_edit_format_gets_whole_files_best_first() -> None:
+    text = "add() returns the wrong sum"
+    chosen = select_context(
+        rank_candidates(_entries(), text), _read, text, budget_tokens=10_000, whole_files=True
+    )
+    assert chosen[0].path == "src/calc/arith.py"
+    assert chosen[0].text == FILES["src/calc/arith.py"] and chosen[0].slices == ()
