@@ -156,8 +156,9 @@ def select_context(
     index = RepoIndex()
     index.update(contents)
     files = {hit.id: hit for hit in index.rank_files(text, k=len(candidates) or 1)}
+    bodies: dict[str, list[tuple[str, dict[str, object] | None]]]
     if whole_files:
-        bodies = {p: [(contents[p] or "", ())] for p in files}
+        bodies = {p: [(contents[p] or "", None)] for p in files}
     else:
         packed = pack(index, index.rank_chunks(text, k=200), budget_tokens)
         bodies = {p: [(s.text, s.lineage()) for s in pieces] for p, pieces in packed.items()}
