@@ -45,7 +45,8 @@ class Hit:
 
 
 def read_checkout(root: Path, paths: Iterable[str] | None = None) -> dict[str, str | None]:
-    """Text of the checkout's indexable files (None for a path that is gone or not text)."""
+    """Text of the checkout's indexable files (None for a path that is gone, not text, too large,
+    a symlink, or outside the checkout: paths named by a webhook are not trusted)."""
     if paths is None:
         paths = []
         for folder, dirs, files in os.walk(root):
@@ -53,9 +54,17 @@ def read_checkout(root: Path, paths: Iterable[str] | None = None) -> dict[str, s
             rel = Path(folder).relative_to(root)
             paths.extend((rel / f).as_posix() for f in sorted(files))
     found: dict[str, str | None] = {}
+    base = root.resolve()
     for path in paths:
         file = root / path
-        if file.is_symlink() or not file.is_file() or file.stat().st_size > MAX_FILE_BYTES:
+        if (
+            PurePosixPath(path).is_absolute()
+            or ".." in PurePosixPath(path).parts
+            or file.is_symlink()
+            or not file.resolve().is_relative_to(base)
+            or not file.is_file()
+            or file.stat().st_size > MAX_FILE_BYTES
+        ):
             found[path] = None
             continue
         data = file.read_bytes()
