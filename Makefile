@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip install -q --disable-pip-version-check
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv demo test test-app test-infra lint bench clean
+.PHONY: venv demo test test-app test-infra lint bench clean sandbox-tools
 
 $(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,12 +20,19 @@ AZURITE = tools/azurite/node_modules/.package-lock.json
 $(AZURITE): tools/azurite/package-lock.json
 	npm ci --prefix tools/azurite --no-audit --no-fund
 
-demo: venv
+# bubblewrap runs repository checks in the local sandbox (else unshare; else checks are
+# reported unchecked). Installed when missing and apt-get is there to install it.
+sandbox-tools:
+	@command -v bwrap >/dev/null || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq bubblewrap; } || \
+	  echo "bubblewrap not installed: the sandbox falls back to unshare"
+
+demo: venv sandbox-tools
 	$(PY) -m tools.demo
 
 test: test-app test-infra
 
-test-app: venv $(AZURITE)
+test-app: venv $(AZURITE) sandbox-tools
 	$(PY) -m pytest tests
 
 test-infra: venv

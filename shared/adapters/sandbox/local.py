@@ -1,0 +1,260 @@
+"""The local sandbox (Linux): bubblewrap when installed, else util-linux ``unshare``.
+
+See ``namespaces`` for the world the program sees. This module adds what the launcher owns:
+- a fresh unprivileged uid per run (from ``uid_range``, never 0 and never the caller's), which
+  owns the workspace for the run; rlimits count processes per uid, so the process limit is the
+  run's own;
+- rlimits on the whole tree: address space (memory), processes, CPU seconds, file size (disk),
+  open files, no core dumps; the private /tmp is a tmpfs of ``disk_mib``;
+- the wall limit: a timer SIGKILLs the launcher's session, and the namespace's reaper takes
+  every process of the run down with it, detached daemons included;
+- output goes to an unlinked temporary file (bounded by the file-size limit), never a pipe that
+  a leftover process could hold open.
+
+Isolating needs root (to switch to the run's uid and to build namespaces without user
+namespaces). Where that or both tools are missing, ``unavailable_reason`` says why and ``run``
+raises ``SandboxUnavailable``: the caller reports ``unchecked`` and runs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from shared.adapters.sandbox.namespaces import SETPRIV, bwrap_argv, unshare_argv
+from shared.domain.errors import SandboxUnavailable
+from shared.ports.sandbox import Limits, NetworkPolicy, Sandbox, SandboxRun, Usage, tail
+
+MIB = 1024 * 1024
+BACKENDS = ("bwrap", "unshare")
+_TAIL_READ_BYTES = 64 * 1024
+
+
+class LocalSandbox(Sandbox):
+    """Runs programs in Linux namespaces; ``backend`` is ``auto`` (bwrap, else unshare), or one
+    of ``BACKENDS`` to insist on it. ``toolchain`` lists extra host directories mounted
+    read-only at the same path (a language runtime outside /usr, for example)."""
+
+    def __init__(
+        self,
+        *,
+        backend: str = "auto",
+        toolchain: Sequence[Path] = (),
+        uid_range: tuple[int, int] = (200_000, 265_000),
+    ) -> None:
+        if backend not in ("auto", *BACKENDS):
+            raise ValueError(f"unknown sandbox backend {backend!r}")
+        self._backend = backend
+        self._toolchain = tuple(toolchain)
+        self._uid_range = uid_range
+        self._uids_in_use: set[int] = set()
+        self._lock = threading.Lock()
+        self._probed: tuple[str | None, str | None] | None = None  # (tool path, reason)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]  # known only once probed
+        tool, _ = self._probe()
+        return Path(tool).name if tool else "none"
+
+    def unavailable_reason(self) -> str | None:
+        return self._probe()[1]
+
+    def run(
+        self,
+        tenant: str,
+        workspace: Path,
+        argv: Sequence[str],
+        limits: Limits,
+        *,
+        stream: IO[bytes] | None = None,
+    ) -> SandboxRun:
+        """As the port; with ``stream`` (the CLI's stdout) the output goes there instead, and
+        the result's tail is empty."""
+        tool, reason = self._probe()
+        if tool is None:
+            raise SandboxUnavailable(reason or "no sandbox")
+        return self._launch(tool, workspace, argv, limits, stream)
+
+    def _probe(self) -> tuple[str | None, str | None]:
+        """Find a tool and prove it isolates by running ``true`` in it, once per instance."""
+        with self._lock:
+            if self._probed is not None:
+                return self._probed
+        probed = self._find_tool()
+        tool = probed[0]
+        if tool is not None:
+            with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as directory:
+                try:
+                    run = self._launch(tool, Path(directory), ["/bin/true"], Limits(wall_s=30))
+                except OSError as exc:
+                    run = SandboxRun(None, False, str(exc))
+            if not run.passed:
+                probed = (None, f"{Path(tool).name} cannot isolate here: {run.output_tail[-500:]}")
+        with self._lock:
+            self._probed = probed
+        return probed
+
+    def _find_tool(self) -> tuple[str | None, str | None]:
+        if os.geteuid() != 0:
+            return None, "the local sandbox must start as root to run code as a separate uid"
+        if not Path(SETPRIV).exists():
+            return None, f"{SETPRIV} (util-linux) is missing"
+        wanted = BACKENDS if self._backend == "auto" else (self._backend,)
+        for name in wanted:
+            if (path := shutil.which(name)) is not None:
+                return path, None
+        return None, f"neither {' nor '.join(wanted)} is installed (Debian: bubblewrap)"
+
+    def _launch(
+        self,
+        tool: str,
+        workspace: Path,
+        argv: Sequence[str],
+        limits: Limits,
+        stream: IO[bytes] | None = None,
+    ) -> SandboxRun:
+        uid = self._allocate_uid()
+        try:
+            _chown_tree(workspace, uid)
+            build = bwrap_argv if Path(tool).name == "bwrap" else unshare_argv
+            command = build(
+                tool,
+                workspace=workspace.resolve(),
+                uid=uid,
+                argv=argv,
+                network=limits.network == NetworkPolicy.SETUP,
+                tmp_bytes=limits.disk_mib * MIB,
+                toolchain=self._toolchain,
+            )
+            if stream is not None:
+                code, timed_out, usage = _run_bounded(command, stream, limits)
+                return SandboxRun(code, timed_out, "", usage)
+            with tempfile.TemporaryFile() as output:
+                code, timed_out, usage = _run_bounded(command, output, limits)
+                return SandboxRun(code, timed_out, _read_tail(output), usage)
+        finally:
+            _kill_uid(uid)
+            with self._lock:
+                self._uids_in_use.discard(uid)
+
+    def _allocate_uid(self) -> int:
+        low, high = self._uid_range
+        with self._lock:
+            while True:
+                uid = random.randrange(low, high)  # noqa: S311  # not a secret, only distinct
+                if uid not in self._uids_in_use and uid not in (0, os.getuid()):
+                    self._uids_in_use.add(uid)
+                    return uid
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    """Hand the workspace to the run's uid, without following links out of it."""
+    os.lchown(root, uid, uid)
+    for directory, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            os.lchown(os.path.join(directory, name), uid, uid)
+
+
+def _kill_uid(uid: int, deadline_s: float = 10.0) -> None:
+    """Make sure nothing of the run survives it. The namespace's reaper going away kills the
+    rest asynchronously; this waits for that (and kills stragglers, whatever the cause), so that
+    ``run`` returns only once no live process of the run's uid is left."""
+    give_up = time.monotonic() + deadline_s
+    while time.monotonic() < give_up:
+        alive = _pids_of(uid)
+        if not alive:
+            return
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def _pids_of(uid: int) -> list[int]:
+    """Live (not zombie) processes whose real uid is ``uid``."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and "Z" not in fields.get("State", ""):
+            pids.append(int(entry.name))
+    return pids
+
+
+def _limiter(limits: Limits) -> Callable[[], None]:
+    memory = limits.memory_mib * MIB
+    disk = limits.disk_mib * MIB
+    cpu = max(1, int(limits.cpu_s))
+
+    def apply() -> None:  # runs in the child between fork and exec: only setrlimit here
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _run_bounded(
+    command: list[str], output: IO[bytes], limits: Limits
+) -> tuple[int | None, bool, Usage]:
+    started = time.monotonic()
+    process = subprocess.Popen(  # argv built above, never through a shell
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
+        start_new_session=True,
+        preexec_fn=_limiter(limits),  # noqa: PLW1509  # setrlimit only
+    )
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+
+    timer = threading.Timer(limits.wall_s, kill)
+    timer.start()
+    try:
+        _, status, rusage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
+    usage = Usage(
+        wall_s=round(time.monotonic() - started, 3),
+        cpu_s=round(rusage.ru_utime + rusage.ru_stime, 3),
+        max_rss_mib=round(rusage.ru_maxrss / 1024, 1),
+    )
+    if timed_out.is_set():
+        return None, True, usage
+    code = process.returncode
+    return (128 - code if code < 0 else code), False, usage
+
+
+def _read_tail(output: IO[bytes]) -> str:
+    size = output.seek(0, os.SEEK_END)
+    output.seek(max(0, size - _TAIL_READ_BYTES))
+    return tail(output.read())
