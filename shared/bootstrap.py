@@ -17,6 +17,7 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
+from shared.adapters.scm.git_checkout import GitCheckout, clone_source
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
@@ -28,6 +29,7 @@ from shared.domain.errors import ConfigurationError
 from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
 from shared.services.intake import IntakeService
@@ -176,7 +178,23 @@ class Container:
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",
             public_base_url=self.settings.public_base_url,
+            checkout_for=lambda connection: GitCheckout(
+                connection.tenant,
+                clone_source(
+                    connection, self.secrets, self.scm.local_git_root(connection.tenant)
+                ),
+            ),
+            sandbox=self.sandbox,
+            dependency_cache_dir=self.settings.data_dir / "dependency-cache",
+            setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
         )
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """Where repository code runs: Linux namespaces locally, dynamic sessions in Azure."""
+        from shared.adapters.sandbox.local import LocalSandbox
+
+        return LocalSandbox(backend=self.settings.sandbox_backend)
 
     @property
     def data_dir(self) -> Path:

@@ -186,6 +186,12 @@ class PatchRejected(DomainError):
 
 
 # --- sandbox (running repository code) -------------------------------------------------------
+class CheckoutTooLarge(DomainError):
+    """The repository is over the checkout limits: its check is reported ``unchecked``."""
+
+    code = "checkout-too-large"
+
+
 class SandboxError(DomainError):
     """The sandbox itself failed (not the program in it)."""
 

@@ -13,6 +13,8 @@ from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.checkout import RepositoryCheckout
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
 from shared.ports.tenants import TenantDirectory
 from shared.services.llm_hub import LlmHub
@@ -30,9 +32,20 @@ class PatchFlowDeps:
     llm: LlmHub
     work_dir: Path
     public_base_url: str
+    checkout_for: Callable[[ScmConnection], RepositoryCheckout]
+    sandbox: Sandbox
+    #: Per-repository dependency caches (what ``setup:`` installed), by lock-file hash.
+    dependency_cache_dir: Path
+    #: What setup commands get: the network locally, none where the sandbox has no egress.
+    setup_network: NetworkPolicy = NetworkPolicy.SETUP
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(
+            self.connections.get(task["tenant"], task["provider"], task["repository"])
+        )
+
+    def checkout(self, task: dict[str, Any]) -> RepositoryCheckout:
+        return self.checkout_for(
             self.connections.get(task["tenant"], task["provider"], task["repository"])
         )
 
