@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 
 from tests.integration.scm.forge import Forge
+from tests.integration.scm.git_http import GitHttp
 from tests.integration.scm.github_git import GithubGitApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
@@ -29,6 +30,7 @@ class GithubEmulator(GithubGitApi):
         self.pulls: list[dict[str, Any]] = []
         self._ids = itertools.count(1001)
         self.server = StubServer(self.route)
+        self.git = GitHttp(forge, f"/{owner}/{name}.git", lambda _user, pw: pw in self.tokens)
         self.router = Router()
         repo = rf"{PREFIX}/repos/{owner}/{name}"
         for method, pattern, handler in [
@@ -65,6 +67,8 @@ class GithubEmulator(GithubGitApi):
 
     # --- plumbing -------------------------------------------------------------------------------
     def route(self, request: Request) -> Reply:
+        if (served := self.git.serve(request)) is not None:
+            return served
         if not request.path.endswith("/access_tokens"):
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "token" or token not in self.tokens:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.integration.scm.forge import Forge
+from tests.integration.scm.git_http import GitHttp
 from tests.integration.scm.gitlab_repository import GitlabRepositoryApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
@@ -26,6 +27,7 @@ class GitlabEmulator(GitlabRepositoryApi):
         self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._ids = itertools.count(301)
         self.server = StubServer(self.route)
+        self.git = GitHttp(forge, f"/{path}.git", lambda _user, pw: pw == self.token)
         self.router = Router()
         # A project is addressed by its URL-encoded path or by its numeric id (3 here).
         p = rf"{API}/projects/(?:{quote(path, safe='')}|3)"
@@ -55,6 +57,8 @@ class GitlabEmulator(GitlabRepositoryApi):
         return f"{self.server.url}/{self.path}/-/{suffix}"
 
     def route(self, request: Request) -> Reply:
+        if (served := self.git.serve(request)) is not None:
+            return served
         if request.headers.get("private-token") != self.token:
             return Reply(401, {"message": "401 Unauthorized"})
         return self.router.dispatch(request)
