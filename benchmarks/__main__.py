@@ -9,7 +9,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("patch_engine", "scm_tree", "durable_engine", "webhook_intake", "patch_flow_scale")
+BENCHMARKS = (
+    "patch_engine",
+    "scm_tree",
+    "durable_engine",
+    "webhook_intake",
+    "patch_flow_scale",
+    "checkout",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -46,9 +46,15 @@ class GitHttp:
         with self._lock:
             if not self._dir.exists():
                 subprocess.run(["git", "init", "-q", "--bare", str(self._dir)], check=True)
-                for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+                # fetch by commit id and partial clones, as the forges allow; no delta search
+                # (the emulator's packs need not be small, only quick to build)
+                for key, value in (
+                    ("uploadpack.allowFilter", "true"),
+                    ("uploadpack.allowAnySHA1InWant", "true"),
+                    ("pack.window", "0"),
+                ):
                     subprocess.run(
-                        ["git", "--git-dir", str(self._dir), "config", key, "true"], check=True
+                        ["git", "--git-dir", str(self._dir), "config", key, value], check=True
                     )
             for sha, (kind, content) in list(self.forge.objects.items()):
                 if sha in self._written:
