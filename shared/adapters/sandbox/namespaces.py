@@ -33,6 +33,8 @@ ETC_FILES = (
     "/etc/nsswitch.conf",
     "/etc/hosts",
     "/etc/localtime",
+    "/etc/os-release",
+    "/etc/debian_version",
 )
 SETUP_ETC_FILES = ("/etc/resolv.conf",)
 MERGED_USR = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
@@ -105,6 +107,7 @@ def bwrap_argv(
             args += ["--symlink", str(host.readlink()), str(host)]
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
+    args += ["--perms", "0755", "--dir", "/etc"]
     for path in (*ETC_FILES, *(SETUP_ETC_FILES if network else ())):
         args += ["--ro-bind-try", path, path]
     for path in toolchain:
