@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
-from shared.ports.checkout import RepositoryCheckout
+from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
 from shared.ports.tenants import TenantDirectory
@@ -38,6 +38,8 @@ class PatchFlowDeps:
     dependency_cache_dir: Path
     #: What setup commands get: the network locally, none where the sandbox has no egress.
     setup_network: NetworkPolicy = NetworkPolicy.SETUP
+    #: Bounds of a checkout; larger repositories are checked out sparsely or left unchecked.
+    checkout_limits: CheckoutLimits = field(default_factory=CheckoutLimits)
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(

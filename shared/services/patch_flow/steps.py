@@ -27,7 +27,6 @@ from shared.patching.check import unchecked
 from shared.patching.dependencies import DependencyCache
 from shared.patching.validate import CheckRunner
 from shared.policies.agent_config import CONFIG_PATH, FlowPlan, parse_repo_config, plan_for
-from shared.ports.checkout import CheckoutLimits
 from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.workspace import Workspace, checked_out
@@ -194,7 +193,7 @@ def _validate(
             f"Your answer had no usable edit: "
             f"{exc.message}. Answer with an edit in the requested format.",
         )
-    limits = CheckoutLimits(sparse=plan.checkout_paths)
+    limits = replace(deps.checkout_limits, sparse=plan.checkout_paths)
     with checked_out(deps.checkout(task), task["tenant"], commit, deps.work_dir, limits) as ws:
         paths = {p for e in edits for p in (e.old_path, e.new_path) if p}
         snapshot = ws.texts(paths) if ws.root is not None else _read(deps, task, commit, paths)
