@@ -192,9 +192,16 @@ class Container:
     @cached_property
     def sandbox(self) -> Sandbox:
         """Where repository code runs: Linux namespaces locally, dynamic sessions in Azure."""
+        s = self.settings
+        if s.sandbox_backend == "dynamic-sessions":
+            from azure.identity import DefaultAzureCredential
+
+            from shared.adapters.sandbox.dynamic_sessions import DynamicSessionsSandbox
+
+            return DynamicSessionsSandbox(s.sandbox_pool_endpoint, DefaultAzureCredential())
         from shared.adapters.sandbox.local import LocalSandbox
 
-        return LocalSandbox(backend=self.settings.sandbox_backend)
+        return LocalSandbox(backend=s.sandbox_backend)
 
     @property
     def data_dir(self) -> Path:
