@@ -5,6 +5,11 @@ never widen them: its ``allowed_paths`` are intersected with the tenant's by bei
 addition, its ``denied_paths`` add to the defaults, and its approval rule can only ask for more.
 Unknown keys and wrong types are refused with a clear message (a broken config must not silently
 become a permissive one).
+
+The check: ``check_command`` runs in the sandbox with no network; ``setup`` (shell command lines)
+runs before it with the setup network, to install dependencies; ``setup_cache`` names the
+workspace paths setup fills, kept per lock-file hash; ``checkout_paths`` are checked out when the
+repository has more files than a checkout takes (sparse checkout).
 """
 
 from __future__ import annotations
