@@ -2,9 +2,9 @@
 
 The check runs LLM-written code that no human has read: it runs only through the ``Sandbox``
 port (never on this host), once per attempt, on a workspace the caller owns and throws away.
-First the repository's ``setup:`` commands (dependencies) run with the setup network policy,
-unless the dependency cache already holds their result for these lock files; then the check runs
-with no network. The outcome is one of three honest states:
+First the repository's ``setup:`` commands (dependencies) run on the unpatched workspace with
+the setup network policy, unless the dependency cache already holds their result for these lock
+files; then the patch is written and the check runs with no network. The outcome is one of three honest states:
 
 - ``passed``: the check ran and exited 0 within its limits;
 - ``failed``: setup or the check failed or timed out (the output tail says how);
@@ -109,15 +109,17 @@ class SandboxCheck:
     setup_network: NetworkPolicy = NetworkPolicy.SETUP
 
     def __call__(self, files: Mapping[str, str | None]) -> CheckRun:
-        """Write ``files`` (``None`` deletes) into the workspace, then setup and check.
+        """Setup on the workspace as committed, then write ``files`` (``None`` deletes) and run
+        the check. Setup runs before the patch on purpose: it is the only phase with a network,
+        so code the LLM wrote never runs with one (a patched ``setup.py`` or build hook would).
 
         Raises ``ValueError`` for a path that is unsafe or leads out of the workspace through a
         symlink: callers validate paths first (``validate`` does)."""
-        write_into(self.workspace, files)
         try:
             failed, cached = self._setup()
             if failed is not None:
                 return failed
+            write_into(self.workspace, files)
             limits = Limits(wall_s=self.command.timeout_s, cpu_s=int(self.command.timeout_s) + 1)
             run = self.sandbox.run(self.tenant, self.workspace, self.command.argv, limits)
         except SandboxUnavailable:

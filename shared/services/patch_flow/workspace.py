@@ -3,7 +3,8 @@
 Each validation attempt gets a fresh checkout (``RepositoryCheckout``: a shallow fetch of that
 one commit) in a directory of its own under ``<work dir>/<tenant>/``, which the patch is written
 into and the sandbox runs in; it is removed when the attempt ends, whatever happened (the check
-may have written anything there). A repository over the checkout limits yields a workspace
+may have written anything there); workspaces a killed process left behind are removed by the
+next attempt of the tenant once they are older than any attempt runs. A repository over the checkout limits yields a workspace
 without a root and ``skipped_reason="too-large"``: the flow then reads the files it needs
 through the SCM API and reports the check ``unchecked``.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,9 @@ from pathlib import Path
 from shared.domain.errors import CheckoutTooLarge
 from shared.patching.workspace import read_snapshot
 from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
+
+#: Older than any attempt lives (checkout + setup + check are bounded well below this).
+ABANDONED_AFTER_S = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ def checked_out(
     """A fresh checkout of ``commit`` for the duration of the ``with`` block."""
     parent = base_dir / tenant
     parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(parent)
     directory = Path(tempfile.mkdtemp(prefix=f"{commit[:12]}-", dir=parent))
     try:
         try:
@@ -55,3 +61,13 @@ def checked_out(
         yield workspace
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _remove_abandoned(parent: Path) -> None:
+    cutoff = time.time() - ABANDONED_AFTER_S
+    for entry in parent.iterdir():
+        try:
+            if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+        except FileNotFoundError:
+            continue

@@ -3,6 +3,8 @@ approval, the approval request, the PR body and the comment. The check runs once
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ from shared.ports.sandbox import FakeSandbox, NetworkPolicy
 from shared.services.patch_flow import messages
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.steps import _validate
+from shared.services.patch_flow.workspace import ABANDONED_AFTER_S
 
 PATCH = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-VALUE = 1\n+VALUE = 2\n"
 TASK = {
@@ -64,14 +67,22 @@ def test_the_check_runs_once_even_with_the_repositorys_own_allow_list(tmp_path: 
     assert list((tmp_path / "work" / "acme").iterdir()) == []  # the workspace is removed
 
 
-def test_setup_runs_before_the_check_with_the_setup_network(tmp_path: Path) -> None:
-    sandbox = FakeSandbox()
+def test_setup_runs_before_the_patch_with_the_setup_network(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def program(workspace: Path, argv, limits) -> tuple[int, str]:
+        seen.append((workspace / "src/app.py").read_text())
+        return 0, ""
+
+    sandbox = FakeSandbox(program)
     plan = FlowPlan(check_command=("make", "test"), setup=("pip install -r requirements.txt",))
     assert _run(tmp_path, sandbox, plan)["ok"]
     [(_, setup, setup_limits), (_, check, check_limits)] = sandbox.runs
     assert setup == ("/bin/sh", "-c", "pip install -r requirements.txt")
     assert setup_limits.network is NetworkPolicy.SETUP
     assert check == ("make", "test") and check_limits.network is NetworkPolicy.NONE
+    # setup (the only phase with a network) sees the code as committed; the check, the patch
+    assert seen == ["VALUE = 1\n", "VALUE = 2\n"]
 
 
 @pytest.mark.parametrize(
@@ -149,3 +160,13 @@ def test_agent_config_setup_keys_are_parsed_and_validated() -> None:
     assert FlowPlan.from_dict(plan.to_dict()) == plan
     with pytest.raises(InvalidInput, match="setup must be a list of non-empty strings"):
         parse_repo_config("setup: [1, 2]\n")
+
+
+def test_workspaces_left_by_a_killed_process_are_removed_later(tmp_path: Path) -> None:
+    old, recent = tmp_path / "work" / "acme" / "old", tmp_path / "work" / "acme" / "recent"
+    for directory in (old, recent):
+        (directory / "src").mkdir(parents=True)
+    long_ago = time.time() - ABANDONED_AFTER_S - 60
+    os.utime(old, (long_ago, long_ago))
+    _run(tmp_path, FakeSandbox(), FlowPlan(check_command=("make",)))
+    assert sorted(p.name for p in (tmp_path / "work" / "acme").iterdir()) == ["recent"]
