@@ -180,9 +180,7 @@ class Container:
             public_base_url=self.settings.public_base_url,
             checkout_for=lambda connection: GitCheckout(
                 connection.tenant,
-                clone_source(
-                    connection, self.secrets, self.scm.local_git_root(connection.tenant)
-                ),
+                clone_source(connection, self.secrets, self.scm.local_git_root(connection.tenant)),
             ),
             sandbox=self.sandbox,
             dependency_cache_dir=self.settings.data_dir / "dependency-cache",

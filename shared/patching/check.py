@@ -4,7 +4,8 @@ The check runs LLM-written code that no human has read: it runs only through the
 port (never on this host), once per attempt, on a workspace the caller owns and throws away.
 First the repository's ``setup:`` commands (dependencies) run on the unpatched workspace with
 the setup network policy, unless the dependency cache already holds their result for these lock
-files; then the patch is written and the check runs with no network. The outcome is one of three honest states:
+files; then the patch is written and the check runs with no network. The outcome is one of
+three honest states:
 
 - ``passed``: the check ran and exited 0 within its limits;
 - ``failed``: setup or the check failed or timed out (the output tail says how);

@@ -3,10 +3,10 @@
 Each validation attempt gets a fresh checkout (``RepositoryCheckout``: a shallow fetch of that
 one commit) in a directory of its own under ``<work dir>/<tenant>/``, which the patch is written
 into and the sandbox runs in; it is removed when the attempt ends, whatever happened (the check
-may have written anything there); workspaces a killed process left behind are removed by the
-next attempt of the tenant once they are older than any attempt runs. A repository over the checkout limits yields a workspace
-without a root and ``skipped_reason="too-large"``: the flow then reads the files it needs
-through the SCM API and reports the check ``unchecked``.
+may have written anything there). Workspaces a killed process left behind are removed by the
+tenant's next attempt once older than any attempt runs. A repository over the checkout limits
+yields a workspace without a root and ``skipped_reason="too-large"``: the flow then reads the
+files it needs through the SCM API and reports the check ``unchecked``.
 """
 
 from __future__ import annotations
