@@ -192,6 +192,12 @@ class CheckoutTooLarge(DomainError):
     code = "checkout-too-large"
 
 
+class CheckoutUnsupported(DomainError):
+    """The connection's credentials cannot fetch with git: the check is reported ``unchecked``."""
+
+    code = "checkout-unsupported"
+
+
 class SandboxError(DomainError):
     """The sandbox itself failed (not the program in it)."""
 

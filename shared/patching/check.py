@@ -38,6 +38,7 @@ class CheckState(StrEnum):
 UNCHECKED_REASONS = {
     "no-check-configured": "the repository configures no check command",
     "too-large": "the repository is too large to check out",
+    "no-checkout": "this connection's credentials cannot check the repository out with git",
     "no-sandbox": "no sandbox can isolate the check on this host",
 }
 

@@ -5,7 +5,8 @@ files: executable bits, symlinks and binaries as committed; Git LFS pointers lef
 within ``CheckoutLimits``. When the repository has more files than ``max_files`` and ``sparse``
 names paths, only those are checked out (``Checkout.sparse``); otherwise ``CheckoutTooLarge``.
 Credentials never reach a URL, a config file, a log or the working copy. The caller owns the
-destination and removes it. Errors: ``CheckoutTooLarge`` and the ``Scm*`` errors (auth refused,
+destination and removes it. Errors: ``CheckoutTooLarge``, ``CheckoutUnsupported`` (credentials
+git cannot use) and the ``Scm*`` errors (auth refused,
 commit not found, server unavailable).
 """
 

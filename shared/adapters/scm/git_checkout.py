@@ -6,7 +6,8 @@ partial clones (``--filter=blob:none``): trees first, so the file count is known
 content is downloaded; a repository over ``max_files`` is checked out sparsely (only
 ``limits.sparse``) or refused. ``local_git`` repositories are fetched from their bare repository.
 
-The token travels as an ``http.extraHeader`` handed to git through ``GIT_CONFIG_COUNT``
+Tokens: the connection's token, or for a GitHub App a fresh installation token. The token
+travels as an ``http.extraHeader`` handed to git through ``GIT_CONFIG_COUNT``
 environment variables of that one git process: never in the URL, ``.git/config``, the command
 line (``ps``) or a message. git runs with no system or global config (no host credential helper,
 no hooks) and Git LFS smudging off, so LFS files stay pointers.
@@ -26,6 +27,7 @@ from shared.adapters.scm.connection import BoundConnection
 from shared.adapters.scm.local_git.adapter import repository_path
 from shared.domain.errors import (
     CheckoutTooLarge,
+    CheckoutUnsupported,
     ConfigurationError,
     ScmAuthError,
     ScmNotFound,
@@ -66,22 +68,42 @@ def clone_source(
             raise ConfigurationError("a local_git connection needs base_url or a root")
         path = repository_path(root, connection.repository)
         return CloneSource(str(path), lambda _tenant: None, partial=False)
-    if connection.auth is not ScmAuth.TOKEN:
-        raise ConfigurationError(
-            f"checking out needs a token connection; {connection.auth.value} is not supported"
-        )
     owner, name = bound.repository_parts()
     if connection.provider is Provider.GITHUB:
         api = (connection.base_url or GITHUB_API).rstrip("/")
         web = "https://github.com" if api == GITHUB_API else api.removesuffix("/api/v3")
         url = f"{web}/{owner}/{name}.git"
+        if connection.auth is ScmAuth.GITHUB_APP:
+            return CloneSource(url, lambda t: _basic("x-access-token", _installation(bound, t)))
         return CloneSource(url, lambda t: _basic("x-access-token", bound.secret(t)))
+    if connection.auth is not ScmAuth.TOKEN:
+        return CloneSource("", _unsupported(connection.auth))
     if connection.provider is Provider.GITLAB:
         url = f"{(connection.base_url or GITLAB_URL).rstrip('/')}/{owner}/{name}.git"
         return CloneSource(url, lambda t: _basic("oauth2", bound.secret(t)))
     base = bound.option("organization_url") if not connection.base_url else connection.base_url
     url = f"{base.rstrip('/')}/{quote(owner)}/_git/{quote(name)}"
     return CloneSource(url, lambda t: _basic("", bound.secret(t)))
+
+
+def _unsupported(auth: ScmAuth) -> Callable[[str], str | None]:
+    def refuse(_tenant: str) -> str | None:
+        raise CheckoutUnsupported(f"git checkout with {auth.value} credentials is not supported")
+
+    return refuse
+
+
+def _installation(bound: BoundConnection, tenant: str) -> str:
+    """A GitHub App installation token (minted per checkout; it lives an hour)."""
+    from github import Auth, GithubException, GithubIntegration
+
+    api = (bound.connection.base_url or GITHUB_API).rstrip("/")
+    app = Auth.AppAuth(int(bound.option("app_id")), bound.secret(tenant))
+    integration = GithubIntegration(auth=app, base_url=api, retry=None)
+    try:
+        return integration.get_access_token(int(bound.option("installation_id"))).token
+    except GithubException as exc:
+        raise ScmAuthError(f"GitHub App installation token refused ({exc.status})") from exc
 
 
 class GitCheckout(RepositoryCheckout):

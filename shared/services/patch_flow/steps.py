@@ -246,7 +246,7 @@ def _check(
     if not plan.check_command:
         return lambda _files: unchecked(display, "no-check-configured")
     if workspace.root is None:
-        return lambda _files: unchecked(display, "too-large")
+        return lambda _files: unchecked(display, workspace.skipped_reason or "too-large")
     if deps.sandbox.unavailable_reason() is not None:
         return lambda _files: unchecked(display, "no-sandbox")
     command = CheckCommand(

@@ -5,8 +5,9 @@ one commit) in a directory of its own under ``<work dir>/<tenant>/``, which the 
 into and the sandbox runs in; it is removed when the attempt ends, whatever happened (the check
 may have written anything there). Workspaces a killed process left behind are removed by the
 tenant's next attempt once older than any attempt runs. A repository over the checkout limits
-yields a workspace without a root and ``skipped_reason="too-large"``: the flow then reads the
-files it needs through the SCM API and reports the check ``unchecked``.
+yields a workspace without a root and ``skipped_reason="too-large"`` (``"no-checkout"`` for
+credentials git cannot use): the flow then reads the files it needs through the SCM API and
+reports the check ``unchecked``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.domain.errors import CheckoutTooLarge
+from shared.domain.errors import CheckoutTooLarge, CheckoutUnsupported
 from shared.patching.workspace import read_snapshot
 from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 
@@ -58,6 +59,8 @@ def checked_out(
             workspace = Workspace(directory, sparse=done.sparse)
         except CheckoutTooLarge:
             workspace = Workspace(None, "too-large")
+        except CheckoutUnsupported:
+            workspace = Workspace(None, "no-checkout")
         yield workspace
     finally:
         shutil.rmtree(directory, ignore_errors=True)

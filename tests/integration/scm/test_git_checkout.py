@@ -12,10 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.adapters.scm.git_checkout import GitCheckout, clone_source
-from shared.domain.errors import CheckoutTooLarge, ScmAuthError, ScmNotFound
-from shared.domain.scm import ScmConnection
+from shared.domain.errors import CheckoutTooLarge, CheckoutUnsupported, ScmAuthError, ScmNotFound
+from shared.domain.scm import ScmAuth, ScmConnection
 from shared.domain.task import Provider
 from shared.ports.checkout import CheckoutLimits
 from shared.ports.secrets import FakeSecretStore
@@ -139,3 +141,48 @@ def test_a_twenty_thousand_file_repository_is_checked_out_within_bounds(tmp_path
     assert done.files == 20_000 and rest_calls == []
     used = sum(p.stat().st_blocks * 512 for p in done.root.rglob("*") if not p.is_symlink())
     assert used < 200 * 1024 * 1024
+
+
+def test_a_github_app_connection_checks_out_with_an_installation_token(
+    github: GithubEmulator, tmp_path: Path
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    github.app = (4242, public.decode())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    connection = ScmConnection(
+        "acme",
+        Provider.GITHUB,
+        "octo/demo",
+        base_url=github.api_url,
+        token_secret="app-key",
+        auth=ScmAuth.GITHUB_APP,
+        options={"app_id": "4242", "installation_id": "77"},
+    )
+    source = clone_source(connection, FakeSecretStore({("acme", "app-key"): pem}), None)
+    done = GitCheckout("acme", source).check_out(
+        "acme", github.forge.branches["main"], tmp_path / "ws", CheckoutLimits()
+    )
+    assert (done.root / "README.md").read_text() == "# demo\n"
+    assert len(github.server.calls("POST", r"/app/installations/77/access_tokens$")) == 1
+    expected = "Basic " + base64.b64encode(b"x-access-token:ghs_installation77").decode()
+    assert {c.headers["authorization"] for c in github.server.calls(pattern=r"\.git/")} == {
+        expected
+    }
+
+
+def test_credentials_git_cannot_use_are_unsupported_not_a_failure(tmp_path: Path) -> None:
+    connection = ScmConnection(
+        "acme",
+        Provider.AZURE_DEVOPS,
+        "Fabrikam/calc",
+        base_url="https://dev.azure.com/contoso",
+        auth=ScmAuth.ENTRA,
+    )
+    checkout = GitCheckout("acme", clone_source(connection, FakeSecretStore(), None))
+    with pytest.raises(CheckoutUnsupported, match="entra"):
+        checkout.check_out("acme", "a" * 40, tmp_path / "ws", CheckoutLimits())

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.errors import InvalidInput
+from shared.domain.errors import CheckoutUnsupported, InvalidInput
 from shared.policies.agent_config import FlowPlan, parse_repo_config, plan_for
 from shared.policies.risk import assess_risk
 from shared.ports.checkout import CheckoutLimits, FakeCheckout
@@ -170,3 +170,20 @@ def test_workspaces_left_by_a_killed_process_are_removed_later(tmp_path: Path) -
     os.utime(old, (long_ago, long_ago))
     _run(tmp_path, FakeSandbox(), FlowPlan(check_command=("make",)))
     assert sorted(p.name for p in (tmp_path / "work" / "acme").iterdir()) == ["recent"]
+
+
+def test_a_connection_git_cannot_use_is_unchecked_with_its_reason(tmp_path: Path) -> None:
+    class Unsupported(FakeCheckout):
+        def check_out(self, tenant, commit, destination, limits):
+            raise CheckoutUnsupported("git checkout with entra credentials is not supported")
+
+    files = {"src/app.py": "VALUE = 1\n"}
+    reader = SimpleNamespace(read_file=lambda _t, _c, path: SimpleNamespace(text=files.get(path)))
+    deps = replace(
+        _deps(tmp_path, FakeSandbox(), files),
+        checkout_for=lambda _c: Unsupported(files),
+        scm_for=lambda _c: SimpleNamespace(repository=reader),
+    )
+    plan = FlowPlan(check_command=("pytest",))
+    outcome = _validate(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
+    assert outcome["ok"] and outcome["check"]["reason"] == "no-checkout"
