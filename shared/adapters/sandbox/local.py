@@ -5,7 +5,9 @@ See ``namespaces`` for the world the program sees. This module adds what the lau
   owns the workspace for the run; rlimits count processes per uid, so the process limit is the
   run's own;
 - rlimits on the whole tree: address space (memory), processes, CPU seconds, file size (disk),
-  open files, no core dumps; the private /tmp is a tmpfs of ``disk_mib``;
+  open files, no core dumps; the private /tmp is a tmpfs of ``disk_mib``; and where the host
+  delegates cgroup v2, a cgroup of the run's own bounding its total memory and process count
+  (``cgroup.Cgroups``);
 - the wall limit: a timer SIGKILLs the launcher's session, and the namespace's reaper takes
   every process of the run down with it, detached daemons included;
 - output goes to an unlinked temporary file (bounded by the file-size limit), never a pipe that
@@ -32,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
+from shared.adapters.sandbox.cgroup import Cgroups
 from shared.adapters.sandbox.namespaces import SETPRIV, bwrap_argv, unshare_argv
 from shared.domain.errors import SandboxUnavailable
 from shared.ports.sandbox import Limits, NetworkPolicy, Sandbox, SandboxRun, Usage, tail
@@ -52,12 +55,14 @@ class LocalSandbox(Sandbox):
         backend: str = "auto",
         toolchain: Sequence[Path] = (),
         uid_range: tuple[int, int] = (200_000, 265_000),
+        cgroups: Cgroups | None = None,
     ) -> None:
         if backend not in ("auto", *BACKENDS):
             raise ValueError(f"unknown sandbox backend {backend!r}")
         self._backend = backend
         self._toolchain = tuple(toolchain)
         self._uid_range = uid_range
+        self._cgroups = cgroups or Cgroups()
         self._uids_in_use: set[int] = set()
         self._lock = threading.Lock()
         self._probed: tuple[str | None, str | None] | None = None  # (tool path, reason)
@@ -125,6 +130,7 @@ class LocalSandbox(Sandbox):
         stream: IO[bytes] | None = None,
     ) -> SandboxRun:
         uid = self._allocate_uid()
+        cgroup = self._cgroup(uid, limits)
         try:
             _chown_tree(workspace, uid)
             build = bwrap_argv if Path(tool).name == "bwrap" else unshare_argv
@@ -138,15 +144,29 @@ class LocalSandbox(Sandbox):
                 toolchain=self._toolchain,
             )
             if stream is not None:
-                code, timed_out, usage = _run_bounded(command, stream, limits)
+                code, timed_out, usage = _run_bounded(command, stream, limits, cgroup)
                 return SandboxRun(code, timed_out, "", usage)
             with tempfile.TemporaryFile() as output:
-                code, timed_out, usage = _run_bounded(command, output, limits)
+                code, timed_out, usage = _run_bounded(command, output, limits, cgroup)
                 return SandboxRun(code, timed_out, _read_tail(output), usage)
         finally:
             _kill_uid(uid)
+            if cgroup is not None:
+                self._cgroups.remove(cgroup)
             with self._lock:
                 self._uids_in_use.discard(uid)
+
+    def _cgroup(self, uid: int, limits: Limits) -> Path | None:
+        if not self._cgroups.available():
+            return None
+        try:
+            return self._cgroups.create(
+                f"run-{uid}-{os.getpid()}",
+                memory_bytes=limits.memory_mib * MIB,
+                processes=limits.processes,
+            )
+        except OSError:
+            return None
 
     def _allocate_uid(self) -> int:
         low, high = self._uid_range
@@ -197,12 +217,14 @@ def _pids_of(uid: int) -> list[int]:
     return pids
 
 
-def _limiter(limits: Limits) -> Callable[[], None]:
+def _limiter(limits: Limits, cgroup: Path | None) -> Callable[[], None]:
     memory = limits.memory_mib * MIB
     disk = limits.disk_mib * MIB
     cpu = max(1, int(limits.cpu_s))
 
-    def apply() -> None:  # runs in the child between fork and exec: only setrlimit here
+    def apply() -> None:  # runs in the child between fork and exec: setrlimit and one write
+        if cgroup is not None:
+            Cgroups.enter(cgroup)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -214,7 +236,7 @@ def _limiter(limits: Limits) -> Callable[[], None]:
 
 
 def _run_bounded(
-    command: list[str], output: IO[bytes], limits: Limits
+    command: list[str], output: IO[bytes], limits: Limits, cgroup: Path | None
 ) -> tuple[int | None, bool, Usage]:
     started = time.monotonic()
     process = subprocess.Popen(  # argv built above, never through a shell
@@ -225,7 +247,7 @@ def _run_bounded(
         cwd="/",
         env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
         start_new_session=True,
-        preexec_fn=_limiter(limits),  # noqa: PLW1509  # setrlimit only
+        preexec_fn=_limiter(limits, cgroup),  # noqa: PLW1509  # setrlimit only
     )
     timed_out = threading.Event()
 
@@ -246,7 +268,9 @@ def _run_bounded(
     usage = Usage(
         wall_s=round(time.monotonic() - started, 3),
         cpu_s=round(rusage.ru_utime + rusage.ru_stime, 3),
-        max_rss_mib=round(rusage.ru_maxrss / 1024, 1),
+        max_rss_mib=round(
+            Cgroups.peak_mib(cgroup) if cgroup is not None else rusage.ru_maxrss / 1024, 1
+        ),
     )
     if timed_out.is_set():
         return None, True, usage
