@@ -31,10 +31,11 @@ from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.workspace import Workspace, checked_out
 
-#: Violations the model may fix on another attempt; any other one is a policy violation.
-_RETRYABLE_CODES = frozenset(
-    {"syntax-error", "check-failed", "check-timeout", "setup-failed", "setup-timeout"}
-)
+#: Violations the model may fix on another attempt; any other one is a policy violation, except
+#: a failed setup: it runs on the unpatched repository, so no attempt can change it (it ends the
+#: task with ``setup_failed`` and says why).
+_RETRYABLE_CODES = frozenset({"syntax-error", "check-failed", "check-timeout"})
+_SETUP_CODES = frozenset({"setup-failed", "setup-timeout"})
 
 
 def start_task(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +216,13 @@ def _validate(
         assert report is not None
     check_view = None if report.check is None else report.check.to_dict()
     if not report.ok:
+        if report.codes & _SETUP_CODES and report.check is not None:
+            summary = f"setup: {report.check.detail} Command: {report.check.command!r}."
+            return {
+                **_failed(summary, report.to_feedback()),
+                "setup_failed": True,
+                "check": check_view,
+            }
         policy_violation = not report.codes <= _RETRYABLE_CODES
         return {
             **_failed("; ".join(sorted(report.codes)), report.to_feedback()),

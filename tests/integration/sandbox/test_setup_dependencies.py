@@ -164,7 +164,9 @@ def test_without_network_for_setup_the_check_fails_and_says_why(
     index, requested = package_index
     validate, _ = _flow(tmp_path, index, sandbox, NetworkPolicy.NONE)
     outcome = validate()
-    assert not outcome["ok"] and outcome["summary"] == "setup-failed"
+    assert not outcome["ok"] and outcome["setup_failed"]
+    assert outcome["summary"].startswith("setup: the setup command exited with 1.")
+    assert "Setup ran without network" in outcome["summary"]
     assert outcome["check"]["state"] == "failed" and outcome["check"]["phase"] == "setup"
     assert "Setup ran without network" in outcome["feedback"]
     assert "No matching distribution found for greetlib" in outcome["feedback"]

@@ -3,6 +3,7 @@ approval, the approval request, the PR body and the comment. The check runs once
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import replace
@@ -187,3 +188,17 @@ def test_a_connection_git_cannot_use_is_unchecked_with_its_reason(tmp_path: Path
     plan = FlowPlan(check_command=("pytest",))
     outcome = _validate(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
     assert outcome["ok"] and outcome["check"]["reason"] == "no-checkout"
+
+
+def test_a_failed_setup_ends_the_task_after_one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setup runs before the patch: asking the model again cannot change it."""
+    from tests.unit.patch_flow import test_orchestrator_status as replays
+
+    failed = {"ok": False, "summary": "setup: the command exited with 1.", "setup_failed": True}
+    monkeypatch.setattr(replays, "RESULTS", [*replays.RESULTS[:3], ("validate_patch", failed)])
+    state = replays._replay(completed=4)
+    [finish] = state["actions"][0][-1]["compoundActions"]  # no second generate_patch
+    assert finish["functionName"] == "finish_task"
+    failure = json.loads(finish["input"])["detail"]["failure"]
+    assert (failure["code"], failure["message"]) == ("setup-failed", failed["summary"])
+    assert len(failure["attempts"]) == 1
