@@ -10,13 +10,7 @@ says so.
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import threading
-import zipfile
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,6 +26,7 @@ from shared.ports.sandbox import NetworkPolicy
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.steps import _validate
 from tests.integration.scm.gitrepo import git, make_bare_repo
+from tests.support.package_index import serving_package_index
 
 AGENT_YML = """\
 check_command: python3 -m unittest -v
@@ -61,41 +56,10 @@ PATCH = """\
 """
 
 
-def _wheel(directory: Path) -> None:
-    files = {
-        "greetlib/__init__.py": b"def greet(name):\n    return f'hello {name}'\n",
-        "greetlib-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: greetlib\nVersion: 1.0\n",
-        "greetlib-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"
-        b"Tag: py3-none-any\n",
-    }
-    record = [
-        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode().rstrip('=')},{len(data)}"
-        for path, data in files.items()
-    ]
-    with zipfile.ZipFile(directory / "greetlib-1.0-py3-none-any.whl", "w") as wheel:
-        for path, data in files.items():
-            wheel.writestr(path, data)
-        wheel.writestr("greetlib-1.0.dist-info/RECORD", "\n".join([*record, "RECORD,,"]) + "\n")
-
-
 @pytest.fixture
 def package_index(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    """A directory of wheels over HTTP on 127.0.0.1, and the paths it was asked for."""
-    root = tmp_path / "index"
-    root.mkdir()
-    _wheel(root)
-    requested: list[str] = []
-
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            requested.append(self.path)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", requested
-    server.shutdown()
-    server.server_close()
+    with serving_package_index(tmp_path / "index") as index:
+        yield index.url, index.requested
 
 
 @pytest.fixture(scope="module")
