@@ -48,3 +48,23 @@ def test_no_network_by_default_and_a_missing_workspace_is_refused(tmp_path: Path
     assert done.returncode == 1 and "Network is unreachable" in done.stdout
     missing = _cli(tmp_path / "nope", "--", "true")
     assert missing.returncode == 2 and "is not a directory" in missing.stderr
+
+
+def test_the_patch_command_line_runs_its_check_in_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.patching.cli import main as patch_main
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text("VALUE = 1\n")
+    check = "python3 -c 'import app, os, sys; sys.exit(0 if app.VALUE == 2 and os.getuid() else 3)'"
+
+    def apply(value: int) -> int:
+        diff = tmp_path / f"to-{value}.diff"
+        diff.write_text(f"--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-VALUE = 1\n+VALUE = {value}\n")
+        return patch_main(["apply", "--root", str(tree), "--diff", str(diff), "--check", check])
+
+    assert apply(5) == 1 and "check-failed" in capsys.readouterr().err
+    assert (tree / "app.py").read_text() == "VALUE = 1\n"  # refused: the tree is untouched
+    assert apply(2) == 0 and (tree / "app.py").read_text() == "VALUE = 2\n"
