@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip install -q --disable-pip-version-check
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv demo test test-app test-infra lint bench clean sandbox-tools
+.PHONY: venv demo test test-app test-infra test-external-pg lint bench clean sandbox-tools
 
 $(STAMP): requirements.txt requirements-dev.txt infra/pulumi/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,8 +35,18 @@ test: test-app test-infra
 test-app: venv $(AZURITE) sandbox-tools
 	$(PY) -m pytest tests
 
-test-infra: venv
+# Microsoft's KQL language service (npm), with which the infra tests check every deployed query.
+KQLCHECK = infra/pulumi/kqlcheck/node_modules/.package-lock.json
+$(KQLCHECK): infra/pulumi/kqlcheck/package-lock.json
+	npm ci --prefix infra/pulumi/kqlcheck --no-audit --no-fund
+
+test-infra: venv $(KQLCHECK)
 	cd infra/pulumi && ../../$(PY) -m pytest tests
+
+# The store, tenancy and intake tests again, on a separate PostgreSQL server (Debian's
+# `postgresql` package, installed when missing) through DATABASE_URL.
+test-external-pg: venv
+	.ci/with-external-pg $(PY) -m pytest tests/integration/store tests/integration/intake
 
 lint: venv
 	$(PY) -m ruff check .

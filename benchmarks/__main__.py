@@ -16,6 +16,7 @@ BENCHMARKS = (
     "webhook_intake",
     "patch_flow_scale",
     "checkout",
+    "redaction",
 )
 
 

@@ -182,10 +182,7 @@ def run(database_url: str, tenants: int, tasks: int, data_dir: Path) -> int:
         REPO_ROOT, database_url, schema=f"scale_{prefix}", settings=settings
     ) as host:
         app = container()
-        from shared.adapters.store.postgres.migrations import migrate_platform
-
-        with app.db.transaction() as conn:
-            migrate_platform(conn)
+        app.tenants.migrate()
         prepared = prepare(app, tenants, tasks, prefix)
         started = time.monotonic()
         load = send_all(host.base_url, prepared)
@@ -193,6 +190,8 @@ def run(database_url: str, tenants: int, tasks: int, data_dir: Path) -> int:
         total = time.monotonic() - started
         problems = verify(app, host, load, done)
         timings = [task_timing(host.history(t)) for t in done]
+        for tenant, _ in prepared:  # their databases and roles outlive the fresh database
+            app.tenants.deprovision(tenant.slug)
     container.cache_clear()
     durations = sorted(d for d, _ in timings)
     engine = [1 - inside / d for d, inside in timings if d > 0]

@@ -187,21 +187,31 @@ async def _load(run: Run, make: Callable[[int], Request], concurrency: int, seco
         run.seconds = time.monotonic() - began
 
 
-def _check(url: str, accepted: list[str]) -> tuple[int, int]:
+def _check(url: str, tenants: list[str], roles: str, accepted: list[str]) -> tuple[int, int]:
     """(accepted with a stored delivery, accepted with a started instance)."""
+    database = Database(url, min_size=0, max_size=1)
+    database.open()
+    directory = PostgresTenantDirectory(database, role_prefix=roles)
+    stored = 0
+    try:
+        for slug in tenants:  # each tenant's deliveries are in its own database
+            with database.tenant_transaction(directory.locate(slug)) as tx:
+                row = tx.conn.execute(
+                    "SELECT count(DISTINCT task_id) AS n FROM webhook_deliveries"
+                    " WHERE task_id = ANY(%s) AND outcome = 'task-created'",
+                    (accepted,),
+                ).fetchone()
+                stored += int(str(row["n"])) if row else 0
+    finally:
+        database.close()
     with psycopg.connect(url) as conn:
-        stored = conn.execute(
-            "SELECT count(DISTINCT task_id) FROM platform.webhook_deliveries"
-            " WHERE task_id = ANY(%s) AND outcome = 'task-created'",
-            (accepted,),
-        ).fetchone()
         started = conn.execute(
             sql.SQL("SELECT count(*) FROM {}.instances WHERE instance_id = ANY(%s)").format(
                 sql.Identifier(STORE_SCHEMA)
             ),
             (accepted,),
         ).fetchone()
-    return int(stored[0] if stored else 0), int(started[0] if started else 0)
+    return stored, int(started[0] if started else 0)
 
 
 def _drain(url: str, timeout_s: float = 300.0) -> tuple[int, float]:
@@ -279,7 +289,7 @@ def main() -> None:
         finally:
             child.send_signal(signal.SIGTERM)
             child.wait(timeout=60)
-        stored, started = _check(url, webhook.accepted)
+        stored, started = _check(url, tenants, roles, webhook.accepted)
     _drop(server, name, roles)
 
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -310,6 +320,10 @@ def _drop(server: str, name: str, roles: str) -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
         )
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        for (tenant_db,) in conn.execute(  # the tenants' own databases carry the role prefix
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (roles + "%",)
+        ).fetchall():
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(tenant_db)))
         for (role,) in conn.execute(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (roles + "%",)
         ).fetchall():

@@ -23,6 +23,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 PREFIX = "/dev-oidc"
 
 
+def object_id_for(username: str) -> str:
+    """The object id (``oid``) this issuer gives ``username``: stable, so it can be linked."""
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, f"oid:{username}"))
+
+
 class DevIssuer:
     """Keys, discovery documents and token minting for ``<base_url>/dev-oidc/<tid>/v2.0``."""
 
@@ -85,7 +90,7 @@ class DevIssuer:
             "aud": audience,
             "tid": tenant_id,
             "sub": uuid.uuid5(uuid.NAMESPACE_DNS, username).hex,
-            "oid": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"oid:{username}")),
+            "oid": object_id_for(username),
             "preferred_username": username,
             "roles": roles,
             "iat": now,

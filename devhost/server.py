@@ -35,7 +35,6 @@ from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
 
 log = logging.getLogger("devhost")
-DEFAULT_PG_DIR = Path(".devhost") / "pg"
 _TRUE = ("1", "true", "yes")
 
 
@@ -64,13 +63,16 @@ class DevhostOptions:
 def resolve_database_url(options: DevhostOptions) -> str:
     """The store's URL: the option, else ``DATABASE_URL``, else the embedded server.
 
-    When the app has no ``DATABASE_URL`` the chosen URL becomes its ``DATABASE_URL`` too.
+    When the app has no ``DATABASE_URL`` the chosen URL becomes its ``DATABASE_URL`` too; on the
+    embedded server that is the app's own login, and ``DATABASE_ADMIN_URL`` the provisioner's.
     """
     url = options.database_url or os.environ.get("DATABASE_URL")
     if not url:
-        from devhost.embedded_pg import embedded_database_url
+        from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
 
-        url = embedded_database_url(options.app_dir / DEFAULT_PG_DIR)
+        logins = embedded_logins(options.app_dir / DEFAULT_PG_DIR)
+        url = logins.app_url
+        os.environ.setdefault("DATABASE_ADMIN_URL", logins.admin_url)
     os.environ.setdefault("DATABASE_URL", url)
     return url
 

@@ -1,4 +1,8 @@
-"""The tenant task API for SSO users: read a task, approve or reject it."""
+"""The tenant API for SSO users: read a task, approve or reject it, manage identity links.
+
+Deciding records the decision first and raises the ``approval`` event with its id only; the
+response never carries Durable management URLs or keys.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ async def submit_approval(
 
     tenant, task = req.route_params["tenant"], req.route_params["task"]
     try:
+        from shared.adapters.durable.client import DurableOrchestrations
         from shared.services.approvals import parse_decision
 
         approvals = container().approvals
@@ -48,10 +53,45 @@ async def submit_approval(
             approvals.authenticate, tenant, req.headers.get("Authorization")
         )
         decision, comment = parse_decision(json_body(req))
-        event = await asyncio.to_thread(
+        recorded = await asyncio.to_thread(
             approvals.decide, tenant, task, principal, decision, comment
         )
-        await client.raise_event(task, "approval", event)
-        return json_response({"task": task, **event}, 202)
+        event = {"decision_id": recorded.id}
+        await DurableOrchestrations(client).raise_event(task, "approval", event)
+        return json_response({"task": task, **recorded.to_json()}, 202)
+    except DomainError as exc:
+        return error_response(exc)
+
+
+@bp.route(route="tenants/{tenant}/identities", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def list_identities(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.bootstrap import container
+
+    tenant = req.route_params["tenant"]
+    try:
+        principal = container().approvals.authenticate(tenant, req.headers.get("Authorization"))
+        return json_response({"links": container().identities.list(tenant, principal)})
+    except DomainError as exc:
+        return error_response(exc)
+
+
+@bp.route(
+    route="tenants/{tenant}/identities/{provider}/{scm_user}",
+    methods=["PUT", "DELETE"],
+    auth_level=func.AuthLevel.ANONYMOUS,
+)
+def change_identity(req: func.HttpRequest) -> func.HttpResponse:
+    """``PUT {"object_id": ...}`` links the SCM user to an Entra object id; ``DELETE`` unlinks."""
+    from shared.bootstrap import container
+
+    params = req.route_params
+    tenant, provider, user = params["tenant"], params["provider"], params["scm_user"]
+    try:
+        principal = container().approvals.authenticate(tenant, req.headers.get("Authorization"))
+        links = container().identities
+        if req.method == "DELETE":
+            links.unlink(tenant, principal, provider, user)
+            return func.HttpResponse(status_code=204)
+        return json_response(links.link(tenant, principal, provider, user, json_body(req)))
     except DomainError as exc:
         return error_response(exc)

@@ -1,8 +1,10 @@
 """``POST /api/webhooks/{provider}/{tenant}``: SCM webhooks (github, gitlab, azure-devops).
 
-202 with the Durable check-status payload when a task was created and its orchestration
-started; 200 ``{"status": ..., "task_id"?, "reason"?}`` for duplicates, commands on a running
-task and ignored events; 4xx ``{"error": <code>}`` for what the sender must fix (401 without
+202 ``{"id": <task id>, "status": <the tasks API URL>}`` (also the ``Location``) when a task was
+created and its orchestration started — never the Durable check-status payload: SCMs show this
+body to repository admins in their delivery logs, and its management URLs carry the host's key.
+200 ``{"status": ..., "task_id"?, "reason"?}`` for duplicates, commands on a running task and
+ignored events; 4xx ``{"error": <code>}`` for what the sender must fix (401 without
 detail, 429 with ``Retry-After``).
 """
 
@@ -48,5 +50,8 @@ async def receive_webhook(
         log.exception("webhook %s/%s failed", command.provider, command.tenant)
         raise
     if result.outcome is Outcome.ACCEPTED and result.task_id:
-        return client.create_check_status_response(req, result.task_id)
+        from shared.services.patch_flow.messages import task_link
+
+        status = task_link(container().settings.public_base_url, command.tenant, result.task_id)
+        return json_response({"id": result.task_id, "status": status}, 202, {"Location": status})
     return json_response(result.to_json())

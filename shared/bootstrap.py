@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.adapters.llm.postgres import (
     PostgresCircuitStore,
@@ -18,9 +19,11 @@ from shared.adapters.llm.postgres import (
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
 from shared.adapters.scm.git_checkout import GitCheckout, clone_source
+from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
-from shared.adapters.store.postgres.database import Database
+from shared.adapters.store.postgres.database import Database, PoolLimits
+from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.entra import EntraTokenValidator
@@ -32,41 +35,74 @@ from shared.ports.keys import KeyProvider
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.secrets import SecretStore
 from shared.services.approvals import ApprovalService
+from shared.services.identities import IdentityLinks
 from shared.services.intake import IntakeService
 from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
 
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
 
 class Container:
     """Adapters and services for one process, built from one ``Settings``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, postgres_credential: TokenCredential | None = None
+    ) -> None:
         self.settings = settings
+        self._postgres_credential = postgres_credential
 
     # --- storage ---------------------------------------------------------------------------
-    @cached_property
-    def db(self) -> Database:
+    def _database(self, url: str | None, user: str | None, min_size: int) -> Database:
+        """A ``Database`` on ``url``, or in Azure on POSTGRES_HOST as ``user`` with Entra ID."""
         s = self.settings
-        if s.database_url:
-            url = s.database_url
-        elif s.postgres_host:
+        password = None
+        if url is None:
+            if not s.postgres_host:
+                raise ConfigurationError(
+                    "DATABASE_URL is not set (devhost sets it to its embedded PostgreSQL; "
+                    "in Azure set POSTGRES_HOST)"
+                )
             url = f"host={s.postgres_host} dbname={s.postgres_database} sslmode=require"
-            if s.postgres_user:
-                url += f" user={s.postgres_user}"
-        else:
-            raise ConfigurationError(
-                "DATABASE_URL is not set (devhost sets it to its embedded PostgreSQL; "
-                "in Azure set POSTGRES_HOST)"
+            if user:
+                url += f" user={user}"
+        if s.postgres_auth == "entra":
+            password = EntraTokenPassword(
+                self._postgres_credential or managed_identity_credential()
             )
-        database = Database(url, min_size=s.db_pool_min_size, max_size=s.db_pool_max_size)
+        limits = PoolLimits(
+            min_size=min_size,
+            max_size=s.db_pool_max_size,
+            tenant_max_size=s.db_tenant_pool_max_size,
+            tenant_max_connections=s.db_tenant_max_connections,
+            max_lifetime=s.db_connection_max_lifetime_s,
+        )
+        database = Database(url, limits=limits, password=password)
         database.open()
         return database
 
     @cached_property
+    def db(self) -> Database:
+        """The app's login: platform tables, and tenant work under each tenant's role."""
+        s = self.settings
+        return self._database(s.database_url, s.postgres_user, s.db_pool_min_size)
+
+    @cached_property
+    def admin_db(self) -> Database | None:
+        """The provisioner's login (tenant databases, roles, migrations), when configured."""
+        s = self.settings
+        if s.database_admin_url or (s.postgres_host and s.postgres_admin_user):
+            return self._database(s.database_admin_url, s.postgres_admin_user, 0)
+        return None
+
+    @cached_property
     def tenants(self) -> PostgresTenantDirectory:
-        return PostgresTenantDirectory(self.db, role_prefix=self.settings.tenant_role_prefix)
+        return PostgresTenantDirectory(
+            self.db, role_prefix=self.settings.tenant_role_prefix, admin=self.admin_db
+        )
 
     @cached_property
     def audit(self) -> PostgresAuditLog:
@@ -80,8 +116,16 @@ class Container:
         )
 
     @cached_property
+    def approval_store(self) -> PostgresApprovalStore:
+        return PostgresApprovalStore(self.db, self.tenants, self.audit)
+
+    @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.audit, self.token_validator)
+        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+
+    @cached_property
+    def identities(self) -> IdentityLinks:
+        return IdentityLinks(self.approval_store)
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -173,6 +217,7 @@ class Container:
             db=self.db,
             tenants=self.tenants,
             audit=self.audit,
+            approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,
@@ -192,11 +237,9 @@ class Container:
         """Where repository code runs: Linux namespaces locally, dynamic sessions in Azure."""
         s = self.settings
         if s.sandbox_backend == "dynamic-sessions":
-            from azure.identity import DefaultAzureCredential
-
             from shared.adapters.sandbox.dynamic_sessions import DynamicSessionsSandbox
 
-            return DynamicSessionsSandbox(s.sandbox_pool_endpoint, DefaultAzureCredential())
+            return DynamicSessionsSandbox(s.sandbox_pool_endpoint, managed_identity_credential())
         from shared.adapters.sandbox.local import LocalSandbox
 
         return LocalSandbox(backend=s.sandbox_backend)

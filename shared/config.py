@@ -33,14 +33,23 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:7071"
 
     # PostgreSQL: DATABASE_URL locally (devhost supplies an embedded server when unset);
-    # POSTGRES_HOST + POSTGRES_DATABASE with Entra ID tokens in Azure.
+    # POSTGRES_HOST + POSTGRES_DATABASE with Entra ID tokens in Azure. The app's login owns
+    # nothing; the provisioner's (DATABASE_ADMIN_URL, or POSTGRES_ADMIN_USER in Azure) creates
+    # tenant databases and roles and runs migrations. Unset, the app's login does that itself.
     database_url: str | None = None
+    database_admin_url: str | None = None
     postgres_host: str | None = None
     postgres_database: str = "platform"
     postgres_user: str | None = None
+    postgres_admin_user: str | None = None
     postgres_auth: Literal["password", "entra"] = "password"
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
+    # Per-tenant pools: each at most this many connections, all together at most the ceiling
+    # (least recently used closed first); connections retire before an Entra token expires.
+    db_tenant_pool_max_size: int = Field(default=4, ge=1)
+    db_tenant_max_connections: int = Field(default=40, ge=1)
+    db_connection_max_lifetime_s: float = Field(default=1800.0, ge=60)
     tenant_role_prefix: str = Field(default="tenant_", pattern=r"^[a-z][a-z0-9_]{0,20}$")
 
     data_dir: Path = Path(".devhost")

@@ -40,6 +40,24 @@ def _edge(name: str, payload: Payload, use_case: Callable[[Any], Payload]) -> Pa
 
 
 @bp.activity_trigger(input_name="payload")
+def authorise(payload: Payload) -> Payload:
+    from shared.services.patch_flow import authorise as use_case
+
+    return _edge("authorise", payload, lambda d: use_case.authorise(d, payload["task"]))
+
+
+@bp.activity_trigger(input_name="payload")
+def reply_refusal(payload: Payload) -> Payload:
+    from shared.services.patch_flow import authorise as use_case
+
+    return _edge(
+        "reply_refusal",
+        payload,
+        lambda d: {"replied": use_case.refuse(d, payload["task"], payload["reason"])},
+    )
+
+
+@bp.activity_trigger(input_name="payload")
 def start_task(payload: Payload) -> Payload:
     from shared.services.patch_flow import steps
 
@@ -118,6 +136,17 @@ def request_approval(payload: Payload) -> Payload:
             payload["validation"],
             float(payload["plan"]["approval_timeout_hours"]),
         ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def verify_approval(payload: Payload) -> Payload:
+    from shared.services.patch_flow import approval
+
+    return _edge(
+        "verify_approval",
+        payload,
+        lambda d: approval.verify_approval(d, payload["task"], payload["event"]),
     )
 
 

@@ -1,8 +1,10 @@
 """The patch_flow orchestrator: deterministic, it only schedules activities, timers and waits.
 
-Steps: start (config + policy) → gather context → up to N attempts of (generate patch, validate),
+Steps: authorise (the requester may push to the repository; before anything else is read) →
+start (config + policy) → gather context → up to N attempts of (generate patch, validate),
 each failure fed back to the model → assess risk → human approval when required (an
-``approval`` event raced against a durable timer) → open the PR → comment back → finish.
+``approval`` event naming a recorded decision, verified by an activity, raced against a durable
+timer) → open the PR → comment back → finish.
 ``custom_status`` always names the current step. Transient activity failures are retried by
 ``RetryOptions``; activities report permanent failures as ``{"failed": {...}}`` results, and a
 failure that outlives its retries is caught here: both end the task with a comment on the source
@@ -24,7 +26,7 @@ Flow = Generator[Any, Any, dict[str, Any]]
 
 
 class Stop(Exception):
-    """Ends the flow early with an outcome (failed, rejected, expired)."""
+    """Ends the flow early with an outcome (failed, rejected, expired, not-authorised)."""
 
     def __init__(self, outcome: str, detail: dict[str, Any]) -> None:
         super().__init__(outcome)
@@ -69,6 +71,9 @@ def _step(
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
+    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
+    if not authorised["authorised"]:
+        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _step(context, "start_task", base, {"step": "starting"})
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(
@@ -162,10 +167,12 @@ def _await_approval(
     validation: dict[str, Any],
     flags: dict[str, Any],
 ) -> Flow:
-    """Wait for a decision or the deadline; the approval, or ``Stop`` (rejected/expired).
+    """Wait for a verified decision or the deadline; the approval, or ``Stop`` (rejected/expired).
 
     The status says ``awaiting-approval`` only once the request is recorded: from then on the
-    approval API accepts a decision (before, it answers 409 ``not-awaiting-approval``)."""
+    approval API accepts a decision (before, it answers 409 ``not-awaiting-approval``). Each
+    ``approval`` event is checked by ``verify_approval`` against the recorded decision it names;
+    one that fails is ignored (and audited) and the wait goes on, under the same timer."""
     status = {"risk": risk["level"], **flags}
     yield from _step(
         context,
@@ -173,16 +180,25 @@ def _await_approval(
         {**base, "plan": plan, "risk": risk, "validation": validation},
         {"step": "requesting-approval", **status},
     )
-    context.set_custom_status({"step": "awaiting-approval", **status})
     hours = float(plan["approval_timeout_hours"])
     deadline = context.current_utc_datetime + timedelta(hours=hours)
     timer = context.create_timer(deadline)
-    decision = context.wait_for_external_event("approval")
-    winner = yield context.task_any([decision, timer])
-    if winner != decision:
-        raise Stop("expired", {"deadline": deadline.isoformat()})
+    while True:
+        context.set_custom_status({"step": "awaiting-approval", **status})
+        decision = context.wait_for_external_event("approval")
+        winner = yield context.task_any([decision, timer])
+        if winner != decision:
+            raise Stop("expired", {"deadline": deadline.isoformat()})
+        verdict = yield from _step(
+            context,
+            "verify_approval",
+            {**base, "event": decision.result},
+            {"step": "verifying-approval", **status},
+        )
+        if verdict["verified"]:
+            break
     timer.cancel()
-    event = decision.result if isinstance(decision.result, dict) else {}
-    if event.get("decision") != "approve":
-        raise Stop("rejected", {"decision": event})
-    return dict(event)
+    approval: dict[str, Any] = verdict["approval"]
+    if approval["decision"] != "approve":
+        raise Stop("rejected", {"decision": approval})
+    return approval

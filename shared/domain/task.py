@@ -40,6 +40,7 @@ class TaskStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    NOT_AUTHORISED = "not_authorised"  # its requester may not push to the repository
 
 
 #: Statuses of a task that may still act (open PRs, call LLMs): deprovisioning waits for them.

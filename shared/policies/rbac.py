@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import IntEnum
 
 from shared.auth.entra import Principal
+from shared.domain.approval import ScmIdentity
 from shared.domain.errors import PermissionDenied
 
 
@@ -16,7 +18,12 @@ class Role(IntEnum):
     ADMIN = 3
 
 
-_BY_NAME = {"Viewer": Role.VIEWER, "Approver": Role.APPROVER, "Admin": Role.ADMIN}
+_BY_NAME = {
+    "Viewer": Role.VIEWER,
+    "Approver": Role.APPROVER,
+    "Admin": Role.ADMIN,
+    "TenantAdmin": Role.ADMIN,
+}
 
 
 def highest_role(principal: Principal) -> Role | None:
@@ -31,9 +38,21 @@ def require_role(principal: Principal, needed: Role) -> None:
         raise PermissionDenied(f"the {needed.name.title()} role is required")
 
 
-def same_person(principal: Principal, scm_user: str, identity_map: dict[str, str]) -> bool:
-    """Whether the Entra principal is the SCM user (through the tenant's identity map, or the
-    username's local part)."""
-    wanted = identity_map.get(scm_user, scm_user).lower()
-    username = principal.username.lower()
-    return wanted in {username, username.split("@", 1)[0], principal.object_id.lower()}
+def approver_refusal(
+    requester: ScmIdentity,
+    approver: Collection[ScmIdentity],
+    *,
+    allow_unlinked: bool,
+) -> str | None:
+    """Why someone whose SCM identities are ``approver`` may not decide on a task requested by
+    ``requester`` (``None``: they may).
+
+    Identities come from the tenant's links (SCM user <-> Entra object id), so the requester is
+    recognised under any of their linked accounts. Someone with no linked identity cannot be
+    told apart from the requester: refused unless the tenant's policy allows unlinked approvers.
+    """
+    if requester in approver:
+        return "requester-cannot-approve"
+    if not approver and not allow_unlinked:
+        return "identity-not-linked"
+    return None

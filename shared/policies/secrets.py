@@ -1,41 +1,33 @@
-"""Secret detectors, shared by the patch policy (added lines) and the LLM hub (redaction).
+"""Secret detection and redaction, shared by the patch policy (added lines) and the LLM hub.
 
-Both must use these same detectors, so that what is redacted from a prompt is exactly what a patch
-may not add. Detection is by pattern, ordered from specific to generic; overlapping findings keep
-the earlier (more specific) detector's.
+Both use these same detectors, so that what is redacted from a prompt is exactly what a patch may
+not add. Detectors run from specific to generic: vendor shapes and credentials in URLs,
+authorization values and connection strings (``secret_shapes``), then values assigned to
+secret-looking names in configuration files and code (``secret_names``), then long
+random-looking strings. Overlapping findings keep the earlier (more specific) detector's.
+Placeholders, environment references and digests are not findings; see those modules.
 
-Decisions worth knowing:
-- Pure hexadecimal strings are never flagged by the entropy detector: they are mostly digests (git
-  SHAs of 40 characters, SHA-256 pins of 64) and their entropy is capped at 4 bits per character
-  anyway. A hex secret is still caught when assigned to a secret-looking name.
-- The entropy detector wants 32+ characters from the base64/URL-safe alphabet, mixing upper case,
-  lower case and digits, with Shannon entropy of at least 4.2 bits per character.
-- Obvious placeholders (``changeme``, ``<token>``, ``${VAR}``, ``****``) are not findings.
-
-Redaction replaces each finding with ``<REDACTED:kind:xxxxxxxx>``: the 8 hex digits are an HMAC
-of the secret (keyed, when a key is given, so a placeholder cannot be tested against guesses);
-the same secret always gets the same placeholder, and the secret cannot be recovered from it.
+Redaction replaces each finding with ``<REDACTED:kind:xxxxxxxx>``: the 8 hex digits are an
+HMAC-SHA256 of the secret under a key that the caller must give. The LLM hub gives a per-tenant
+key derived from the tenant's key (``KeyProvider.derive_key``), so that nobody who sees a prompt
+or transcript can test a guess of a short secret against its placeholder, and two tenants'
+placeholders of one secret differ. The same secret always gets the same placeholder under one
+key (the model can tell two secrets apart), and the secret cannot be recovered from it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-import re
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-_PLACEHOLDER_VALUE = re.compile(
-    r"^(?:\$\{?[\w.]+\}?|\{\{.*\}\}|<[^>]*>|%\(?\w+\)?s?|\*+|x+|X+|\.+|"
-    r"(?i:changeme|change_me|example|dummy|placeholder|redacted|secret|password|passwd|"
-    r"your[_-]?\w*|test|testing|none|null|todo|xxx\w*))$"
-)
-_BASE64ISH = re.compile(r"(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/_\-]{32,}={0,2}(?![A-Za-z0-9+/=_\-])")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-ENTROPY_MIN_LENGTH = 32
-ENTROPY_THRESHOLD = 4.2
+from shared.policies.secret_names import NAMED
+from shared.policies.secret_shapes import HIGH_ENTROPY, SHAPES, Detector
+
+DETECTORS: tuple[Detector, ...] = (*SHAPES, *NAMED, HIGH_ENTROPY)
+#: Purpose name of the per-tenant key placeholders are made with (``KeyProvider.derive_key``).
+REDACTION_KEY_PURPOSE = "redaction-placeholders"
 
 
 @dataclass(frozen=True)
@@ -54,126 +46,16 @@ class RedactionResult:
     placeholders: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Detector:
-    """A kind of secret: the pattern, which group is the secret, and an optional extra test."""
-
-    kind: str
-    pattern: re.Pattern[str]
-    group: int = 0
-    accept: Callable[[str], bool] | None = None
-
-
-def shannon_entropy(value: str) -> float:
-    counts = Counter(value)
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in counts.values()) if total else 0.0
-
-
-def _not_placeholder(value: str) -> bool:
-    return _PLACEHOLDER_VALUE.match(value.strip("'\"")) is None
-
-
-def _random_looking(value: str) -> bool:
-    core = value.rstrip("=")
-    return (
-        len(core) >= ENTROPY_MIN_LENGTH
-        and not _HEX.match(core)
-        and any(c.isupper() for c in core)
-        and any(c.islower() for c in core)
-        and any(c.isdigit() for c in core)
-        and shannon_entropy(core) >= ENTROPY_THRESHOLD
-    )
-
-
-_SENSITIVE_NAMES = (
-    r"(?:password|passwd|pwd|pass|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?key|"
-    r"secret[_-]?key|private[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|token|"
-    r"credentials?)"
-)
-
-DETECTORS: tuple[Detector, ...] = (
-    Detector(
-        "private-key",
-        re.compile(
-            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[^\n]*)"
-        ),
-    ),
-    Detector("github-token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b")),
-    Detector("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
-    Detector("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
-    Detector("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
-    Detector(
-        "openai-key",
-        re.compile(r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?" r"[A-Za-z0-9_\-]{20,}"),
-    ),
-    Detector("slack-token", re.compile(r"\bxox[baprs]-[A-Za-z0-9\-]{10,}")),
-    Detector("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")),
-    Detector(
-        "aws-secret-key",
-        re.compile(
-            r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
-        ),
-        group=1,
-    ),
-    Detector(
-        "azure-storage-key",
-        re.compile(r"(?i)(?:AccountKey|SharedAccessKey)\s*=\s*([A-Za-z0-9+/]{20,}={0,2})"),
-        group=1,
-    ),
-    Detector("azure-sas-token", re.compile(r"(?i)[?&]sig=([A-Za-z0-9%+/=]{20,})"), group=1),
-    Detector(
-        "azure-client-secret",
-        re.compile(
-            r"(?<![A-Za-z0-9_~.\-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.\-])"
-        ),
-        group=1,
-    ),
-    Detector(
-        "jwt",
-        re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
-    ),
-    Detector(
-        "url-password",
-        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@]+:([^\s@/]{1,256})@"),
-        group=1,
-        accept=_not_placeholder,
-    ),
-    # Connection strings (ADO.NET, ODBC): ``Password=...;`` / ``PWD=...;`` inside ``;``-separated
-    # pairs, without spaces around ``=`` (``password = f();`` in code is not one).
-    Detector(
-        "connection-string-password",
-        re.compile(r"(?i)\b(?:password|pwd)=([^;\"'\s()][^;\"'\r\n()]*);"),
-        group=1,
-        accept=_not_placeholder,
-    ),
-    Detector(
-        "connection-string-password",
-        re.compile(r"(?i);\s*(?:password|pwd)=([^;\"'\s()][^;\"'\r\n()]*)"),
-        group=1,
-        accept=_not_placeholder,
-    ),
-    Detector(
-        "password-assignment",
-        re.compile(
-            rf"(?i)\b[\w.\-]*{_SENSITIVE_NAMES}\b[\"']?\s*(?::\s*[\w\[\], |]+?\s*)?(?:=|:|=>|:=)\s*"
-            r"[bru]?([\"'])([^\"'\s]{8,})\1"
-        ),
-        group=2,
-        accept=_not_placeholder,
-    ),
-    Detector("high-entropy", _BASE64ISH, accept=_random_looking),
-)
-
-
 def find_secrets(text: str) -> list[SecretFinding]:
     """Every secret in ``text``, sorted by position, without overlaps."""
     taken: list[SecretFinding] = []
+    lowered = text.lower()
     for detector in DETECTORS:
+        if detector.hints and not any(hint in lowered for hint in detector.hints):
+            continue
         for match in detector.pattern.finditer(text):
             start, end = match.span(detector.group)
-            if start == end or (detector.accept and not detector.accept(match[detector.group])):
+            if start == end or (detector.accept and not detector.accept(match)):
                 continue
             if any(start < other.end and other.start < end for other in taken):
                 continue
@@ -181,13 +63,17 @@ def find_secrets(text: str) -> list[SecretFinding]:
     return sorted(taken, key=lambda finding: finding.start)
 
 
-def placeholder(kind: str, secret: str, *, key: bytes = b"") -> str:
-    digest = hmac.new(key or b"ai-code-agent/redaction", secret.encode(), hashlib.sha256)
+def placeholder(kind: str, secret: str, *, key: bytes) -> str:
+    """The placeholder of ``secret`` under ``key`` (at least 16 bytes: a guessable key would let
+    anyone test guesses of the secret)."""
+    if len(key) < 16:
+        raise ValueError("a redaction key has at least 16 bytes")
+    digest = hmac.new(key, secret.encode(), hashlib.sha256)
     return f"<REDACTED:{kind}:{digest.hexdigest()[:8]}>"
 
 
-def redact(text: str, *, key: bytes = b"") -> RedactionResult:
-    """``text`` with every secret replaced by its stable placeholder."""
+def redact(text: str, *, key: bytes) -> RedactionResult:
+    """``text`` with every secret replaced by its stable placeholder under ``key``."""
     findings = find_secrets(text)
     pieces: list[str] = []
     placeholders: dict[str, str] = {}

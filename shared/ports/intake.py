@@ -3,7 +3,9 @@
 One ``begin`` is one transaction. Within it the intake service claims the delivery id (exactly
 once per tenant, provider and id), takes a rate-limit token, looks for a task already active on
 the same source, and adds a task or changes its status, with audit events — all committed
-together, or (on an exception, e.g. when the rate limit refuses) nothing at all.
+together, or (on an exception, e.g. when the rate limit refuses) nothing at all. Only the token
+may be spent by a delivery whose transaction then fails (the tenant's quota lives with the
+control plane, its records in the tenant's own database).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.task import AgentTask, Provider, TaskStatus
 from shared.domain.tenant import TenantLocation
 
@@ -76,6 +79,14 @@ class IntakeTx(ABC):
     def audit(
         self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None
     ) -> None: ...
+
+    @abstractmethod
+    def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
+        """``identity`` and the SCM identities linked to the same person (tenant's links)."""
+
+    @abstractmethod
+    def record_decision(self, decision: ApprovalDecision) -> bool:
+        """Record an approval decision; ``False`` (nothing written) when the task has one."""
 
     @abstractmethod
     def settle(self, outcome: str, task_id: str | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 from abc import ABC, abstractmethod
@@ -19,7 +21,8 @@ class KeyProvider(ABC):
     envelope made for another tenant, with other ``associated_data``, or tampered with raises
     ``PermissionDenied`` (code ``decryption-failed``); bytes that are not an envelope at all raise
     ``InvalidInput`` (code ``invalid-envelope``). ``rotate`` makes a new key version used for new
-    records; envelopes made with older versions stay readable.
+    records; envelopes made with older versions stay readable. ``derive_key`` gives a secret of
+    the tenant's own for keyed hashing (redaction placeholders).
     """
 
     @abstractmethod
@@ -31,6 +34,12 @@ class KeyProvider(ABC):
     @abstractmethod
     def rotate(self, tenant: str) -> str:
         """Create a new key version for the tenant; returns its id."""
+
+    @abstractmethod
+    def derive_key(self, tenant: str, purpose: str) -> bytes:
+        """32 bytes for ``purpose``, derived one-way from the tenant's current key: the same in
+        every instance until the key is rotated, different for every tenant and purpose, and
+        revealing nothing of the tenant's key."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,7 @@ class FakeKeyProvider(KeyProvider):
     def __init__(self) -> None:
         self._records: dict[bytes, _FakeRecord] = {}
         self._versions: dict[str, int] = {}
+        self._root = secrets.token_bytes(32)
         self._lock = threading.Lock()
 
     def encrypt(self, tenant: str, plaintext: bytes, associated_data: bytes = b"") -> bytes:
@@ -80,6 +90,13 @@ class FakeKeyProvider(KeyProvider):
         with self._lock:
             self._versions[tenant] = self._versions.get(tenant, 0) + 1
             return str(self._versions[tenant])
+
+    def derive_key(self, tenant: str, purpose: str) -> bytes:
+        validate_slug(tenant)
+        with self._lock:
+            version = self._versions.setdefault(tenant, 1)
+        context = f"{tenant}|{version}|{purpose}".encode()
+        return hmac.new(self._root, context, hashlib.sha256).digest()
 
     def version_used(self, envelope: bytes) -> str:
         """The key version that sealed ``envelope`` (for assertions in tests)."""

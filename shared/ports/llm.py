@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from shared.domain.errors import BudgetExceeded, DomainError, NotFound
 from shared.domain.llm import (
@@ -37,14 +37,23 @@ class LlmProvider(ABC):
     Every failure is a domain error: ``LlmTimeout``, ``LlmRateLimited`` (with ``retry_after``
     when the provider said), ``LlmContextTooLong``, ``LlmBadRequest``, ``LlmAuthError``,
     ``LlmUnavailable`` or ``LlmBadResponse``. ``endpoint`` names the endpoint for circuit
-    breaking and lineage (provider and base URL, never a credential).
+    breaking and lineage (provider and base URL, never a credential); ``credential`` is a keyed
+    fingerprint of the credential it calls with (set by whoever builds it; empty for none), so
+    that a refused credential opens its own circuit and not the endpoint's.
     """
 
     kind: ProviderKind
     endpoint: str
+    credential: str = ""
 
     @abstractmethod
     def complete(self, request: CompletionRequest) -> Completion: ...
+
+    @abstractmethod
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        """The generation parameters ``complete`` puts on the wire for ``request``, named as the
+        provider's API names them (no model, messages or credentials): what lineage records, so
+        that it never claims a parameter the provider did not receive."""
 
 
 class LlmProviders(ABC):
@@ -138,11 +147,16 @@ class FakeLlm(LlmProvider):
         *answers: Completion | DomainError | str,
         kind: ProviderKind = ProviderKind.OPENAI,
         endpoint: str = "fake https://llm.invalid",
+        credential: str = "",
     ) -> None:
         self.kind = kind
         self.endpoint = endpoint
+        self.credential = credential
         self.requests: list[CompletionRequest] = []
         self._answers = list(answers) or ["ok"]
+
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        return {"temperature": request.temperature, "max_tokens": request.max_tokens}
 
     def complete(self, request: CompletionRequest) -> Completion:
         self.requests.append(request)

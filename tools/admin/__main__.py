@@ -7,9 +7,14 @@
     tenants deprovision SLUG --yes  refused while the tenant has active tasks
     audit verify SLUG               exit 1 and name the first broken link if tampered with
     audit export SLUG [--out FILE]  the chain as JSON Lines
+    identities list SLUG            the tenant's SCM user <-> Entra object id links
+    identities link SLUG PROVIDER SCM_USER OBJECT_ID
+    identities unlink SLUG PROVIDER SCM_USER
 
 Settings come from the environment and ``local.settings.json`` as for the app (``DATABASE_URL``
-or ``POSTGRES_HOST``). Errors are one line on stderr and exit status 2; nothing half-done.
+and ``DATABASE_ADMIN_URL``, or ``POSTGRES_HOST``); with neither, the embedded server under
+``.devhost/pg`` that devhost uses. Errors are one line on stderr and exit status 2; nothing
+half-done.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shared.bootstrap import Container
-from shared.config import load_settings
+from shared.config import Settings, load_settings
 from shared.domain.errors import DomainError
 from shared.domain.tenant import TenantStatus
 
@@ -44,19 +49,27 @@ def _parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export")
     export.add_argument("slug")
     export.add_argument("--out", type=Path)
+    identities = commands.add_parser("identities").add_subparsers(dest="action", required=True)
+    identities.add_parser("list").add_argument("slug")
+    for action, names in (
+        ("link", ("slug", "provider", "scm_user", "object_id")),
+        ("unlink", ("slug", "provider", "scm_user")),
+    ):
+        change = identities.add_parser(action)
+        for name in names:
+            change.add_argument(name)
     return parser
 
 
 def run(app: Container, args: argparse.Namespace) -> int:
     if args.command == "migrate":
-        from shared.adapters.store.postgres.migrations import migrate_platform
-
-        with app.db.transaction() as conn:
-            applied = migrate_platform(conn)
+        applied = app.tenants.migrate()
         print("\n".join(applied) if applied else "nothing to apply")
         return 0
     if args.command == "tenants":
         return _tenants(app, args)
+    if args.command == "identities":
+        return _identities(app, args)
     return _audit(app, args)
 
 
@@ -66,12 +79,12 @@ def _tenants(app: Container, args: argparse.Namespace) -> int:
             print(f"{tenant.slug}\t{tenant.status}\t{tenant.display_name}")
     elif args.action == "provision":
         tenant = app.tenants.provision(args.slug, args.name or args.slug)
-        print(f"provisioned {tenant.slug} ({app.tenants.locate(tenant.slug).schema})")
+        print(f"provisioned {tenant.slug} (database {app.tenants.locate(tenant.slug).database})")
     elif args.action in ("disable", "enable"):
         status = TenantStatus.DISABLED if args.action == "disable" else TenantStatus.ACTIVE
         print(f"{app.tenants.set_status(args.slug, status).slug}: {status}")
     elif not args.yes:
-        print("deprovision deletes the tenant's schema, role and data: add --yes", file=sys.stderr)
+        print("deprovision drops the tenant's database, role and data: add --yes", file=sys.stderr)
         return 2
     else:
         app.tenants.deprovision(args.slug)
@@ -97,10 +110,36 @@ def _audit(app: Container, args: argparse.Namespace) -> int:
     return 0
 
 
+def _identities(app: Container, args: argparse.Namespace) -> int:
+    """Links are audited in the tenant's chain, with the operator as the actor."""
+    if args.action == "list":
+        for link in app.identities.list(args.slug, None):
+            print(f"{link['provider']}\t{link['scm_user']}\t{link['object_id']}")
+    elif args.action == "link":
+        body = {"object_id": args.object_id}
+        made = app.identities.link(args.slug, None, args.provider, args.scm_user, body)
+        print(f"linked {made['provider']}:{made['scm_user']} to {made['object_id']}")
+    else:
+        app.identities.unlink(args.slug, None, args.provider, args.scm_user)
+        print(f"unlinked {args.provider}:{args.scm_user}")
+    return 0
+
+
+def _settings() -> Settings:
+    """The app's settings; without a database configured, devhost's embedded server."""
+    settings = load_settings()
+    if settings.database_url or settings.postgres_host:
+        return settings
+    from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
+
+    logins = embedded_logins(Path.cwd() / DEFAULT_PG_DIR)
+    return load_settings(database_url=logins.app_url, database_admin_url=logins.admin_url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run(Container(load_settings()), args)
+        return run(Container(_settings()), args)
     except DomainError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return 2

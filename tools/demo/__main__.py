@@ -142,17 +142,19 @@ def main() -> int:
     port = parser.parse_args().port
     base = f"http://127.0.0.1:{port}"
 
-    from devhost.embedded_pg import embedded_database_url
-    from shared.adapters.store.postgres.migrations import migrate_platform
+    from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
     from shared.bootstrap import Container
     from shared.config import load_settings
 
     say("AI Code Agent demo: a GitHub comment becomes an approved, audited pull request.\n")
     database_url, where = os.environ.get("DATABASE_URL"), "DATABASE_URL"
+    admin_url = os.environ.get("DATABASE_ADMIN_URL", "")
     if not database_url:
-        database_url, where = embedded_database_url(ROOT / ".devhost" / "pg"), "embedded"
+        logins, where = embedded_logins(ROOT / DEFAULT_PG_DIR), "embedded"
+        database_url, admin_url = logins.app_url, logins.admin_url
     app_settings = {
         "DATABASE_URL": database_url,
+        "DATABASE_ADMIN_URL": admin_url,
         "DEV_OIDC_ENABLED": "true",
         "ENTRA_AUTHORITY": f"{base}/dev-oidc",
         "PUBLIC_BASE_URL": base,
@@ -160,8 +162,7 @@ def main() -> int:
     }
     routes, llm = llm_routes()
     app = Container(load_settings(ROOT, **{k.lower(): v for k, v in app_settings.items()}))
-    with app.db.transaction() as conn:
-        applied = migrate_platform(conn)
+    applied = app.tenants.migrate()
     say(f"✓ PostgreSQL ready ({where}); {len(applied)} migration(s) applied")
     env = {**os.environ, **app_settings}
     devhost = start_devhost(port, env)

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.scm.local_git import LocalIssues, repository_path
+from devhost.dev_oidc import object_id_for
+from shared.adapters.scm.local_git import LocalCollaborators, LocalIssues, repository_path
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.bootstrap import Container
+from shared.domain.approval import IdentityLink
 from shared.domain.errors import TenantNotFound
 from shared.domain.scm import ScmConnection
 from shared.domain.task import Provider
@@ -35,7 +37,9 @@ SAMPLE = Path(__file__).with_name("sample")
 RECORDINGS = Path(__file__).with_name("recordings")
 REPOSITORY = "demo/calc"
 REQUESTER = "octo-dev"
-APPROVER = "demo-approver@contoso.example"
+APPROVER = "lead@contoso.example"
+#: Who is who: SCM users of the demo linked to their Entra accounts (the development issuer's).
+PEOPLE = {REQUESTER: "octo-dev@contoso.example", "octo-lead": APPROVER}
 ISSUE_TITLE = "average() is wrong"
 ISSUE_BODY = "average([2, 4, 6]) returns 2.0 instead of 4; tests/test_stats.py fails."
 COMMAND = "/agent fix average() in calc/stats.py skips the first value"
@@ -98,12 +102,14 @@ def provision_tenant(
         slug,
         {
             "entra_tenant_id": directory_id,
-            "identity_map": {REQUESTER: "octo-dev@contoso.example"},
             "triggers": {"agent_accounts": ["ai-code-agent"], "allowed_approvers": ["octo-lead"]},
             "patch_policy": {"approval": approval, "approval_timeout_hours": 24},
             "llm_routes": llm_routes,
         },
     )
+    for scm_user, username in PEOPLE.items():
+        link = IdentityLink(str(Provider.GITHUB), scm_user, object_id_for(username), "demo")
+        container.approval_store.link(slug, link)
     return directory_id
 
 
@@ -135,7 +141,8 @@ def prepare_tenant(
     approval: str = "always",
     repository: str = REPOSITORY,
 ) -> DemoTenant:
-    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo, issue."""
+    """Provision (or reuse) the tenant, its settings, webhook secret, connection, repo (where the
+    requester may push: only such people's commands count), issue."""
     directory_id = provision_tenant(container, slug, llm_routes=llm_routes, approval=approval)
     secret = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     container.secrets.set(slug, "webhook-github", secret)
@@ -145,6 +152,7 @@ def prepare_tenant(
         ScmConnection(tenant=slug, provider=Provider.LOCAL_GIT, repository=repository),
         event_provider=str(Provider.GITHUB),
     )
+    LocalCollaborators(container.db, container.tenants).grant(slug, repository, REQUESTER, "write")
     return DemoTenant(slug, directory_id, secret, file_issue(container, slug, repository))
 
 

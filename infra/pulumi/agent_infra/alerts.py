@@ -1,9 +1,14 @@
 """The seed's SLOs as scheduled query alerts on Application Insights, with one action group.
 
 - availability >= 99.9 %: an external probe of the health endpoint (standard availability test,
-  five locations, every 5 min); alert when the success rate over 1 h drops below target;
-- latency P95 < 5 s over HTTP requests (webhooks, approvals, API), 15 min windows;
-- error rate < 0.1 %: share of requests answered with a server error (5xx), over 1 h.
+  five locations, every 5 min);
+- error rate < 0.1 %: the share of requests answered with a server error (5xx);
+- latency P95 < 5 s over HTTP requests (webhooks, approvals, API), 15 min windows.
+
+Availability and errors alert on the burn rate of their error budget over two windows at once
+(the multiwindow, multi-burn-rate alerts of Google's SRE workbook, for a 30-day budget): a fast
+burn (2 % of the budget in 1 h, confirmed over 5 min) pages, a slow burn (5 % in 6 h, confirmed
+over 30 min) is a lower-severity alert. The KQL lives in ``queries/`` (see ``agent_infra.kql``).
 Requests are excluded from sampling in host.json, so the request-based SLIs are exact.
 """
 
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import applicationinsights, monitor
 
+from agent_infra import kql
 from agent_infra.naming import Naming
 
 AVAILABILITY_TARGET_PERCENT = 99.9
@@ -25,6 +31,23 @@ PROBE_LOCATIONS = (
 
 
 @dataclass(frozen=True)
+class BurnWindow:
+    name: str
+    long: kql.Timespan
+    long_iso: str  # the rule's window: the same span as ``long``
+    short: kql.Timespan
+    factor: float  # fires when both windows burn the budget faster than this
+    severity: int
+    frequency: str
+
+
+BURN_WINDOWS = (
+    BurnWindow("fast", kql.Timespan("1h"), "PT1H", kql.Timespan("5m"), 14.4, 1, "PT5M"),
+    BurnWindow("slow", kql.Timespan("6h"), "PT6H", kql.Timespan("30m"), 6.0, 2, "PT15M"),
+)
+
+
+@dataclass(frozen=True)
 class Slo:
     key: str
     description: str
@@ -33,51 +56,60 @@ class Slo:
     operator: str  # fires when `measure <operator> threshold`
     threshold: float
     window: str
+    frequency: str
     severity: int
 
 
 def platform_slos(probe_name: str, health_path: str) -> tuple[Slo, ...]:
-    return (
+    burn_rates = [
         Slo(
-            key="availability",
-            description=f"Availability below {AVAILABILITY_TARGET_PERCENT} % (health probe, 1 h)",
-            query=(
-                f'availabilityResults | where name == "{probe_name}" '
-                "| summarize availability_percent = 100.0 * countif(toint(success) == 1) / count()"
+            key=f"{key}-{window.name}-burn",
+            description=(
+                f"{title} budget burning {window.factor}x too fast "
+                f"({window.long.literal} and {window.short.literal} windows)"
             ),
-            measure="availability_percent",
-            operator="LessThan",
-            threshold=AVAILABILITY_TARGET_PERCENT,
-            window="PT1H",
-            severity=1,
-        ),
-        Slo(
-            key="latency-p95",
-            description=f"P95 request duration above {LATENCY_P95_TARGET_MS:.0f} ms (15 min)",
-            query=(
-                f'requests | where url !endswith "{health_path}" '
-                "| summarize p95_ms = percentile(duration, 95)"
+            query=kql.query(
+                f"slo_{key}_burn",
+                **extra,
+                slo_target=target,
+                long_window=window.long,
+                short_window=window.short,
             ),
-            measure="p95_ms",
+            measure="burn_rate",
             operator="GreaterThan",
-            threshold=LATENCY_P95_TARGET_MS,
-            window="PT15M",
-            severity=2,
-        ),
-        Slo(
-            key="error-rate",
-            description=f"Server error rate above {ERROR_RATE_TARGET_PERCENT} % (1 h)",
-            query=(
-                "requests | summarize total = count(), failed = countif(toint(resultCode) >= 500) "
-                "| where total > 0 | project error_rate_percent = 100.0 * failed / total"
+            threshold=window.factor,
+            window=window.long_iso,
+            frequency=window.frequency,
+            severity=window.severity,
+        )
+        for key, title, target, extra in (
+            (
+                "availability",
+                f"Availability ({AVAILABILITY_TARGET_PERCENT} %)",
+                AVAILABILITY_TARGET_PERCENT / 100,
+                {"probe_name": probe_name},
             ),
-            measure="error_rate_percent",
-            operator="GreaterThan",
-            threshold=ERROR_RATE_TARGET_PERCENT,
-            window="PT1H",
-            severity=1,
-        ),
+            (
+                "error",
+                f"Error rate (< {ERROR_RATE_TARGET_PERCENT} %)",
+                1 - ERROR_RATE_TARGET_PERCENT / 100,
+                {},
+            ),
+        )
+        for window in BURN_WINDOWS
+    ]
+    latency = Slo(
+        key="latency-p95",
+        description=f"P95 request duration above {LATENCY_P95_TARGET_MS:.0f} ms (15 min)",
+        query=kql.query("slo_latency_p95", health_path=health_path),
+        measure="p95_ms",
+        operator="GreaterThan",
+        threshold=LATENCY_P95_TARGET_MS,
+        window="PT15M",
+        frequency="PT5M",
+        severity=2,
     )
+    return (*burn_rates, latency)
 
 
 @dataclass(frozen=True)
@@ -152,7 +184,7 @@ class SloAlerts(pulumi.ComponentResource):
                 severity=slo.severity,
                 enabled=True,
                 scopes=[args.app_insights_id],
-                evaluation_frequency="PT5M",
+                evaluation_frequency=slo.frequency,
                 window_size=slo.window,
                 criteria=monitor.ScheduledQueryRuleCriteriaArgs(
                     all_of=[

@@ -1,4 +1,5 @@
-"""Log Analytics workspace and the workspace-based Application Insights component."""
+"""Log Analytics workspace, the workspace-based Application Insights component and the
+operators' workbook over it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pulumi
 from pulumi_azure_native import applicationinsights, operationalinsights
 
 from agent_infra.naming import Naming
+from agent_infra.workbook import OperationsWorkbook, OperationsWorkbookArgs
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.connection_string = self.app_insights.connection_string
+        self.workbook = OperationsWorkbook(
+            f"{name}-operations",
+            OperationsWorkbookArgs(
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                naming=args.naming,
+                app_insights_id=self.app_insights.id,
+                tags=args.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs(
             {"workspace_id": self.workspace.id, "app_insights_id": self.app_insights.id}
         )

@@ -27,7 +27,7 @@ from agent_infra.naming import (
 from agent_infra.vault import placeholder_secret
 
 KEY_SIZE = 3072
-KEY_OPERATIONS = ("wrapKey", "unwrapKey")
+KEY_OPERATIONS = ("wrapKey", "unwrapKey", "sign")  # sign: derived keys (KeyProvider.derive_key)
 KEY_ROTATE_AFTER = "P1Y"
 KEY_EXPIRES_AFTER = "P2Y"
 KEY_NOTIFY_BEFORE_EXPIRY = "P30D"

@@ -40,6 +40,7 @@ TAGGED_TYPES = frozenset(
         "azure-native:operationalinsights:Workspace",
         "azure-native:applicationinsights:Component",
         "azure-native:applicationinsights:WebTest",
+        "azure-native:applicationinsights:Workbook",
         "azure-native:web:AppServicePlan",
         WEB_APP,
         CONTAINER_APP_ENVIRONMENT,

@@ -97,6 +97,7 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
         },
     ),
     "azure-native:applicationinsights:WebTest": ("webTestName", _none),
+    "azure-native:applicationinsights:Workbook": ("resourceName", _none),
     "azure-native:keyvault:Vault": (
         "vaultName",
         lambda n, i: {

@@ -32,6 +32,7 @@ def test_main_builds_the_platform_from_the_sample_stack(stack: str, request: pyt
         "aica:platform:FunctionHost",
         "aica:platform:AppAccess",
         "aica:platform:SloAlerts",
+        "aica:platform:OperationsWorkbook",
         "aica:tenant:TenantStack",
     }
 

@@ -48,7 +48,7 @@ def test_each_tenant_gets_its_own_database_key_scope_and_secrets(dev: Deployment
     assert key.inputs["keyName"] == f"tenant-{slug}"
     props = key.inputs["properties"]
     assert (props["kty"], props["keySize"]) == ("RSA", 3072)
-    assert sorted(props["keyOps"]) == ["unwrapKey", "wrapKey"]
+    assert sorted(props["keyOps"]) == ["sign", "unwrapKey", "wrapKey"]
     actions = {
         a["action"]["type"]: a["trigger"] for a in props["rotationPolicy"]["lifetimeActions"]
     }

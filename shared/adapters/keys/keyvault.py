@@ -3,12 +3,16 @@
 Each tenant has one RSA key named ``tenant-<slug>``; its versions are the key versions. A data
 key is wrapped with RSA-OAEP-256: locally with the key's public half (one GET of the current
 version, the SDK's ``CryptographyClient`` does the math), and unwrapped by Key Vault (the private
-half never leaves it). Needs keys/get, keys/unwrapKey and, for the first key and ``rotate``,
-keys/create (Key Vault Crypto Officer, or Crypto User when infra creates the keys).
+half never leaves it). ``derive_key`` has Key Vault sign a fixed digest of the tenant and
+purpose with RS256 (deterministic PKCS#1 v1.5) under the current version and hashes the signature:
+only a holder of the private half can compute it. Needs keys/get, keys/unwrapKey, keys/sign and,
+for the first key and ``rotate``, keys/create (Key Vault Crypto Officer, or Crypto User when infra
+creates the keys); keys are created with the wrapKey, unwrapKey and sign operations.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -61,17 +65,37 @@ class KeyVaultKeyProvider(EnvelopeKeyProvider):
     def rotate(self, tenant: str) -> str:
         return self._create_key(tenant).properties.version or ""
 
-    def _wrap(self, tenant: str, data_key: bytes) -> tuple[str, bytes]:
+    def derive_key(self, tenant: str, purpose: str) -> bytes:
+        from azure.core.exceptions import AzureError
+        from azure.keyvault.keys.crypto import SignatureAlgorithm
+
+        key = self._current_key(tenant)
+        name = key_vault_key_name(tenant)
+        crypto = self._client.get_cryptography_client(name, key_version=key.properties.version)
+        digest = hashlib.sha256(f"derive|{tenant}|{purpose}".encode()).digest()
+        try:
+            signature = crypto.sign(SignatureAlgorithm.rs256, digest).signature
+        except AzureError as exc:
+            raise map_azure_error(exc, f"sign with key {name}") from exc
+        return hashlib.sha256(b"derived-key|" + signature).digest()
+
+    def _current_key(self, tenant: str) -> KeyVaultKey:
         from azure.core.exceptions import AzureError, ResourceNotFoundError
-        from azure.keyvault.keys.crypto import CryptographyClient, KeyWrapAlgorithm
 
         name = key_vault_key_name(tenant)
         try:
-            key = self._client.get_key(name)
+            return self._client.get_key(name)
         except ResourceNotFoundError:
-            key = self._create_key(tenant)
+            return self._create_key(tenant)
         except AzureError as exc:
             raise map_azure_error(exc, f"get key {name}") from exc
+
+    def _wrap(self, tenant: str, data_key: bytes) -> tuple[str, bytes]:
+        from azure.core.exceptions import AzureError
+        from azure.keyvault.keys.crypto import CryptographyClient, KeyWrapAlgorithm
+
+        name = key_vault_key_name(tenant)
+        key = self._current_key(tenant)
         crypto = CryptographyClient(key, self._credential, **self._client_kwargs)
         try:
             wrapped = crypto.wrap_key(KeyWrapAlgorithm.rsa_oaep_256, data_key)
@@ -106,7 +130,7 @@ class KeyVaultKeyProvider(EnvelopeKeyProvider):
             return self._client.create_rsa_key(
                 name,
                 size=self._key_size,
-                key_operations=[KeyOperation.wrap_key, KeyOperation.unwrap_key],
+                key_operations=[KeyOperation.wrap_key, KeyOperation.unwrap_key, KeyOperation.sign],
             )
         except AzureError as exc:
             raise map_azure_error(exc, f"create key {name}") from exc

@@ -8,6 +8,8 @@ under the tenant's key, with the tenant and version as associated data, and stor
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -49,6 +51,13 @@ class LocalKeyProvider(EnvelopeKeyProvider):
     def rotate(self, tenant: str) -> str:
         validate_slug(tenant)
         return self._create_version(tenant)
+
+    def derive_key(self, tenant: str, purpose: str) -> bytes:
+        """HMAC-SHA256 of the tenant, version and purpose under the current key file."""
+        validate_slug(tenant)
+        version = self._current_version(tenant) or self._create_version(tenant)
+        context = f"derive|{tenant}|{version}|{purpose}".encode()
+        return hmac.new(self._read_key(tenant, version), context, hashlib.sha256).digest()
 
     def _wrap(self, tenant: str, data_key: bytes) -> tuple[str, bytes]:
         version = self._current_version(tenant) or self._create_version(tenant)

@@ -98,6 +98,10 @@ class AnthropicLlm(LlmProvider):
             timeout=self._timeout_s,
         )
 
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        arguments = _arguments(request)
+        return {k: v for k, v in arguments.items() if k not in ("model", "messages", "system")}
+
     def complete(self, request: CompletionRequest) -> Completion:
         import anthropic
 

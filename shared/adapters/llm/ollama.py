@@ -76,21 +76,28 @@ class OllamaLlm(LlmProvider):
             event_hooks={"response": [self._remember_retry_after]},
         )
 
-    def complete(self, request: CompletionRequest) -> Completion:
-        digest = self._call(lambda: self._digest(request.model))
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
         options: dict[str, Any] = {
             "temperature": request.temperature,
             "num_predict": request.max_tokens,
         }
         if request.stop:
             options["stop"] = list(request.stop)
+        parameters: dict[str, Any] = {"options": options}
+        if request.response_format is ResponseFormat.JSON:
+            parameters["format"] = "json"
+        return parameters
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        digest = self._call(lambda: self._digest(request.model))
+        parameters = self.sent_parameters(request)
         started = time.monotonic()
         response = self._call(
             lambda: self._client.chat(
                 model=request.model,
                 messages=[{"role": str(m.role), "content": m.content} for m in request.messages],
-                options=options,
-                format="json" if request.response_format is ResponseFormat.JSON else None,
+                options=parameters["options"],
+                format=parameters.get("format"),
                 stream=False,
             )
         )

@@ -89,6 +89,10 @@ class _ChatCompletions(LlmProvider):
     def _client(self) -> Any:
         return self._make_client()
 
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        arguments = _arguments(request)
+        return {k: v for k, v in arguments.items() if k not in ("model", "messages")}
+
     def complete(self, request: CompletionRequest) -> Completion:
         import openai
 

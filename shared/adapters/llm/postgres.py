@@ -1,7 +1,9 @@
 """The LLM hub's records in PostgreSQL.
 
-- ``platform.llm_circuits``: one row per provider endpoint, updated under ``SELECT ... FOR
-  UPDATE`` with the database's clock, so every process and instance shares one breaker.
+- ``platform.llm_circuits``: one row per circuit (named in its ``endpoint`` column: a provider
+  endpoint, or an endpoint and a credential's fingerprint, see ``llm_hub.breaker``), updated
+  under ``SELECT ... FOR UPDATE`` with the database's clock, so every process and instance
+  shares one breaker.
 - ``platform.llm_usage``: one row per call, a reservation first and the actual usage after;
   reservations serialise on the tenant's ``platform.quotas`` row, so concurrent calls can never
   overshoot the daily budget together. A day is a UTC day.

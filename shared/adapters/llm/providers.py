@@ -3,12 +3,14 @@
 Credentials: the tenant's own secret (``openai-api-key``, ``azure-openai-api-key``,
 ``anthropic-api-key``, ``ollama-api-key``) when it has one, else the platform's setting. Azure
 OpenAI without any key uses Entra ID (managed identity). Adapters are cached per endpoint,
-timeout and credential, so that their SDK clients (and connections) are reused.
+timeout and credential, so that their SDK clients (and connections) are reused; each carries the
+fingerprint of its credential (``LlmProvider.credential``) for the per-credential circuit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import threading
 from collections.abc import Callable, Hashable
@@ -80,7 +82,8 @@ class ConfiguredLlmProviders(LlmProviders):
                     raise ConfigurationError("an Ollama route needs an endpoint or OLLAMA_HOST")
                 key = self._key(tenant, route.provider, None)
                 return self._cached(
-                    (route.provider, host, route.timeout_s, _fingerprint(key)),
+                    (route.provider, host, route.timeout_s),
+                    key,
                     lambda: OllamaLlm(host=host, api_key=key, timeout_s=route.timeout_s),
                 )
             case ProviderKind.OPENAI:
@@ -89,7 +92,8 @@ class ConfiguredLlmProviders(LlmProviders):
                 )
                 base_url = route.endpoint or s.openai_base_url
                 return self._cached(
-                    (route.provider, base_url, route.timeout_s, _fingerprint(openai_key)),
+                    (route.provider, base_url, route.timeout_s),
+                    openai_key,
                     lambda: OpenAiLlm(
                         api_key=openai_key, base_url=base_url, timeout_s=route.timeout_s
                     ),
@@ -102,7 +106,8 @@ class ConfiguredLlmProviders(LlmProviders):
                 )
                 base_url = route.endpoint or s.anthropic_base_url
                 return self._cached(
-                    (route.provider, base_url, route.timeout_s, _fingerprint(key)),
+                    (route.provider, base_url, route.timeout_s),
+                    key,
                     lambda: AnthropicLlm(api_key=key, base_url=base_url, timeout_s=route.timeout_s),
                 )
             case ProviderKind.SCRIPTED:
@@ -136,7 +141,8 @@ class ConfiguredLlmProviders(LlmProviders):
         key = self._key(tenant, route.provider, s.azure_openai_api_key)
         version = route.api_version or s.azure_openai_api_version
         return self._cached(
-            (route.provider, endpoint, version, route.timeout_s, _fingerprint(key)),
+            (route.provider, endpoint, version, route.timeout_s),
+            key,
             lambda: AzureOpenAiLlm(
                 endpoint=endpoint, api_version=version, api_key=key, timeout_s=route.timeout_s
             ),
@@ -161,14 +167,25 @@ class ConfiguredLlmProviders(LlmProviders):
             )
         return key
 
-    def _cached(self, key: Hashable, build: Callable[[], LlmProvider]) -> LlmProvider:
+    def _cached(
+        self, where: tuple[Hashable, ...], secret: str | None, build: Callable[[], LlmProvider]
+    ) -> LlmProvider:
+        """The adapter for ``where`` (endpoint, version, timeout) and the credential ``secret``,
+        built once; keyed by the credential's fingerprint, never by the credential."""
+        credential = credential_fingerprint(str(where[1]), secret)
         with self._lock:
-            provider = self._cache.get(key)
+            provider = self._cache.get((*where, credential))
             if provider is None:
-                provider = self._cache[key] = build()
+                provider = self._cache[(*where, credential)] = build()
+                provider.credential = credential
             return provider
 
 
-def _fingerprint(secret: str | None) -> str | None:
-    """A cache key for a credential that does not keep the credential itself in the key."""
-    return None if secret is None else hashlib.sha256(secret.encode()).hexdigest()
+def credential_fingerprint(endpoint: str, secret: str | None) -> str:
+    """Names a credential without keeping it: an HMAC-SHA256 of ``secret`` keyed by the endpoint's
+    URL (the same key on two endpoints gets unrelated names, and a list of leaked keys cannot be
+    matched by plain hashing), 128 bits in hex; empty when there is no credential."""
+    if not secret:
+        return ""
+    digest = hmac.new(f"llm-credential|{endpoint}".encode(), secret.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

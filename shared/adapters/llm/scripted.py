@@ -101,6 +101,9 @@ class ScriptedLlm(LlmProvider):
         self.recording = recording
         self.endpoint = f"{self.kind} {recording.name}"
 
+    def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
+        return {}  # nothing is sent anywhere: the answer is read from the recording
+
     def complete(self, request: CompletionRequest) -> Completion:
         entry = next((e for e in self.recording.completions if e.fits(request)), None)
         if entry is None:

@@ -108,7 +108,8 @@ def _work_item_comment(delivery: Delivery, rules: TriggerRules, p: Payload) -> A
         rules,
         _work_item(resource.text("id"), resource, fields),
         author=_required(identity(fields.get("System.ChangedBy")), "the commenter"),
-        body=html_to_text(fields.text("System.History")),
+        body=fields.text("System.History"),
+        html=True,
     )
 
 

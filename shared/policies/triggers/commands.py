@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from shared.domain.scm import marker_task_id
 from shared.domain.task import AgentTask, Command
 from shared.policies.triggers.model import Delivery, Ignored, Source, build_task
 from shared.policies.triggers.rules import TriggerRules
@@ -58,16 +59,19 @@ def comment_task(
     author: str,
     body: str,
     is_bot: bool = False,
+    html: bool = False,
 ) -> AgentTask | Ignored:
-    """The task a comment asks for, after loop prevention (own account first, then bots).
+    """The task a comment asks for, after loop prevention: the agent's own comments (they carry
+    its task marker, whoever posted them, or come from an account listed as the agent's), then
+    bots. ``body`` is the comment as posted (Azure DevOps: the HTML, so the marker is kept).
 
     ``fix``/``implement`` without text take the source's own title and description.
     """
-    if rules.is_agent(delivery.provider, author):
+    if marker_task_id(body) is not None or rules.is_agent(delivery.provider, author):
         return Ignored("own-comment")
     if is_bot:
         return Ignored("bot-author")
-    parsed = parse_command(body, rules.command_prefix)
+    parsed = parse_command(html_to_text(body) if html else body, rules.command_prefix)
     if isinstance(parsed, Ignored):
         return parsed
     instruction = parsed.text

@@ -65,7 +65,10 @@ def _issue_event(delivery: Delivery, rules: TriggerRules, p: Payload) -> AgentTa
         title=attributes.opt_text("title"),
         description=attributes.opt_text("description"),
         url=attributes.opt_text("url"),
-        extra={"project_id": p.obj("project").opt_text("id") or attributes.opt_text("project_id")},
+        extra={
+            "project_id": p.obj("project").opt_text("id") or attributes.opt_text("project_id"),
+            "requester_id": p.obj("user").opt_text("id"),
+        },
     )
     return labelled_task(delivery, rules, source, requester=p.obj("user").text("username"))
 
@@ -113,6 +116,7 @@ def _note_event(delivery: Delivery, rules: TriggerRules, p: Payload) -> AgentTas
             "project_id": project.opt_text("id") or note.opt_text("project_id"),
             "note_id": note.opt_text("id"),
             "note_url": note.opt_text("url"),
+            "requester_id": user.opt_text("id"),
         },
     )
     return comment_task(

@@ -6,12 +6,20 @@ Keys (all optional)::
       "agent_label": "ai-agent",        # GitHub/GitLab label that hands an issue to the agent
       "agent_tag": "ai-agent",          # Azure DevOps work-item tag that does the same
       "command_prefix": "/agent",       # comment commands: "/agent fix <text>", ...
-      "agent_accounts": [],             # the agent's own SCM accounts (loop prevention)
+      "agent_accounts": [],             # more accounts of the agent's (loop prevention; the
+                                        # connection's own account and marked comments need none)
+      "denied_authors": [],             # never triggers, refused at intake
+      "allowed_authors": [],            # when set, only these (and only with write access)
+      "writer_groups": [],              # Azure DevOps groups whose members count as writers
+      "refusal_reply_minutes": 10,      # at most one refusal reply per author in this window
       "allowed_approvers": [],          # who may "/agent approve|reject" (and cancel others' tasks)
       "allow_confidential": false,      # act on confidential GitLab issues and their notes
       "providers": ["github", "gitlab", "azure-devops"],   # enabled webhook providers
       "azure_devops_secret_header": "X-Agent-Webhook-Secret"
     }
+
+Whatever the lists say, a command counts only from someone with write access to the repository
+(checked by the patch flow's first activity; see ``shared.services.patch_flow.authorise``).
 
 Account entries are matched case-insensitively, either bare (``"alice"``: any provider) or
 qualified by provider (``"github:alice"``), because the same name may be different people on
@@ -41,6 +49,10 @@ class TriggerRules:
     command_prefix: str = "/agent"
     agent_accounts: frozenset[str] = frozenset()
     allowed_approvers: frozenset[str] = frozenset()
+    denied_authors: frozenset[str] = frozenset()
+    allowed_authors: frozenset[str] = frozenset()
+    writer_groups: tuple[str, ...] = ()
+    refusal_reply_minutes: int = 10
     allow_confidential: bool = False
     providers: frozenset[Provider] = WEBHOOK_PROVIDERS
     azure_devops_secret_header: str = "X-Agent-Webhook-Secret"  # noqa: S105 (a header name)
@@ -58,9 +70,13 @@ class TriggerRules:
         for key in ("agent_label", "agent_tag", "command_prefix", "azure_devops_secret_header"):
             if key in raw:
                 values[key] = _text(raw[key], key)
-        for key in ("agent_accounts", "allowed_approvers"):
+        for key in ("agent_accounts", "allowed_approvers", "denied_authors", "allowed_authors"):
             if key in raw:
                 values[key] = _accounts(_texts(raw[key], key))
+        if "writer_groups" in raw:
+            values["writer_groups"] = tuple(_texts(raw["writer_groups"], "writer_groups"))
+        if "refusal_reply_minutes" in raw:
+            values["refusal_reply_minutes"] = _minutes(raw["refusal_reply_minutes"])
         if "allow_confidential" in raw:
             if not isinstance(raw["allow_confidential"], bool):
                 raise ConfigurationError("triggers.allow_confidential must be true or false")
@@ -80,6 +96,14 @@ class TriggerRules:
     def may_approve(self, provider: Provider, user: str) -> bool:
         return _listed(self.allowed_approvers, provider, user)
 
+    def author_refusal(self, provider: Provider, user: str) -> str | None:
+        """Why the tenant's own lists refuse ``user`` as a trigger (``None``: they do not)."""
+        if _listed(self.denied_authors, provider, user):
+            return "author-denied"
+        if self.allowed_authors and not _listed(self.allowed_authors, provider, user):
+            return "author-not-allowed"
+        return None
+
     def label_matches(self, labels: Iterable[str]) -> bool:
         wanted = self.agent_label.casefold()
         return any(label.strip().casefold() == wanted for label in labels)
@@ -98,6 +122,12 @@ def _text(value: Any, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"triggers.{key} must be a non-empty string")
     return value.strip()
+
+
+def _minutes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError("triggers.refusal_reply_minutes must be a positive integer")
+    return value
 
 
 def _texts(value: Any, key: str) -> list[str]:

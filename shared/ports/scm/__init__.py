@@ -1,5 +1,5 @@
-"""Source control, as five small capabilities: read the source item, read the repository, push
-a branch, open a pull request, comment back.
+"""Source control, as six small capabilities: read the source item, read the repository, push
+a branch, open a pull request, comment back, and say who may push (``permissions``).
 
 One adapter set per tenant connection (``shared.adapters.scm.scm_for``). Every method takes the
 tenant explicitly; an adapter refuses a tenant other than its connection's. Only domain types
@@ -25,6 +25,7 @@ from shared.domain.scm import (
     SourceItem,
 )
 from shared.domain.task import SourceKind
+from shared.ports.scm.permissions import RepositoryPermissions
 
 
 class SourceReader(ABC):
@@ -104,3 +105,15 @@ class Scm:
     branches: BranchWriter
     pull_requests: PullRequestWriter
     comments: CommentWriter
+    permissions: RepositoryPermissions
+
+
+__all__ = [
+    "BranchWriter",
+    "CommentWriter",
+    "PullRequestWriter",
+    "RepositoryPermissions",
+    "RepositoryReader",
+    "Scm",
+    "SourceReader",
+]

@@ -10,6 +10,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 
+from shared.domain.access import RepositoryAccess, ScmUser
 from shared.domain.errors import PermissionDenied, ScmConflict, ScmNotFound
 from shared.domain.scm import (
     BranchPush,
@@ -31,6 +32,7 @@ from shared.ports.scm import (
     BranchWriter,
     CommentWriter,
     PullRequestWriter,
+    RepositoryPermissions,
     RepositoryReader,
     Scm,
     SourceReader,
@@ -42,8 +44,17 @@ def _sha(data: bytes) -> str:
 
 
 @dataclass
-class FakeScm(SourceReader, RepositoryReader, BranchWriter, PullRequestWriter, CommentWriter):
-    """One repository: ``branches`` maps branch -> {path: bytes}; ``items`` holds sources."""
+class FakeScm(
+    SourceReader,
+    RepositoryReader,
+    BranchWriter,
+    PullRequestWriter,
+    CommentWriter,
+    RepositoryPermissions,
+):
+    """One repository: ``branches`` maps branch -> {path: bytes}; ``items`` holds sources;
+    ``collaborators`` maps a name to its role (``write``/``admin`` may push); the connection acts
+    as ``account``; ``access_checks`` counts the permission questions asked."""
 
     tenant: str
     branches: dict[str, dict[str, bytes]] = field(default_factory=lambda: {"main": {}})
@@ -51,10 +62,13 @@ class FakeScm(SourceReader, RepositoryReader, BranchWriter, PullRequestWriter, C
     items: dict[tuple[SourceKind, str], SourceItem] = field(default_factory=dict)
     pulls: list[PullRequest] = field(default_factory=list)
     limits: ReadLimits = field(default_factory=ReadLimits)
+    collaborators: dict[str, str] = field(default_factory=dict)
+    account: str = "agent-bot"
+    access_checks: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def as_scm(self) -> Scm:
-        return Scm(self, self, self, self, self)
+        return Scm(self, self, self, self, self, self)
 
     def _check(self, tenant: str) -> None:
         if tenant != self.tenant:
@@ -146,6 +160,19 @@ class FakeScm(SourceReader, RepositoryReader, BranchWriter, PullRequestWriter, C
             i = len(comments) - 1
         self.items[(kind, source_id)] = replace(item, comments=tuple(comments))
         return comments[i]
+
+    # --- RepositoryPermissions ----------------------------------------------------------------
+    def access(
+        self, tenant: str, user: ScmUser, *, writer_groups: tuple[str, ...] = ()
+    ) -> RepositoryAccess:
+        self._check(tenant)
+        self.access_checks += 1
+        role = self.collaborators.get(user.name.casefold(), "none")
+        return RepositoryAccess(user.name, role in ("write", "maintain", "admin"), role)
+
+    def own_account(self, tenant: str) -> str:
+        self._check(tenant)
+        return self.account
 
 
 def _text(data: bytes | None) -> str | None:

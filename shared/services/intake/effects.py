@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from shared.domain.errors import NotFound
+from shared.domain.errors import DomainError, NotFound, Unavailable
 from shared.domain.task import AgentTask
 from shared.ports.orchestrations import Orchestrations
 from shared.services.intake.model import IntakeResult, Outcome
@@ -19,6 +19,8 @@ from shared.services.intake.model import IntakeResult, Outcome
 log = logging.getLogger(__name__)
 
 Effect = Callable[[Orchestrations], Awaitable[IntakeResult]]
+#: The flow that audits a command refused at intake and replies to its author (no SCM call here).
+REFUSAL_FLOW = "refusal_reply"
 
 
 def start_flow(
@@ -60,3 +62,23 @@ def raise_approval(instance_id: str, event: dict[str, Any]) -> Effect:
         return IntakeResult(Outcome.APPROVAL_SENT, instance_id)
 
     return send
+
+
+def refuse(
+    task: AgentTask, reason: str, result: IntakeResult, error: DomainError | None = None
+) -> Effect:
+    """Start the refusal reply for ``task`` (instance ``<task id>-refused``), then answer
+    ``result`` or raise ``error`` (a 429 stays a 429). The reply is best effort: when the host
+    cannot start it, the refusal is only logged, and the sender's answer is unchanged."""
+
+    async def run(orchestrations: Orchestrations) -> IntakeResult:
+        payload = {"task": task.to_dict(), "reason": reason}
+        try:
+            await orchestrations.start(REFUSAL_FLOW, f"{task.id}-refused", payload)
+        except Unavailable:
+            log.warning("could not start the refusal reply of %s (%s)", task.id, task.tenant)
+        if error is not None:
+            raise error
+        return result
+
+    return run

@@ -9,16 +9,22 @@ worker thread and the Durable calls on the event loop. Guarantees:
   the orchestration failed after the commit, a later retry of the same delivery starts it (once
   the first attempt is ``restart_after`` old and the task is still active).
 - Rate limits and bad input leave nothing behind: the transaction rolls back.
+- Refused commands are answered without an SCM call: a command over the tenant's rate limit
+  (429) or from a denied author starts the small ``refusal_reply`` flow, which audits it and
+  replies to its author at most once per window. Whether the author may push is asked by the
+  patch flow's first activity, never here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from shared.auth.webhooks import WebhookSecrets, authenticate, secret_names
+from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
     NotFound,
@@ -44,7 +50,7 @@ from shared.ports.orchestrations import Orchestrations
 from shared.ports.secrets import SecretStore
 from shared.ports.tenants import TenantDirectory
 from shared.services.intake.cache import TtlCache
-from shared.services.intake.effects import Effect, raise_approval, start_flow, terminate
+from shared.services.intake.effects import Effect, raise_approval, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
 
 PATCH_FLOW = "patch_flow"
@@ -129,6 +135,10 @@ class IntakeService:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=task.reason))
         if task.command not in CONTROL_COMMANDS and task.command not in self._flows:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=f"{task.command}-not-enabled"))
+        refusal = view.rules.author_refusal(provider, task.requester)
+        if refusal is not None:
+            result = IntakeResult(Outcome.IGNORED, reason=refusal)
+            return _Decision(result, refuse(task, refusal, result))
         record = DeliveryRecord(
             provider,
             delivery.delivery_id,
@@ -136,8 +146,12 @@ class IntakeService:
             {k: v for k, v in cmd.headers.items() if k in KEPT_HEADERS},
             cmd.body,
         )
-        with self._ledger.begin(view.location) as tx:
-            return self._record(tx, task, record, view.rules)
+        try:
+            with self._ledger.begin(view.location) as tx:
+                return self._record(tx, task, record, view.rules)
+        except RateLimited as exc:
+            result = IntakeResult(Outcome.IGNORED, reason="rate-limited")
+            return _Decision(result, refuse(task, "rate-limited", result, exc))
 
     # --- tenant, authentication -------------------------------------------------------------
     def _tenant(self, slug: str) -> _TenantView:
@@ -244,6 +258,10 @@ class IntakeService:
         approval = command.command in (Command.APPROVE, Command.REJECT)
         if refusal is None and approval and active.status is not TaskStatus.AWAITING_APPROVAL:
             refusal = "not-awaiting-approval"
+        decision = None
+        if refusal is None and approval:
+            decision = _comment_decision(tx, command, active)
+            refusal = None if isinstance(decision, ApprovalDecision) else decision
         if refusal is not None:
             tx.settle(f"ignored:{refusal}", active.id)
             tx.audit(
@@ -259,18 +277,43 @@ class IntakeService:
             tx.settle("cancelled", active.id)
             result = IntakeResult(Outcome.CANCELLED, active.id)
             return _Decision(result, terminate(result, active.id))
-        event = {
-            "decision": command.command.value,
-            "approver": command.requester,
-            "comment": command.instruction,
-            "via": "comment",
-            "decided_at": command.received_at.astimezone(UTC).isoformat(),
-        }
-        tx.audit(kind="approval.submitted", actor=_actor(command), data=event, task_id=active.id)
+        assert isinstance(decision, ApprovalDecision)
+        tx.audit(
+            kind="approval.submitted",
+            actor=_actor(command),
+            data=decision.to_json(),
+            task_id=active.id,
+        )
         tx.settle("approval", active.id)
         return _Decision(
-            IntakeResult(Outcome.APPROVAL_SENT, active.id), raise_approval(active.id, event)
+            IntakeResult(Outcome.APPROVAL_SENT, active.id),
+            raise_approval(active.id, {"decision_id": decision.id}),
         )
+
+
+def _comment_decision(
+    tx: IntakeTx, command: AgentTask, active: ActiveTask
+) -> ApprovalDecision | str:
+    """Record an allowed ``/agent approve|reject`` as the task's decision, or why not.
+
+    The commenter is judged on their linked identities too (another account of the requester
+    is still the requester); the first decision on a task wins."""
+    identities = tx.identities_of((command.provider.value, command.requester.casefold()))
+    if (command.provider.value, active.requester.casefold()) in identities:
+        return "self-approval"
+    decision = ApprovalDecision(
+        id=str(uuid.uuid4()),
+        task_id=active.id,
+        decision="approve" if command.command is Command.APPROVE else "reject",
+        via="comment",
+        principal=command.requester,
+        object_id=None,
+        roles=(),
+        linked=identities,
+        comment=command.instruction,
+        decided_at=command.received_at.astimezone(UTC),
+    )
+    return decision if tx.record_decision(decision) else "already-decided"
 
 
 def _provider(name: str) -> Provider:

@@ -2,10 +2,11 @@
 
 The estimated tokens (prompt characters / 4 + ``max_tokens``) and their cost are reserved
 against the tenant's daily budget first: over budget, the attempt is refused before anything is
-sent. Then the endpoint's circuit breaker admits the call (or refuses it fast), the provider is
-called once, the breaker learns the outcome, the actual usage replaces the reservation (zero when
-the call failed), and a lineage row is written whatever happened, with the transcript sealed
-under the tenant's key when a prompt was sent.
+sent (a budget refusal asks no circuit, so it never opens one). Then the circuits of the
+credential and of the endpoint admit the call (or refuse it fast), the provider is called once,
+the circuit the outcome speaks for learns it (see ``breaker``), the actual usage replaces the
+reservation (zero when the call failed), and a lineage row is written whatever happened, with
+the transcript sealed under the tenant's key when a prompt was sent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from shared.domain.errors import (
     BudgetExceeded,
     CircuitOpen,
+    LlmAuthError,
     LlmBadResponse,
     LlmError,
     LlmRateLimited,
@@ -39,14 +41,16 @@ from shared.domain.llm import (
 from shared.policies.secrets import redact
 from shared.ports.keys import KeyProvider
 from shared.ports.llm import LlmCallLog, LlmProvider, UsageLedger
-from shared.services.llm_hub.breaker import CircuitBreaker
+from shared.services.llm_hub.breaker import CircuitBreaker, credential_circuit
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.transcripts import seal
 
 log = logging.getLogger("shared.services.llm_hub")
 
-#: Errors that say the endpoint is unhealthy (they count towards opening its circuit).
-ENDPOINT_FAILURES = (LlmUnavailable, LlmRateLimited, LlmTimeout, LlmBadResponse)
+#: Errors that say the endpoint is unhealthy for everyone (5xx, unreachable, timed out, garbage).
+ENDPOINT_FAILURES = (LlmUnavailable, LlmTimeout, LlmBadResponse)
+#: Errors that say only the caller's credential is refused (401, 403, 429).
+CREDENTIAL_FAILURES = (LlmAuthError, LlmRateLimited)
 
 
 class AttemptRunner:
@@ -76,6 +80,7 @@ class AttemptRunner:
         template: TemplateRef,
         request: CompletionRequest,
         redactions: int,
+        redaction_key: bytes,
         edit_format: str | None,
     ) -> HubResult:
         kind = str(provider.kind)
@@ -88,11 +93,9 @@ class AttemptRunner:
             endpoint=provider.endpoint,
             model=route.model,
             template=template,
+            # What the provider received, plus the hub's own settings of the call.
             parameters={
-                "temperature": request.temperature,
-                "max_tokens": request.max_tokens,
-                "stop": list(request.stop),
-                "response_format": str(request.response_format),
+                **provider.sent_parameters(request),
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
             },
@@ -136,9 +139,16 @@ class AttemptRunner:
                 dataclasses.replace(
                     call,
                     outcome=exc.code,
-                    error=redact(exc.message).text,
+                    error=redact(exc.message, key=redaction_key).text,
                     latency_ms=round((time.monotonic() - started) * 1000),
-                    transcript=seal(self._keys, tenant, call.id, request.messages, None)
+                    transcript=seal(
+                        self._keys,
+                        tenant,
+                        call.id,
+                        request.messages,
+                        None,
+                        redaction_key=redaction_key,
+                    )
                     if sent
                     else None,
                 )
@@ -155,7 +165,14 @@ class AttemptRunner:
             output_tokens=completion.output_tokens,
             cost_usd=usage["cost_usd"],
             latency_ms=completion.latency_ms,
-            transcript=seal(self._keys, tenant, call.id, request.messages, completion.text),
+            transcript=seal(
+                self._keys,
+                tenant,
+                call.id,
+                request.messages,
+                completion.text,
+                redaction_key=redaction_key,
+            ),
         )
         self._record(call)
         if call.scripted:
@@ -179,17 +196,27 @@ class AttemptRunner:
     def _call(
         self, provider: LlmProvider, route: LlmRoute, request: CompletionRequest
     ) -> Completion:
-        """Through the endpoint's circuit breaker: admit, call once, record the outcome."""
-        self._breaker.admit(provider.endpoint, probe_s=route.timeout_s)
+        """Through the credential's and the endpoint's circuits: admit, call once, record the
+        outcome on the circuit it speaks for (an answer of any kind proves the endpoint up)."""
+        endpoint = provider.endpoint
+        credential = credential_circuit(endpoint, provider.credential)
+        self._breaker.admit(credential, probe_s=route.timeout_s)
+        self._breaker.admit(endpoint, probe_s=route.timeout_s)
         try:
             completion = provider.complete(request)
         except ENDPOINT_FAILURES:
-            self._breaker.failed(provider.endpoint)
+            self._breaker.failed(endpoint)
+            raise
+        except CREDENTIAL_FAILURES:
+            self._breaker.succeeded(endpoint)
+            self._breaker.failed(credential)
             raise
         except LlmError:
-            self._breaker.succeeded(provider.endpoint)  # it answered: the endpoint is up
+            self._breaker.succeeded(endpoint)
+            self._breaker.succeeded(credential)
             raise
-        self._breaker.succeeded(provider.endpoint)
+        self._breaker.succeeded(endpoint)
+        self._breaker.succeeded(credential)
         return completion
 
     def _record(self, call: LlmCall) -> None:

@@ -1,13 +1,22 @@
-"""Circuit breaking per provider endpoint, shared by every instance through a ``CircuitStore``.
+"""Circuit breaking, shared by every instance through a ``CircuitStore``.
+
+Two kinds of circuit, so that one tenant cannot cut the others off a shared endpoint:
+
+- the endpoint's own circuit (named by ``LlmProvider.endpoint``) counts what says the endpoint
+  itself is down for everyone: 5xx, timeouts, connection errors, garbage answers;
+- a circuit per (endpoint, credential) (``credential_circuit``) counts what says only that
+  credential is refused: 401, 403 and 429. One team's exhausted or revoked API key opens its own
+  circuit, never the endpoint's. The credential is named by its fingerprint, never the key.
+
+A tenant's budget refusal happens before any circuit is asked and opens none.
 
 closed → open after ``failure_threshold`` failures within ``window_s`` (the window starts at
 the first failure); open → half-open once ``cooldown_s`` have passed, when one caller is let
 through as the probe (others are still refused while the probe holds its slot, at most for the
 probe's own timeout); half-open → closed when the probe succeeds, → open again when it fails.
 
-What counts as a failure is the caller's choice: the hub counts the endpoint being down, slow,
-rate limiting or answering garbage, not requests it refused as unauthorised or malformed (those
-prove the endpoint is up).
+Which circuit a failure counts against is the caller's choice (the hub's ``AttemptRunner``);
+requests refused as malformed prove the endpoint is up and count against neither.
 """
 
 from __future__ import annotations
@@ -80,14 +89,21 @@ def record_failure(
     return replace(state, failures=failures, window_started_at=started), None
 
 
+def credential_circuit(endpoint: str, credential: str) -> str:
+    """The name of the circuit of ``credential`` (a fingerprint) on ``endpoint``; without a
+    credential (a keyless Ollama, a managed identity) every caller shares ``<endpoint> key=-``."""
+    return f"{endpoint} key={credential or '-'}"
+
+
 class CircuitBreaker:
     def __init__(self, store: CircuitStore, policy: BreakerPolicy | None = None) -> None:
         self._store = store
         self.policy = policy or BreakerPolicy()
 
     def admit(self, endpoint: str, *, probe_s: float) -> Admission:
-        """Let a call to ``endpoint`` go, or raise ``CircuitOpen`` without calling anything.
-        ``probe_s`` bounds how long a half-open probe holds its slot (its timeout)."""
+        """Let a call through the circuit ``endpoint`` (an endpoint, or a ``credential_circuit``)
+        go, or raise ``CircuitOpen`` without calling anything. ``probe_s`` bounds how long a
+        half-open probe holds its slot (its timeout)."""
         admission = self._store.update(
             endpoint, lambda state, now: admit(state, now, self.policy, probe_s)
         )

@@ -1,9 +1,10 @@
 """The LLM hub: the one way the platform calls a model.
 
 For each of the tenant's routes in order, one attempt: render the versioned template, redact
-secrets from the prompt (the same detectors as the patch policy), reserve the estimated tokens
-and cost against the tenant's daily budget (refused before anything is sent), pass the endpoint's
-circuit breaker, call the provider once. Unavailable, rate-limited and timed-out attempts (an open
+secrets from the prompt (the same detectors as the patch policy; placeholders keyed with the
+tenant's own redaction key from the ``KeyProvider``), reserve the estimated tokens
+and cost against the tenant's daily budget (refused before anything is sent), pass the circuit
+breakers of the credential and of the endpoint, call the provider once. Unavailable, rate-limited and timed-out attempts (an open
 circuit included) fall through to the next route; any other error ends the call. Every attempt
 leaves a lineage row (with its transcript sealed under the tenant's key) and an audit event, and
 its actual usage replaces the reservation.
@@ -36,7 +37,7 @@ from shared.domain.llm import (
     ProviderKind,
     ResponseFormat,
 )
-from shared.policies.secrets import redact
+from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact
 from shared.ports.keys import KeyProvider
 from shared.ports.llm import LlmCallLog, LlmProviders, UsageLedger
 from shared.ports.tenants import TenantDirectory
@@ -51,9 +52,10 @@ from shared.services.llm_hub.transcripts import Transcript, unseal
 FALL_THROUGH = (LlmUnavailable, LlmRateLimited, LlmTimeout)
 
 
-def redact_messages(messages: tuple[Message, ...]) -> tuple[tuple[Message, ...], int]:
-    """The messages with every secret replaced by its stable placeholder, and how many."""
-    results = [redact(m.content) for m in messages]
+def redact_messages(messages: tuple[Message, ...], key: bytes) -> tuple[tuple[Message, ...], int]:
+    """The messages with every secret replaced by its stable placeholder under ``key``, and how
+    many."""
+    results = [redact(m.content, key=key) for m in messages]
     redacted = tuple(
         dataclasses.replace(m, content=r.text) for m, r in zip(messages, results, strict=True)
     )
@@ -143,12 +145,13 @@ class LlmHub:
         (code ``llm-routes-exhausted``) naming each route's failure.
         """
         chain = self.routes_for(tenant, routes)
+        redaction_key = self.redaction_key(tenant)
         failures: list[str] = []
         last: LlmError | None = None
         for attempt, route in enumerate(chain, start=1):
             fmt = route.edit_format or edit_format
             prompt = self._prompts.get(_template_name(template, fmt))
-            messages, redactions = redact_messages(prompt.render(variables))
+            messages, redactions = redact_messages(prompt.render(variables), redaction_key)
             request = CompletionRequest(
                 messages=messages,
                 model=route.model,
@@ -169,6 +172,7 @@ class LlmHub:
                     template=prompt.ref,
                     request=request,
                     redactions=redactions,
+                    redaction_key=redaction_key,
                     edit_format=fmt,
                 )
             except FALL_THROUGH as exc:
@@ -182,6 +186,11 @@ class LlmHub:
         raise LlmUnavailable(
             f"every LLM route failed ({'; '.join(failures)})", code="llm-routes-exhausted"
         ) from last
+
+    def redaction_key(self, tenant: str) -> bytes:
+        """The tenant's key for redaction placeholders: what the model sees for a secret
+        cannot be tested against guesses without it, and differs between tenants."""
+        return self._keys.derive_key(tenant, REDACTION_KEY_PURPOSE)
 
     def generate_patch(
         self,

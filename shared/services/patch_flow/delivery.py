@@ -17,6 +17,7 @@ from shared.domain.task import SourceKind, TaskStatus
 from shared.policies.agent_config import FlowPlan
 from shared.policies.risk import assess_risk as score_risk
 from shared.services.patch_flow import messages
+from shared.services.patch_flow.authorise import refuse
 from shared.services.patch_flow.deps import PatchFlowDeps
 
 OUTCOME_STATUS = {
@@ -24,7 +25,14 @@ OUTCOME_STATUS = {
     "failed": TaskStatus.FAILED,
     "rejected": TaskStatus.REJECTED,
     "expired": TaskStatus.EXPIRED,
+    "not-authorised": TaskStatus.NOT_AUTHORISED,
 }
+#: Outcomes whose requester was already answered (or must not be: a refused author gets at most
+#: one reply per window, from ``authorise.refuse``).
+_NO_OUTCOME_COMMENT = frozenset({"completed", "not-authorised"})
+#: Failures that refuse the command (the tenant's quota, not the task's fault): answered like
+#: any refused command, at most once per author and window.
+_REFUSALS = frozenset({"budget-exceeded"})
 
 
 def assess_risk(
@@ -149,20 +157,24 @@ def comment_result(
 def finish_task(
     deps: PatchFlowDeps, task: dict[str, Any], outcome: str, detail: dict[str, Any]
 ) -> dict[str, Any]:
-    """Record the outcome; for anything but success, tell the requester why on the source.
+    """Record the outcome; for anything but success, tell the requester why on the source (a
+    refused command, e.g. over the tenant's budget, through ``authorise.refuse``: at most once
+    per author and window; a requester refused by ``authorise`` was answered there already).
 
     The comment is best effort (the outcome is recorded even when the SCM is down); a failure
     also leaves a dead-letter record with the failing step and error code.
     """
     comment_error = None
-    if outcome != "completed":
+    failure = detail.get("failure", {})
+    if failure.get("code") in _REFUSALS:
+        refuse(deps, task, str(failure["code"]))  # audited; one reply per author and window
+    elif outcome not in _NO_OUTCOME_COMMENT:
         try:
             _comment(deps, task, messages.outcome_comment(outcome, detail))
         except DomainError as exc:
             comment_error = f"{exc.code}: {exc.message}"
     status = OUTCOME_STATUS[outcome]
     data = {"outcome": outcome, **({"comment_error": comment_error} if comment_error else {})}
-    failure = detail.get("failure", {})
 
     def dead_letter(tx: TenantTx) -> None:
         record_dead_letter(

@@ -13,6 +13,7 @@ from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.approvals import ApprovalStore
 from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
@@ -27,6 +28,7 @@ class PatchFlowDeps:
     db: Database
     tenants: TenantDirectory
     audit: PostgresAuditLog
+    approvals: ApprovalStore
     connections: PostgresConnectionDirectory
     scm_for: Callable[[ScmConnection], Scm]
     llm: LlmHub

@@ -101,3 +101,20 @@ def outcome_comment(outcome: str, detail: dict[str, Any]) -> str:
         f"🤖 I could not complete this task{tried}: **{failure.get('code', 'error')}**.\n\n"
         f"{failure.get('message', '')}"
     )
+
+
+_REFUSALS = {
+    "no-write-access": "I act only on commands from people who can push to this repository",
+    "author-denied": "this account may not give the agent commands here",
+    "author-not-allowed": "this account is not among those allowed to give the agent commands",
+    "rate-limited": "too many requests reached the agent just now (rate limit)",
+    "budget-exceeded": "the daily budget for the agent is used up",
+}
+
+
+def refusal_comment(reason: str, requester: str) -> str:
+    """The one reply a refused command gets. It never quotes the command (no loops, nothing of
+    the requester's text echoed) and says nothing about the repository's permissions beyond
+    the requester's own."""
+    why = _REFUSALS.get(reason, f"the command was refused ({reason})")
+    return f"🤖 @{requester}: nothing was started: {why}."

@@ -52,7 +52,10 @@ def test_every_real_payload_signed_is_accepted_or_ignored_and_never_fails(
     reply = webhooks.send(tenant, item)
     if expected == "task":
         assert reply.status == 202, reply
-        assert reply.headers["Location"] == reply.body["statusQueryGetUri"]
+        # SCMs show this body in delivery logs: the tasks API URL, no management URL or key.
+        assert set(reply.body) == {"id", "status"}
+        assert reply.headers["Location"] == reply.body["status"]
+        assert reply.body["status"].endswith(f"/api/tenants/{tenant}/tasks/{reply.body['id']}")
         started = _wait_for(webhooks, reply.body["id"], "Running")
         assert started["name"] == "patch_flow"
     else:
@@ -161,19 +164,23 @@ def test_cancel_terminates_and_approve_completes_the_running_orchestration(
     second = webhooks.send(tenant, github_comment("/agent fix it", issue=2))
     task_id = second.body["id"]
     _wait_for(webhooks, task_id, "Running")
-    schema = webhooks.directory.locate(tenant).schema
-    with webhooks.db.connection() as conn:
-        conn.execute(
-            f'UPDATE "{schema}".tasks SET status = %s WHERE id = %s',
-            ("awaiting_approval", task_id),
+    with webhooks.db.tenant_transaction(webhooks.directory.locate(tenant)) as tx:
+        tx.conn.execute(
+            "UPDATE tasks SET status = %s WHERE id = %s", ("awaiting_approval", task_id)
         )
     approved = webhooks.send(
         tenant, github_comment("/agent approve ship it", issue=2, user="alice")
     )
     assert approved.body == {"status": "approval-sent", "task_id": task_id}
     done = _wait_for(webhooks, task_id, "Completed")
-    assert done["output"]["approval"]["approver"] == "alice"
-    assert done["output"]["approval"]["via"] == "comment"
+    event = done["output"]["approval"]
+    assert list(event) == ["decision_id"]  # the event names the decision recorded first
+    with webhooks.db.connection() as conn:
+        recorded = conn.execute(
+            f'SELECT principal, via, task_id FROM "{schema}".approval_events WHERE id = %s',
+            (event["decision_id"],),
+        ).fetchone()
+    assert recorded == {"principal": "alice", "via": "comment", "task_id": task_id}
 
 
 def test_bad_requests_get_their_4xx(webhooks: Webhooks) -> None:

@@ -49,6 +49,7 @@ STATS = "calc/stats.py"
 BUG, FIX = b"    for value in values[1:]:\n", b"    for value in values:\n"
 TOKEN_SECRET = "scm-token"  # the SecretStore name of the SCM token
 ADO_PROJECT = "Fabrikam"
+OUTSIDER = "mallory"  # may read the repository, not push to it
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ class Hosted:
     server: StubServer
     pull_requests: Callable[[], list[Opened]]
     comments: Callable[[], list[str]]  # bodies of the comments on the issue or work item
-    delivery: Callable[[str], Fixture]  # the real payload shape carrying a comment
+    delivery: Callable[[str, str], Fixture]  # the real payload shape: (comment, its author)
+    writer: str  # the requester, who may push (as webhooks name people on this SCM)
+    outsider: str  # a known user who may not push
+    bot: str  # the account the connection's token acts as
 
 
 @contextmanager
@@ -82,9 +86,11 @@ def _github(token: str) -> Iterator[Hosted]:
     owner, name = REPOSITORY.split("/")
     emulator = GithubEmulator(owner, name, Forge(sample_files()), token)
     number = emulator.add_issue(ISSUE_TITLE, ISSUE_BODY, REQUESTER, [])
+    emulator.collaborators[REQUESTER] = "write"
+    emulator.users.add(OUTSIDER)
 
-    def delivery(command: str) -> Fixture:
-        item = github_comment(command, issue=number, user=REQUESTER)
+    def delivery(command: str, user: str) -> Fixture:
+        item = github_comment(command, issue=number, user=user)
         payload = item.payload()
         payload["repository"]["full_name"] = REPOSITORY
         return item.with_payload(payload)
@@ -106,6 +112,9 @@ def _github(token: str) -> Iterator[Hosted]:
             pulls,
             lambda: [c["body"] for c in emulator.comments[number]],
             delivery,
+            REQUESTER,
+            OUTSIDER,
+            emulator.login,
         )
 
 
@@ -113,11 +122,14 @@ def _github(token: str) -> Iterator[Hosted]:
 def _gitlab(token: str) -> Iterator[Hosted]:
     emulator = GitlabEmulator(REPOSITORY, Forge(sample_files()), token)
     iid = emulator.add_issue(ISSUE_TITLE, ISSUE_BODY, REQUESTER, [])
+    emulator.add_user(REQUESTER, 30)  # Developer
+    emulator.add_user(OUTSIDER, 20)  # Reporter
+    emulator.add_user(emulator.login, 40)
 
-    def delivery(command: str) -> Fixture:
+    def delivery(command: str, user: str) -> Fixture:
         item = fixture("gitlab/note_hook/go-gitlab.note_issue.json")
         payload = item.payload()
-        payload["user"]["username"] = REQUESTER
+        payload["user"] |= {"username": user, "id": emulator.users[user][0]}
         payload["project"] |= {"id": 3, "path_with_namespace": REPOSITORY}
         payload["object_attributes"] |= {"note": command, "project_id": 3}
         payload["issue"] |= {"iid": iid, "title": ISSUE_TITLE, "description": ISSUE_BODY}
@@ -140,6 +152,9 @@ def _gitlab(token: str) -> Iterator[Hosted]:
             merge_requests,
             lambda: [n["body"] for n in emulator.notes[("issues", iid)]],
             delivery,
+            REQUESTER,
+            OUTSIDER,
+            emulator.login,
         )
 
 
@@ -147,8 +162,11 @@ def _gitlab(token: str) -> Iterator[Hosted]:
 def _azure_devops(token: str) -> Iterator[Hosted]:
     emulator = AdoEmulator("contoso", ADO_PROJECT, "calc", Forge(sample_files()), token)
     wid = emulator.add_work_item(ISSUE_TITLE, f"<div>{ISSUE_BODY}</div>", REQUESTER, "")
+    writer, outsider = f"{REQUESTER}@contoso.example", f"{OUTSIDER}@contoso.example"
+    emulator.add_person(writer, contribute=True)
+    emulator.add_person(outsider)
 
-    def delivery(command: str) -> Fixture:
+    def delivery(command: str, user: str) -> Fixture:
         item = fixture("azure-devops/workitem.commented.json")
         payload = item.payload()
         payload["resource"]["id"] = wid
@@ -156,7 +174,7 @@ def _azure_devops(token: str) -> Iterator[Hosted]:
             "System.TeamProject": ADO_PROJECT,
             "System.Title": ISSUE_TITLE,
             "System.History": f"<div>{command}</div>",
-            "System.ChangedBy": f"Octo Dev <{REQUESTER}@contoso.example>",
+            "System.ChangedBy": f"Someone <{user}>",
         }
         return with_delivery_id(item.with_payload(payload), secrets.token_hex(16))
 
@@ -184,6 +202,9 @@ def _azure_devops(token: str) -> Iterator[Hosted]:
             pulls,
             lambda: [c["text"] for c in emulator.wi_comments[wid]],
             delivery,
+            writer,
+            outsider,
+            emulator.login,
         )
 
 
@@ -219,10 +240,17 @@ def _changed_paths(forge: Forge, base: str, branch: str) -> set[str]:
     return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
 
 
-def test_comment_webhook_becomes_one_approved_pull_request_on_the_hosted_scm(
-    app, http, issuer, hosted
-) -> None:
-    scm, token = hosted
+@dataclass(frozen=True)
+class Connected:
+    """A tenant connected to the emulator, and how to send it a comment."""
+
+    slug: str
+    directory_id: str
+    webhook: str
+    credentials: Credentials
+
+
+def connect_tenant(app, scm: Hosted, token: str) -> Connected:
     slug = f"saas-{secrets.token_hex(3)}"
     directory_id = provision_tenant(app, slug, llm_routes=SCRIPTED)
     credentials = Credentials(
@@ -239,9 +267,17 @@ def test_comment_webhook_becomes_one_approved_pull_request_on_the_hosted_scm(
         token=token,
         event_repository=scm.event_repository,
     )
-    item = scm.delivery(COMMAND)
-    headers = headers_for(item, credentials)
-    webhook = f"/api/webhooks/{scm.provider.value}/{slug}"
+    return Connected(slug, directory_id, f"/api/webhooks/{scm.provider.value}/{slug}", credentials)
+
+
+def test_comment_webhook_becomes_one_approved_pull_request_on_the_hosted_scm(
+    app, http, issuer, hosted
+) -> None:
+    scm, token = hosted
+    tenant = connect_tenant(app, scm, token)
+    slug, directory_id, webhook = tenant.slug, tenant.directory_id, tenant.webhook
+    item = scm.delivery(COMMAND, scm.writer)
+    headers = headers_for(item, tenant.credentials)
 
     code, accepted = http.request("POST", webhook, item.body, headers)
     assert code == 202, accepted

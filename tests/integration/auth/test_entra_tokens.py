@@ -13,7 +13,7 @@ import pytest
 from devhost.dev_oidc import DevIssuer
 from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
 from shared.domain.errors import PermissionDenied, Unauthenticated
-from shared.policies.rbac import Role, require_role, same_person
+from shared.policies.rbac import Role, require_role
 from tests.support.oidc import serving_dev_issuer
 
 AUDIENCE = "api://ai-code-agent-test"
@@ -113,13 +113,6 @@ def test_roles_are_ordered_viewer_approver_admin() -> None:
         require_role(viewer, Role.APPROVER)
     with pytest.raises(PermissionDenied):
         require_role(Principal("o", "n@x", TID, frozenset({"Reader"})), Role.VIEWER)
-
-
-def test_requester_is_recognised_through_username_or_identity_map() -> None:
-    alice = Principal("oid-1", "alice@contoso.com", TID, frozenset())
-    assert same_person(alice, "alice", {})
-    assert same_person(alice, "octo-alice", {"octo-alice": "alice@contoso.com"})
-    assert not same_person(alice, "bob", {})
 
 
 def test_issuer_key_survives_restart(tmp_path) -> None:

@@ -102,9 +102,9 @@ def test_review_is_ignored_until_the_review_flow_exists(intake: Intake) -> None:
 
 
 def _status(intake: Intake, tenant: str, task_id: str, status: str) -> None:
-    schema = intake.directory.locate(tenant).schema
-    with intake.db.connection() as conn:
-        conn.execute(f'UPDATE "{schema}".tasks SET status = %s WHERE id = %s', (status, task_id))
+    intake.tenant_rows(
+        tenant, "UPDATE tasks SET status = %s WHERE id = %s RETURNING id", status, task_id
+    )
 
 
 def test_cancel_terminates_the_running_task_when_its_requester_or_an_approver_asks(
@@ -147,13 +147,17 @@ def test_approval_is_raised_only_for_allowed_approvers_who_did_not_ask(intake: I
     assert (approved.outcome, approved.task_id) == (Outcome.APPROVAL_SENT, task)
     [(instance, name, event)] = intake.orchestrations.events
     assert (instance, name) == (task, "approval")
-    assert {k: event[k] for k in ("decision", "approver", "comment", "via")} == {
+    assert list(event) == ["decision_id"]  # the event only names the recorded decision
+    submitted = intake.audit(tenant)[-1]
+    assert submitted["kind"] == "approval.submitted"
+    recorded = submitted["data"]
+    assert recorded["decision_id"] == event["decision_id"]
+    assert {k: recorded[k] for k in ("decision", "approver", "comment", "via")} == {
         "decision": "reject",
         "approver": "alice",
         "comment": "needs tests",
         "via": "comment",
     }
-    assert intake.audit(tenant)[-1]["kind"] == "approval.submitted"
 
 
 def test_tenant_provider_and_size_checks_come_first(intake: Intake, make_intake) -> None:

@@ -39,7 +39,15 @@ def test_a_burst_over_the_bucket_gets_429s_with_retry_after_and_stores_nothing(
     assert len(refused) == 3
     assert all(e.http_status == 429 and 60 < (e.retry_after or 0) <= 100 for e in refused)
     assert len(intake.deliveries(tenant)) == len(intake.tasks(tenant)) == 5
-    assert len(intake.orchestrations.start_calls) == 5
+    started = intake.orchestrations.started
+    assert [f for f, _ in started.values()].count("patch_flow") == 5
+    # Each refused command starts the reply flow (which audits it and answers its author once),
+    # so the 429 itself never waits on the SCM.
+    replies = {i: p for i, (f, p) in started.items() if f == "refusal_reply"}
+    assert len(replies) == 3
+    assert all(i.endswith("-refused") for i in replies)
+    assert {p["reason"] for p in replies.values()} == {"rate-limited"}
+    assert {p["task"]["requester"] for p in replies.values()} == {"Codertocat"}
 
     # A refused delivery is not remembered: once the bucket allows, its retry is accepted.
     _quota(intake.db, tenant, rate=1000, burst=5)
@@ -97,3 +105,18 @@ def test_a_zero_rate_never_refills(db: Database, new_tenant) -> None:
     _quota(db, tenant, rate=0, burst=0)
     with db.connection() as conn:
         assert take_webhook_token(conn, tenant) == 3600.0
+
+
+def test_a_denied_author_is_refused_at_intake_and_answered_asynchronously(
+    intake: Intake,
+) -> None:
+    tenant = intake.tenant({"denied_authors": ["github:mallory"]})
+    refused = intake.send(tenant, comment("/agent fix", user="Mallory"))
+    allowed = intake.send(tenant, comment("/agent fix", issue=2, user="alice"))
+
+    assert (refused.outcome, refused.reason) == (Outcome.IGNORED, "author-denied")
+    assert allowed.outcome is Outcome.ACCEPTED
+    assert [t["requester"] for t in intake.tasks(tenant)] == ["alice"]
+    flows = {f: p for f, p in intake.orchestrations.started.values()}
+    assert flows["refusal_reply"]["reason"] == "author-denied"
+    assert flows["refusal_reply"]["task"]["requester"] == "Mallory"

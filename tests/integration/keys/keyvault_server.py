@@ -27,6 +27,7 @@ from azure.core.credentials import AccessToken
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.x509.oid import NameOID
 
 TOKEN = "local-test-token"  # a token only this test server accepts
@@ -120,7 +121,7 @@ class VaultState:
             "key": {
                 "kid": f"{self.url}/keys/{name}/{version}",
                 "kty": "RSA",
-                "key_ops": ["wrapKey", "unwrapKey"],
+                "key_ops": ["wrapKey", "unwrapKey", "sign"],
                 "n": _b64url(n),
                 "e": _b64url(e),
             },
@@ -179,7 +180,9 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.keys.setdefault(match[1], []).append((version, key))
             return 200, state.key_bundle(match[1], version, key)
-        if match := re.fullmatch(r"/keys/([0-9A-Za-z-]+)(?:/([0-9A-Za-z]+))?(/unwrapkey)?", path):
+        if match := re.fullmatch(
+            r"/keys/([0-9A-Za-z-]+)(?:/([0-9A-Za-z]+))?(/unwrapkey|/sign)?", path
+        ):
             return self._key(method, match[1], match[2], match[3], body)
         return 405, _error("BadParameter", f"{method} {path} not supported")
 
@@ -195,15 +198,25 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, _error("KeyNotFound", f"A key with (name/id) {name} was not found.")
         if operation is None and method == "GET":
             return 200, state.key_bundle(name, version or latest or "", key)
-        if operation != "/unwrapkey" or method != "POST":
+        if method != "POST" or operation not in ("/unwrapkey", "/sign"):
             return 405, _error("BadParameter", f"{method} on key {name} not supported")
-        if body.get("alg") != "RSA-OAEP-256":
+        return self._operate(key, f"{state.url}/keys/{name}/{version}", operation, body)
+
+    @staticmethod
+    def _operate(
+        key: rsa.RSAPrivateKey, kid: str, operation: str, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        value = _unb64url(body["value"])
+        if operation == "/sign" and body.get("alg") == "RS256":
+            signature = key.sign(value, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+            return 200, {"kid": kid, "value": _b64url(signature)}
+        if operation != "/unwrapkey" or body.get("alg") != "RSA-OAEP-256":
             return 400, _error("BadParameter", "Unsupported algorithm")
         try:
-            plain = key.decrypt(_unb64url(body["value"]), OAEP_256)
+            plain = key.decrypt(value, OAEP_256)
         except ValueError:
             return 400, _error("BadParameter", "Error decrypting")
-        return 200, {"kid": f"{state.url}/keys/{name}/{version}", "value": _b64url(plain)}
+        return 200, {"kid": kid, "value": _b64url(plain)}
 
     def _secret(
         self, method: str, name: str, version: str | None, body: dict[str, Any]

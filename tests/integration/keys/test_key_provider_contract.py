@@ -119,3 +119,15 @@ def test_truncated_envelope_is_invalid_input(envelope_provider) -> None:
     envelope = envelope_provider.encrypt("acme", b"record")
     with pytest.raises(InvalidInput):
         envelope_provider.decrypt("acme", envelope[:20])
+
+
+def test_derived_keys_are_stable_per_tenant_and_purpose_and_change_with_rotation(
+    provider,
+) -> None:
+    first = provider.derive_key("acme", "redaction-placeholders")
+    assert len(first) == 32
+    assert provider.derive_key("acme", "redaction-placeholders") == first
+    assert provider.derive_key("beta", "redaction-placeholders") != first
+    assert provider.derive_key("acme", "other-purpose") != first
+    provider.rotate("acme")
+    assert provider.derive_key("acme", "redaction-placeholders") != first

@@ -13,6 +13,8 @@ from shared.domain.llm import LlmRoute, ProviderKind
 from tests.integration.llm.conftest import RealHub
 from tests.integration.llm.test_provider_wire import (
     ANTHROPIC_OK,
+    OLLAMA_OK,
+    OLLAMA_SHOW,
     OPENAI_OK,
     openai_error,
 )
@@ -159,3 +161,36 @@ def test_a_scripted_route_is_flagged_in_the_result_and_the_lineage(
     assert stored.model_version is not None and stored.model_version.startswith("sha256:")
     events = [json.loads(line) for line in real_hub.audit.export(real_hub.tenant)]
     assert events[-1]["data"]["scripted"] is True
+
+
+@pytest.mark.parametrize(
+    ("route", "path", "reply"),
+    [
+        ({"provider": "openai", "model": "gpt-4o"}, "/v1/chat/completions", OPENAI_OK),
+        ({"provider": "anthropic", "model": "claude-sonnet-4-5"}, "/v1/messages", ANTHROPIC_OK),
+        ({"provider": "ollama", "model": "qwen2.5-coder:7b"}, "/api/chat", OLLAMA_OK),
+    ],
+    ids=["openai", "anthropic", "ollama"],
+)
+def test_lineage_records_exactly_the_parameters_the_provider_received(
+    real_hub: RealHub, servers, route, path, reply
+) -> None:
+    server = servers()
+    server.on("POST", path, Reply(200, reply))
+    server.on("POST", "/api/show", Reply(200, OLLAMA_SHOW))
+    endpoint = f"{server.url}/v1" if route["provider"] == "openai" else server.url
+    real_hub.secrets.set(real_hub.tenant, "openai-api-key", "sk-proj-" + secrets.token_hex(8))
+    real_hub.hub.complete(
+        real_hub.tenant, "task-p", "review", REVIEW, [{**route, "endpoint": endpoint}]
+    )
+
+    (call,) = real_hub.calls.for_task(real_hub.tenant, "task-p")
+    (sent,) = [r for r in server.received if r.path == path]
+    conversation = {"model", "messages", "system", "stream"}
+    body = sent.json()
+    assert body.pop("tools", []) == []  # the Ollama SDK always sends an empty tool list
+    on_wire = {k: v for k, v in body.items() if k not in conversation}
+    recorded = {k: v for k, v in call.parameters.items() if k not in ("timeout_s", "edit_format")}
+    assert recorded == on_wire and recorded  # nothing claimed that was not sent, nothing missed
+    if route["provider"] == "anthropic":
+        assert "temperature" not in recorded  # the adapter never sends one

@@ -12,6 +12,7 @@ import logging
 
 import pytest
 
+from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder
 from tests.integration.llm.conftest import RealHub
 from tests.integration.llm.secret_corpus import code_files, generate, leaked
 from tests.integration.llm.test_provider_wire import (
@@ -91,6 +92,8 @@ def test_generated_secrets_never_reach_the_provider_logs_or_storage(
     sent = chat[0].body.decode() + "\n".join(strings(chat[0].json()))
     assert leaked(SECRETS, sent) == []
     assert "billing/settings.py" in sent and "<REDACTED:github-token:" in sent
+    tenant_key = real_hub.keys.derive_key(real_hub.tenant, REDACTION_KEY_PURPOSE)
+    assert placeholder("github-token", SECRETS[0].value, key=tenant_key) in sent
     assert out["llm"]["redactions"] == len(SECRETS) + 1  # the instruction repeats one
 
     (call,) = real_hub.calls.for_task(real_hub.tenant, "task-secrets")
@@ -101,10 +104,13 @@ def test_generated_secrets_never_reach_the_provider_logs_or_storage(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged and leaked(SECRETS, logged) == []
     location = tenant_directory.locate(real_hub.tenant)
-    with db.connection() as conn:
-        stored = conn.execute(
-            f"SELECT (SELECT string_agg(t::text, '') FROM {location.schema}.llm_call_events t)"
-            f" || (SELECT string_agg(a::text, '') FROM {location.schema}.audit_events a)"
-            " || (SELECT string_agg(u::text, '') FROM platform.llm_usage u) AS everything"
+    with db.tenant_transaction(location) as tx:
+        stored = tx.conn.execute(
+            "SELECT (SELECT string_agg(t::text, '') FROM llm_call_events t)"
+            " || (SELECT string_agg(a::text, '') FROM audit_events a) AS everything"
         ).fetchone()["everything"]
+    with db.connection() as conn:
+        stored += conn.execute(
+            "SELECT string_agg(u::text, '') AS usage FROM platform.llm_usage u"
+        ).fetchone()["usage"]
     assert leaked(SECRETS, stored) == []

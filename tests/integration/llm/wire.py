@@ -46,11 +46,12 @@ class Received:
 
 
 class WireServer:
-    """Replies are queued per (method, path); the last one of a queue repeats."""
+    """Replies are queued per (method, path), or per (method, path, Authorization header) for
+    callers ``on(..., authorization=...)`` singles out; the last one of a queue repeats."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
-        self._replies: dict[tuple[str, str], list[Reply]] = {}
+        self._replies: dict[tuple[str, str, str | None], list[Reply]] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -64,17 +65,19 @@ class WireServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def on(self, method: str, path: str, *replies: Reply) -> None:
+    def on(self, method: str, path: str, *replies: Reply, authorization: str | None = None) -> None:
         with self._lock:
-            self._replies[(method, path)] = list(replies)
+            self._replies[(method, path, authorization)] = list(replies)
 
     def requests_to(self, path: str) -> list[Received]:
         with self._lock:
             return [r for r in self.received if r.path == path]
 
-    def _next(self, method: str, path: str) -> Reply:
+    def _next(self, method: str, path: str, authorization: str | None) -> Reply:
         with self._lock:
-            queue = self._replies.get((method, path))
+            queue = self._replies.get((method, path, authorization)) or self._replies.get(
+                (method, path, None)
+            )
             if not queue:
                 return Reply(404, {"error": f"no reply scripted for {method} {path}"})
             return queue.pop(0) if len(queue) > 1 else queue[0]
@@ -102,7 +105,7 @@ class WireServer:
                             body,
                         )
                     )
-                reply = server._next(self.command, parts.path)
+                reply = server._next(self.command, parts.path, self.headers.get("Authorization"))
                 if reply.delay_s and server._closing.wait(reply.delay_s):
                     return
                 while reply.hold is not None and not reply.hold.wait(0.05):

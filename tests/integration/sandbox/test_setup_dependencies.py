@@ -85,6 +85,7 @@ def _flow(tmp_path: Path, index: str, sandbox: LocalSandbox, network: NetworkPol
         db=None,  # type: ignore[arg-type]  # the validation step touches no database
         tenants=None,  # type: ignore[arg-type]
         audit=None,  # type: ignore[arg-type]
+        approvals=None,  # type: ignore[arg-type]
         connections=SimpleNamespace(get=lambda *_: connection),  # type: ignore[arg-type]
         scm_for=None,  # type: ignore[arg-type]
         llm=None,  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 from tests.integration.scm.azure_devops_repos import AdoRepositoryApi, ado_error, identity
+from tests.integration.scm.azure_devops_security import SECURITY_LOCATIONS, AdoSecurityApi
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.git_http import GitHttp
 from tests.integration.scm.http_stub import Reply, Request, Router, StubServer
@@ -77,7 +78,7 @@ LOCATIONS = [
 ]
 
 
-class AdoEmulator(AdoRepositoryApi):
+class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
     def __init__(self, org: str, project: str, repo: str, forge: Forge, pat: str) -> None:
         self.org, self.project, self.repo, self.forge = org, project, repo, forge
         self.auth = {"Basic " + base64.b64encode(f":{pat}".encode()).decode()}
@@ -86,6 +87,7 @@ class AdoEmulator(AdoRepositoryApi):
         self.pulls: list[dict[str, Any]] = []
         self.threads: dict[int, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
+        self.init_security("agent@contoso.com")
         self.server = StubServer(self.route)
         self.git = GitHttp(
             forge,
@@ -99,6 +101,13 @@ class AdoEmulator(AdoRepositoryApi):
         r = rf"{base}/git/repositories/{repo}"
         for method, pattern, handler in [
             ("OPTIONS", rf"/{org}/_apis", self.options),
+            ("GET", rf"/{org}/_apis/(?i:identities)", self.read_identities),
+            (
+                "GET",
+                rf"/{org}/_apis/(?i:accesscontrollists)/(?P<namespace>[0-9a-f-]+)",
+                self.access_control_lists,
+            ),
+            ("GET", rf"/{org}/_apis/(?i:connectiondata)", self.connection_data),
             ("GET", rf"{r}/refs", self.refs),
             ("GET", r, self.repository),
             ("GET", rf"{r}/commits/(?P<sha>[0-9a-f]+)", self.commit),
@@ -159,7 +168,7 @@ class AdoEmulator(AdoRepositoryApi):
                 "maxVersion": 7.1,
                 "releasedVersion": "7.0",
             }
-            for i, a, n, t, v in LOCATIONS
+            for i, a, n, t, v in LOCATIONS + SECURITY_LOCATIONS
         ]
         return Reply(200, {"count": len(value), "value": value})
 

@@ -28,6 +28,11 @@ class GithubEmulator(GithubGitApi):
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.pulls: list[dict[str, Any]] = []
+        # Collaborators' roles (admin, maintain, write, triage, read) by login; ``users`` exist
+        # without being collaborators (they read a public repository); ``login`` is the token's.
+        self.collaborators: dict[str, str] = {}
+        self.users: set[str] = set()
+        self.login = "agent-bot"
         self._ids = itertools.count(1001)
         self.server = StubServer(self.route)
         self.git = GitHttp(forge, f"/{owner}/{name}.git", lambda _user, pw: pw in self.tokens)
@@ -35,7 +40,9 @@ class GithubEmulator(GithubGitApi):
         repo = rf"{PREFIX}/repos/{owner}/{name}"
         for method, pattern, handler in [
             ("POST", rf"{PREFIX}/app/installations/(?P<inst>\d+)/access_tokens", self.app_token),
+            ("GET", rf"{PREFIX}/user", self.get_authenticated_user),
             ("GET", repo, self.get_repo),
+            ("GET", rf"{repo}/collaborators/(?P<login>[^/]+)/permission", self.permission),
             ("GET", rf"{repo}/issues/(?P<n>\d+)", self.get_issue),
             ("GET", rf"{repo}/issues/(?P<n>\d+)/comments", self.list_comments),
             ("POST", rf"{repo}/issues/(?P<n>\d+)/comments", self.create_comment),
@@ -135,6 +142,28 @@ class GithubEmulator(GithubGitApi):
         }
         self.comments[number].append(comment)
         return comment
+
+    # --- users and permissions ------------------------------------------------------------------
+    def get_authenticated_user(self, request: Request) -> Reply:
+        return Reply(200, {**_user(self.login), "name": "Agent Bot", "email": None})
+
+    def permission(self, request: Request, login: str) -> Reply:
+        """``GET /repos/{owner}/{repo}/collaborators/{username}/permission``: the legacy
+        ``permission`` (maintain reads as write, triage as read) and the ``role_name``."""
+        role = self.collaborators.get(login.lower())
+        if role is None and login.lower() not in self.users:
+            raise HttpError(
+                404,
+                {
+                    "message": "Not Found",
+                    "documentation_url": "https://docs.github.com/rest/collaborators/collaborators"
+                    "#get-repository-permissions-for-a-user",
+                    "status": "404",
+                },
+            )
+        role = role or "read"
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return Reply(200, {"permission": legacy, "role_name": role, "user": _user(login)})
 
     # --- repository and issues ------------------------------------------------------------------
     def get_repo(self, request: Request) -> Reply:

@@ -25,6 +25,10 @@ class GitlabEmulator(GitlabRepositoryApi):
         self.issues: dict[int, dict[str, Any]] = {}
         self.merge_requests: list[dict[str, Any]] = []
         self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        # Users by username (id, and the access level on this project, direct or inherited,
+        # when a member); ``login`` is the token's own user.
+        self.users: dict[str, tuple[int, int | None]] = {}
+        self.login = "agent-bot"
         self._ids = itertools.count(301)
         self.server = StubServer(self.route)
         self.git = GitHttp(forge, f"/{path}.git", lambda _user, pw: pw == self.token)
@@ -33,6 +37,9 @@ class GitlabEmulator(GitlabRepositoryApi):
         p = rf"{API}/projects/(?:{quote(path, safe='')}|3)"
         target = r"(?P<kind>issues|merge_requests)/(?P<iid>\d+)"
         for method, pattern, handler in [
+            ("GET", rf"{API}/user", self.get_current_user),
+            ("GET", rf"{API}/users", self.list_users),
+            ("GET", rf"{p}/members/all/(?P<uid>\d+)", self.get_member),
             ("GET", p, self.get_project),
             ("GET", rf"{p}/{target}", self.get_target),
             ("GET", rf"{p}/{target}/notes", self.list_notes),
@@ -62,6 +69,40 @@ class GitlabEmulator(GitlabRepositoryApi):
         if request.headers.get("private-token") != self.token:
             return Reply(401, {"message": "401 Unauthorized"})
         return self.router.dispatch(request)
+
+    def add_user(self, username: str, access_level: int | None) -> int:
+        """A user, a project member with ``access_level`` (30 Developer ...) unless ``None``."""
+        uid = 1000 + len(self.users)
+        self.users[username] = (uid, access_level)
+        return uid
+
+    def _profile(self, username: str, uid: int) -> dict[str, Any]:
+        return {
+            "id": uid,
+            "username": username,
+            "name": username.title(),
+            "state": "active",
+            "locked": False,
+            "avatar_url": "https://www.gravatar.com/avatar/c2525a7f58ae3776070e44c106c48e15",
+            "web_url": f"{self.server.url}/{username}",
+        }
+
+    def get_current_user(self, request: Request) -> Reply:
+        return Reply(200, self._profile(self.login, 1))
+
+    def list_users(self, request: Request) -> Reply:
+        """``GET /users?username=``: at most the one user of that name (case-insensitive)."""
+        wanted = (request.arg("username") or "").casefold()
+        found = [self._profile(n, u) for n, (u, _) in self.users.items() if n.casefold() == wanted]
+        return Reply(200, found)
+
+    def get_member(self, request: Request, uid: str) -> Reply:
+        """``GET /projects/:id/members/all/:user_id`` (members through ancestor groups too)."""
+        for name, (user_id, level) in self.users.items():
+            if user_id == int(uid) and level is not None:
+                body = self._profile(name, user_id)
+                return Reply(200, {**body, "access_level": level, "expires_at": None})
+        raise HttpError(404, {"message": "404 Not found"})
 
     def add_issue(self, title: str, description: str, author: str, labels: list[str]) -> int:
         iid = len(self.issues) + 1

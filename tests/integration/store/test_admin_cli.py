@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import shutil
+import subprocess
+import sys
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tools.admin.__main__ import main
 
 
-@pytest.fixture(autouse=True)
-def settings(monkeypatch, database_url, role_prefix, db) -> None:
+@pytest.fixture
+def settings(monkeypatch, database_url, admin_database_url, role_prefix, db) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_ADMIN_URL", admin_database_url)
     monkeypatch.setenv("TENANT_ROLE_PREFIX", role_prefix)
 
 
+@pytest.mark.usefixtures("settings")
 def test_tenant_lifecycle_and_audit_from_the_command_line(capsys, tmp_path) -> None:
     slug = f"cli-{secrets.token_hex(3)}"
     assert main(["migrate"]) == 0
@@ -34,7 +41,44 @@ def test_tenant_lifecycle_and_audit_from_the_command_line(capsys, tmp_path) -> N
     assert "tenant-not-found" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("settings")
 def test_invalid_slug_is_a_one_line_error(capsys) -> None:
     assert main(["tenants", "provision", "Bad_Slug"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: invalid-tenant-slug:") and err.count("\n") == 1
+
+
+def test_operating_commands_work_on_the_embedded_defaults() -> None:
+    """No DATABASE_URL: the CLI starts (or joins) devhost's embedded server under the current
+    folder, as the README's operating commands are run on a fresh checkout. (The folder is
+    under the repository's .devhost: pgserver's system user cannot enter pytest's tmp.)"""
+    work = REPO_ROOT / ".devhost" / f"cli-{secrets.token_hex(4)}"
+    work.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "POSTGRES_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+
+    def admin(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.admin", *args],
+            check=False,
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    try:
+        assert "platform 0001_platform" in admin("migrate")
+        assert "database tenant_emb_corp" in admin("tenants", "provision", "emb-corp")
+        assert "emb-corp\tactive" in admin("tenants", "list")
+        assert "audit chain verified" in admin("audit", "verify", "emb-corp")
+        assert admin("tenants", "deprovision", "emb-corp", "--yes") == "deprovisioned emb-corp\n"
+        assert admin("migrate") == "nothing to apply\n"
+    finally:
+        import pgserver
+
+        pgserver.get_server(work / ".devhost" / "pg", cleanup_mode="delete").cleanup()
+        shutil.rmtree(work)

@@ -21,6 +21,8 @@ from shared.domain.errors import (
 )
 from shared.domain.llm import CircuitStatus, LlmRoute, ProviderKind, ResponseFormat, Role
 from shared.domain.tenant import TenantStatus
+from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder
+from shared.services.llm_hub.breaker import credential_circuit
 from shared.services.llm_hub.transcripts import unseal
 from tests.unit.llm.conftest import PRIMARY, SECONDARY, Rig
 
@@ -153,6 +155,41 @@ def test_secrets_are_redacted_before_the_call_and_counted(rig: Rig) -> None:
     assert result.redactions == 2 and rig.calls.calls[0].redactions == 2
     transcript = rig.hub.transcript("acme", result.lineage_id)
     assert token not in json.dumps([m.content for m in transcript.messages])
+
+
+def test_placeholders_are_keyed_per_tenant(rig: Rig) -> None:
+    fake = rig.provider(PRIMARY, "ok")
+    rig.tenants.provision("beta", "Beta")
+    password = "hunter2isgreat"
+    variables = {**REVIEW, "diff": f"+DB_PASSWORD={password}"}
+
+    rig.hub.complete("acme", "t", "review", variables, [PRIMARY])
+    rig.hub.complete("beta", "t", "review", variables, [PRIMARY])
+
+    acme, beta = ("\n".join(m.content for m in r.messages) for r in fake.requests)
+    acme_key = rig.keys.derive_key("acme", REDACTION_KEY_PURPOSE)
+    assert placeholder("secret-assignment", password, key=acme_key) in acme
+    assert password not in acme and password not in beta
+    assert acme != beta  # a tenant's placeholders say nothing about another tenant's
+
+
+def test_rate_limits_count_against_the_credential_not_the_endpoint(rig: Rig) -> None:
+    primary = rig.provider(PRIMARY, LlmRateLimited("slow"))
+    primary.credential = "fingerprint-a"
+    for _ in range(2):  # threshold 2
+        with pytest.raises(LlmRateLimited):
+            rig.hub.complete("acme", "t", "review", REVIEW, [PRIMARY])
+
+    assert rig.circuits.get(primary.endpoint).status is CircuitStatus.CLOSED
+    own = credential_circuit(primary.endpoint, "fingerprint-a")
+    assert rig.circuits.get(own).status is CircuitStatus.OPEN
+    with pytest.raises(CircuitOpen):
+        rig.hub.complete("acme", "t", "review", REVIEW, [PRIMARY])
+    assert len(primary.requests) == 2
+
+    primary.credential = "fingerprint-b"  # another tenant's key on the same endpoint
+    primary._answers = ["ok"]
+    assert rig.hub.complete("acme", "t", "review", REVIEW, [PRIMARY]).completion.text == "ok"
 
 
 def test_scripted_answers_are_flagged_and_logged(rig: Rig, caplog) -> None:

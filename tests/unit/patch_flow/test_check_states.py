@@ -42,6 +42,7 @@ def _deps(tmp_path: Path, sandbox: FakeSandbox, files: dict[str, str]) -> PatchF
         db=None,  # type: ignore[arg-type]  # the validation step touches no database
         tenants=None,  # type: ignore[arg-type]
         audit=None,  # type: ignore[arg-type]
+        approvals=None,  # type: ignore[arg-type]
         connections=SimpleNamespace(get=lambda *_: None),  # type: ignore[arg-type]
         scm_for=None,  # type: ignore[arg-type]
         llm=None,  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from orchestrations.patch_flow.orchestrator import patch_flow
 TASK = {"id": "t-1", "tenant": "acme"}
 #: Activity results, in the order the flow schedules them up to the approval wait.
 RESULTS: list[tuple[str, Any]] = [
+    ("authorise", {"authorised": True, "role": "write"}),
     ("start_task", {"scripted_llm": False, "max_attempts": 3, "approval_timeout_hours": 24}),
     ("gather_context", {"commit": "c0ffee", "files": []}),
     ("generate_patch", {"answer": "a diff"}),
@@ -24,9 +25,17 @@ RESULTS: list[tuple[str, Any]] = [
 ]
 
 
-def _replay(completed: int) -> dict[str, Any]:
+def _replay(
+    completed: int,
+    approvals: list[tuple[Any, Any]] | None = None,
+    *,
+    fired: bool = False,
+    results: list[tuple[str, Any]] = RESULTS,
+) -> dict[str, Any]:
     """The orchestrator's state after the first ``completed`` activities returned (one episode
-    each, as Durable records them)."""
+    each, as Durable records them); then, for each of ``approvals``, an ``approval`` event with
+    the first value as payload, answered by ``verify_approval`` with the second; then, when
+    ``fired``, the approval deadline's timer."""
     clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     events: list[dict[str, Any]] = []
 
@@ -37,11 +46,29 @@ def _replay(completed: int) -> dict[str, Any]:
 
     add(EventType.ORCHESTRATOR_STARTED)
     add(EventType.EXECUTION_STARTED, Name="patch_flow", Input=json.dumps(TASK), Version="")
-    for seq, (name, result) in enumerate(RESULTS[:completed]):
+    for seq, (name, result) in enumerate(results[:completed]):
         add(EventType.TASK_SCHEDULED, seq, Name=name)
         add(EventType.ORCHESTRATOR_COMPLETED)
         add(EventType.ORCHESTRATOR_STARTED)
         add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(result))
+    seq = completed
+    if approvals:
+        fire_at = format_time(clock + timedelta(hours=24, seconds=1))
+        add(EventType.TIMER_CREATED, seq, FireAt=fire_at)
+        seq += 1
+    for event, verdict in approvals or []:
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.EVENT_RAISED, Name="approval", Input=json.dumps(event))
+        add(EventType.TASK_SCHEDULED, seq, Name="verify_approval")
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(verdict))
+        seq += 1
+    if fired:
+        add(EventType.ORCHESTRATOR_COMPLETED)
+        add(EventType.ORCHESTRATOR_STARTED)
+        add(EventType.TIMER_FIRED, TimerId=completed, FireAt=fire_at)
     payload = {
         "history": [{**e, "IsPlayed": False} for e in events],
         "input": json.dumps(TASK),
@@ -58,12 +85,12 @@ def _replay(completed: int) -> dict[str, Any]:
 
 def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> None:
     # request_approval scheduled, not yet returned: the approval API would still answer 409.
-    requesting = _replay(completed=5)
+    requesting = _replay(completed=6)
     assert requesting["customStatus"]["step"] == "requesting-approval"
     last = requesting["actions"][0][-1]  # one flat list of actions (schema version 2)
     assert last["compoundActions"][0]["functionName"] == "request_approval"
 
-    waiting = _replay(completed=6)
+    waiting = _replay(completed=7)
     assert waiting["customStatus"] == {
         "step": "awaiting-approval",
         "risk": "low",
@@ -72,3 +99,37 @@ def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> No
     # ... and the flow now waits for the decision, raced against the deadline.
     wait = waiting["actions"][0][-1]
     assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval", None]
+
+
+def test_a_forged_approval_is_checked_then_the_flow_waits_again_under_the_same_deadline() -> None:
+    forged = ({"decision": "approve"}, {"verified": False, "reason": "unknown-decision"})
+    state = _replay(completed=7, approvals=[forged])
+    assert state["customStatus"]["step"] == "awaiting-approval" and not state["isDone"]
+    *_, first_wait, verify, wait = state["actions"][0]
+    assert verify["compoundActions"][0]["functionName"] == "verify_approval"
+    assert verify["compoundActions"][0]["input"].endswith('"event": {"decision": "approve"}}')
+    assert [a.get("externalEventName") for a in first_wait["compoundActions"]] == ["approval", None]
+    # Waiting again, raced against the timer already created: no new timer, no later deadline.
+    assert [a.get("externalEventName") for a in wait["compoundActions"]] == ["approval"]
+
+    expired = _replay(completed=7, approvals=[forged], fired=True)
+    finish = expired["actions"][0][-1]["compoundActions"][0]
+    assert finish["functionName"] == "finish_task"
+    assert json.loads(finish["input"])["outcome"] == "expired"
+
+
+def test_a_refused_requester_ends_the_flow_before_anything_is_read() -> None:
+    refusal = {"authorised": False, "reason": "no-write-access", "replied": True, "role": "read"}
+    ended = _replay(completed=1, results=[("authorise", refusal)])
+    assert ended["customStatus"] == {"step": "not-authorised"}
+    names = [a["compoundActions"][0]["functionName"] for a in ended["actions"][0]]
+    assert names == ["authorise", "finish_task"]  # no start_task, no repository read
+    payload = json.loads(ended["actions"][0][-1]["compoundActions"][0]["input"])
+    assert (payload["outcome"], payload["detail"]) == ("not-authorised", {"refusal": refusal})
+
+
+def test_authorisation_is_the_first_step() -> None:
+    first = _replay(completed=0)
+    assert first["customStatus"] == {"step": "authorising"}
+    [action] = first["actions"][0]
+    assert action["compoundActions"][0]["functionName"] == "authorise"

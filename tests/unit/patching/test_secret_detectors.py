@@ -14,6 +14,7 @@ import pytest
 from shared.policies.secrets import find_secrets, placeholder, redact
 
 RNG = random.Random(1234)
+KEY = RNG.randbytes(32)
 
 
 def rand(alphabet: str, size: int) -> str:
@@ -75,7 +76,7 @@ def test_password_in_url_and_assignment() -> None:
     assignment = f'DB_PASSWORD = "{password}"'
     [finding] = find_secrets(assignment)
     assert (finding.kind, assignment[finding.start : finding.end]) == (
-        "password-assignment",
+        "secret-assignment",
         password,
     )
 
@@ -108,10 +109,10 @@ def test_redaction_is_stable_idempotent_and_not_reversible() -> None:
     token = "ghp_" + rand(ALNUM, 36)
     other = "glpat-" + rand(ALNUM, 24)
     text = f"a={token}\nb={other}\nc={token}\n"
-    result = redact(text)
+    result = redact(text, key=KEY)
     assert result.count == 3
-    first = placeholder("github-token", token)
-    assert result.text == f"a={first}\nb={placeholder('gitlab-token', other)}\nc={first}\n"
+    first = placeholder("github-token", token, key=KEY)
+    assert result.text == f"a={first}\nb={placeholder('gitlab-token', other, key=KEY)}\nc={first}\n"
     assert token not in result.text and other not in result.text
     assert (
         first.startswith("<REDACTED:github-token:")
@@ -119,13 +120,18 @@ def test_redaction_is_stable_idempotent_and_not_reversible() -> None:
     )
     assert dict(result.placeholders) == {
         first: "github-token",
-        placeholder("gitlab-token", other): "gitlab-token",
+        placeholder("gitlab-token", other, key=KEY): "gitlab-token",
     }
-    assert redact(result.text).count == 0
+    assert redact(result.text, key=KEY).count == 0
 
 
 def test_keyed_placeholders_differ_per_key() -> None:
     token = "ghp_" + rand(ALNUM, 36)
-    assert placeholder("github-token", token, key=b"tenant-a") != placeholder(
-        "github-token", token, key=b"tenant-b"
+    assert placeholder("github-token", token, key=b"tenant-a" * 4) != placeholder(
+        "github-token", token, key=b"tenant-b" * 4
     )
+
+
+def test_a_short_or_missing_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        placeholder("password", "hunter2", key=b"public")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.adapters.scm.azure_devops.permissions import AdoPermissions
 from shared.adapters.scm.azure_devops.reading import AdoReader
 from shared.adapters.scm.azure_devops.session import AdoSession, TokenCredential
 from shared.adapters.scm.azure_devops.writing import AdoWriter
@@ -19,7 +20,14 @@ def azure_devops_scm(
 ) -> Scm:
     session = AdoSession(connection, secrets, timeout_s=timeout_s, credential=credential)
     reader, writer = AdoReader(session, limits), AdoWriter(session)
-    return Scm(reader, reader, writer, writer, writer)
+    return Scm(reader, reader, writer, writer, writer, AdoPermissions(session))
 
 
-__all__ = ["AdoReader", "AdoSession", "AdoWriter", "TokenCredential", "azure_devops_scm"]
+__all__ = [
+    "AdoPermissions",
+    "AdoReader",
+    "AdoSession",
+    "AdoWriter",
+    "TokenCredential",
+    "azure_devops_scm",
+]

@@ -36,6 +36,16 @@ class TokenCredential(Protocol):
     def get_token(self, *scopes: str) -> Any: ...
 
 
+def identity_url(base_url: str) -> str:
+    """Where identities live: ``vssps.dev.azure.com/<org>`` for Azure DevOps Services (the SDK
+    finds that through resource areas only when built from a ``Connection``); the collection URL
+    itself on Azure DevOps Server."""
+    prefix = "https://dev.azure.com/"
+    if base_url.startswith(prefix):
+        return "https://vssps.dev.azure.com/" + base_url.removeprefix(prefix)
+    return base_url
+
+
 class AdoStatusError(Exception):
     def __init__(self, status: int, headers: dict[str, str], message: str) -> None:
         super().__init__(f"HTTP {status}: {message}")
@@ -92,12 +102,27 @@ class AdoSession:
 
         return self._client(tenant, "wit", WorkItemTrackingClient)
 
-    def _client(self, tenant: str, key: str, cls: Any) -> Any:
+    def identities(self, tenant: str) -> Any:
+        from azure.devops.v7_1.identity import IdentityClient
+
+        return self._client(tenant, "ims", IdentityClient, identity_url(self.base_url))
+
+    def security(self, tenant: str) -> Any:
+        from azure.devops.v7_1.security import SecurityClient
+
+        return self._client(tenant, "security", SecurityClient)
+
+    def location(self, tenant: str) -> Any:
+        from azure.devops.v7_1.location import LocationClient
+
+        return self._client(tenant, "location", LocationClient)
+
+    def _client(self, tenant: str, key: str, cls: Any, url: str | None = None) -> Any:
         self.bound.check(tenant)
         if self._token_expires and self._clock() > self._token_expires - _TOKEN_MARGIN_S:
             self._clients.clear()  # an Entra token is about to expire: take a fresh one
         if key not in self._clients:
-            client = cls(self.base_url, self._creds(tenant))
+            client = cls(url or self.base_url, self._creds(tenant))
             # No retries at all: none on connect/read errors, and no status is retried (msrest
             # would retry 429 and 5xx, sleeping Retry-After). Changed in place: msrest reads
             # this urllib3 Retry when its requests session is first made.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.adapters.scm.github.permissions import GithubPermissions
 from shared.adapters.scm.github.reading import GithubReader
 from shared.adapters.scm.github.session import GithubSession
 from shared.adapters.scm.github.writing import GithubWriter
@@ -15,7 +16,7 @@ def github_scm(
 ) -> Scm:
     session = GithubSession(connection, secrets, timeout_s=timeout_s)
     reader, writer = GithubReader(session, limits), GithubWriter(session)
-    return Scm(reader, reader, writer, writer, writer)
+    return Scm(reader, reader, writer, writer, writer, GithubPermissions(session))
 
 
-__all__ = ["GithubReader", "GithubSession", "GithubWriter", "github_scm"]
+__all__ = ["GithubPermissions", "GithubReader", "GithubSession", "GithubWriter", "github_scm"]

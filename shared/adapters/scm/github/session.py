@@ -20,6 +20,7 @@ from shared.domain.task import SourceKind
 from shared.ports.secrets import SecretStore
 
 if TYPE_CHECKING:
+    from github import Github
     from github.Repository import Repository
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -41,6 +42,7 @@ class GithubSession:
         self._timeout_s = timeout_s
         self._clock = clock
         self._repo: Repository | None = None
+        self._client: Github | None = None
 
     def repo(self, tenant: str) -> Repository:
         self.bound.check(tenant)
@@ -63,8 +65,15 @@ class GithubSession:
                 seconds_between_writes=None,
                 per_page=100,
             )
+            self._client = client
             self._repo = client.get_repo(f"{self.owner}/{self.name}", lazy=True)
         return self._repo
+
+    def client(self, tenant: str) -> Github:
+        """The PyGithub client the repository was built with."""
+        self.repo(tenant)
+        assert self._client is not None
+        return self._client
 
     @contextmanager
     def errors(self, action: str) -> Iterator[None]:

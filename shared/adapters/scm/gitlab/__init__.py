@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.adapters.scm.gitlab.permissions import GitlabPermissions
 from shared.adapters.scm.gitlab.reading import GitlabReader
 from shared.adapters.scm.gitlab.session import GitlabSession
 from shared.adapters.scm.gitlab.writing import GitlabWriter
@@ -15,7 +16,7 @@ def gitlab_scm(
 ) -> Scm:
     session = GitlabSession(connection, secrets, timeout_s=timeout_s)
     reader, writer = GitlabReader(session, limits), GitlabWriter(session)
-    return Scm(reader, reader, writer, writer, writer)
+    return Scm(reader, reader, writer, writer, writer, GitlabPermissions(session))
 
 
-__all__ = ["GitlabReader", "GitlabSession", "GitlabWriter", "gitlab_scm"]
+__all__ = ["GitlabPermissions", "GitlabReader", "GitlabSession", "GitlabWriter", "gitlab_scm"]

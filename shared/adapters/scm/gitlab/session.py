@@ -68,6 +68,12 @@ class GitlabSession:
             self._project = self._client.projects.get(self.bound.connection.repository, lazy=True)
         return self._project
 
+    def client(self, tenant: str) -> Gitlab:
+        """The python-gitlab client the project was built with."""
+        self.project(tenant)
+        assert self._client is not None
+        return self._client
+
     def fetch_project(self, tenant: str) -> Project:
         """The project with its attributes (one request)."""
         self.project(tenant)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.adapters.scm.local_git.adapter import (
+    AGENT_AUTHOR,
     LocalGit,
     LocalGitReader,
     LocalGitWriter,
     repository_path,
 )
+from shared.adapters.scm.local_git.collaborators import LocalCollaborators, LocalGitPermissions
 from shared.adapters.scm.local_git.records import LocalIssues
 from shared.adapters.store.postgres.database import Database
 from shared.domain.scm import ReadLimits, ScmConnection
@@ -26,10 +28,12 @@ def local_git_scm(
 ) -> Scm:
     local = LocalGit(connection, LocalIssues(db, tenants), root)
     reader, writer = LocalGitReader(local, limits), LocalGitWriter(local)
-    return Scm(reader, reader, writer, writer, writer)
+    permissions = LocalGitPermissions(local.bound, LocalCollaborators(db, tenants), AGENT_AUTHOR)
+    return Scm(reader, reader, writer, writer, writer, permissions)
 
 
 __all__ = [
+    "LocalCollaborators",
     "LocalGit",
     "LocalGitReader",
     "LocalGitWriter",

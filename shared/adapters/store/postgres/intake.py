@@ -1,10 +1,11 @@
-"""The intake ledger in PostgreSQL: ``platform.webhook_deliveries`` and the tenant's ``tasks``.
+"""The intake ledger in PostgreSQL: the tenant database's ``webhook_deliveries`` and ``tasks``.
 
-One platform transaction (the pool's owner role) that switches to the tenant's role for the
-tenant's rows (``enter_tenant``) and back for platform rows, so both commit together. The claim
-is an ``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate
-waits for the first transaction and then sees its row. Same-source deliveries serialise on a
-transaction-scoped advisory lock before looking for an active task.
+One tenant transaction (the tenant's role, in its own database) holds the delivery claim, the
+task and its audit events, so they commit together. The claim is an ``INSERT ... ON CONFLICT DO
+NOTHING`` on the delivery's unique key: a concurrent duplicate waits for the first transaction and
+then sees its row. Same-source deliveries serialise on a transaction-scoped advisory lock before
+looking for an active task. The rate-limit token lives in the platform database and is taken in
+its own statement: a delivery whose transaction then fails has still spent its token.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any
 
 import psycopg
 
+from shared.adapters.store.postgres.approvals import identities_of, insert_decision
 from shared.adapters.store.postgres.audit import PostgresAuditLog
-from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
+from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
 from shared.domain.tenant import TenantLocation
@@ -38,8 +41,8 @@ class PostgresIntakeLedger(IntakeLedger):
         # Pipeline mode: statements whose results are not read go out without waiting, so the
         # hot path costs a handful of round trips instead of one per statement.
         try:
-            with self._db.transaction() as conn, conn.pipeline():
-                yield _PostgresIntakeTx(conn, location, self._audit)
+            with self._db.tenant_transaction(location) as tx, tx.conn.pipeline():
+                yield _PostgresIntakeTx(self._db, tx, self._audit)
         except psycopg.OperationalError as exc:  # also the pool's timeouts
             raise Unavailable(f"the database is unavailable: {exc}") from exc
 
@@ -48,54 +51,32 @@ class PostgresIntakeLedger(IntakeLedger):
 
 
 class _PostgresIntakeTx(IntakeTx):
-    def __init__(
-        self,
-        conn: psycopg.Connection[dict[str, object]],
-        location: TenantLocation,
-        audit: PostgresAuditLog,
-    ) -> None:
-        self._conn = conn
-        self._location = location
+    def __init__(self, db: Database, tx: TenantTx, audit: PostgresAuditLog) -> None:
+        self._db = db
+        self._tx = tx
+        self._conn = tx.conn
+        self._location = tx.location
         self._audit = audit
-        self._as_tenant = False
         self._claimed: tuple[str, str] | None = None
-
-    # The transaction starts as the owner; tenant rows are written as the tenant's role.
-    def _platform(self) -> psycopg.Connection[dict[str, object]]:
-        if self._as_tenant:
-            self._conn.execute("SET LOCAL ROLE NONE")
-            self._conn.execute("SET LOCAL search_path TO DEFAULT")
-            self._as_tenant = False
-        return self._conn
-
-    def _tenant(self) -> psycopg.Connection[dict[str, object]]:
-        if not self._as_tenant:
-            enter_tenant(self._conn, self._location)
-            self._as_tenant = True
-        return self._conn
 
     def claim(
         self, delivery: DeliveryRecord, outcome: str, task_id: str | None
     ) -> PriorDelivery | None:
-        key = (self._location.slug, delivery.provider.value, delivery.delivery_id)
+        key = (delivery.provider.value, delivery.delivery_id)
         headers = json.dumps(dict(delivery.headers))
-        inserted = (
-            self._platform()
-            .execute(
-                "INSERT INTO platform.webhook_deliveries"
-                " (tenant, provider, delivery_id, event, headers, body, task_id, outcome)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (tenant, provider, delivery_id) DO NOTHING RETURNING id",
-                (*key, delivery.event, headers, delivery.body, task_id, outcome),
-            )
-            .fetchone()
-        )
+        inserted = self._conn.execute(
+            "INSERT INTO webhook_deliveries"
+            " (provider, delivery_id, event, headers, body, task_id, outcome)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id",
+            (*key, delivery.event, headers, delivery.body, task_id, outcome),
+        ).fetchone()
         if inserted is not None:
             self._claimed = (delivery.provider.value, delivery.delivery_id)
             return None
         row = self._conn.execute(
-            "SELECT outcome, task_id, received_at FROM platform.webhook_deliveries"
-            " WHERE tenant = %s AND provider = %s AND delivery_id = %s",
+            "SELECT outcome, task_id, received_at FROM webhook_deliveries"
+            " WHERE provider = %s AND delivery_id = %s",
             key,
         ).fetchone()
         assert row is not None  # the conflicting row is committed and never deleted here
@@ -105,10 +86,11 @@ class _PostgresIntakeTx(IntakeTx):
         return PriorDelivery(str(row["outcome"]), None if task is None else str(task), received)
 
     def take_token(self) -> float | None:
-        return take_webhook_token(self._platform(), self._location.slug)
+        with self._db.connection() as conn:
+            return take_webhook_token(conn, self._location.slug)
 
     def active_task(self, task: AgentTask) -> ActiveTask | None:
-        conn = self._tenant()
+        conn = self._conn
         source = (task.provider.value, task.repository, task.source_kind.value, task.source_id)
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
@@ -130,7 +112,7 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def add_task(self, task: AgentTask) -> None:
-        self._tenant().execute(
+        self._conn.execute(
             "INSERT INTO tasks (id, provider, repository, source_kind, source_id, command,"
             " instruction, requester, delivery_id, status)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -149,19 +131,24 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def set_status(self, task_id: str, status: TaskStatus) -> None:
-        self._tenant().execute(
+        self._conn.execute(
             "UPDATE tasks SET status = %s, updated_at = now() WHERE id = %s",
             (status.value, task_id),
         )
 
     def audit(self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None) -> None:
-        tx = TenantTx(self._tenant(), self._location)
-        self._audit.append(tx, kind=kind, actor=actor, data=data, task_id=task_id)
+        self._audit.append(self._tx, kind=kind, actor=actor, data=data, task_id=task_id)
+
+    def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
+        return identities_of(self._conn, identity)
+
+    def record_decision(self, decision: ApprovalDecision) -> bool:
+        return insert_decision(self._conn, decision)
 
     def settle(self, outcome: str, task_id: str | None) -> None:
         assert self._claimed is not None, "settle before claim"
-        self._platform().execute(
-            "UPDATE platform.webhook_deliveries SET outcome = %s, task_id = %s"
-            " WHERE tenant = %s AND provider = %s AND delivery_id = %s",
-            (outcome, task_id, self._location.slug, *self._claimed),
+        self._conn.execute(
+            "UPDATE webhook_deliveries SET outcome = %s, task_id = %s"
+            " WHERE provider = %s AND delivery_id = %s",
+            (outcome, task_id, *self._claimed),
         )

@@ -2,7 +2,7 @@
 
 A bucket refills continuously at the tenant's rate up to its burst (``platform.quotas``); the
 check and the take are one statement under a row lock, so concurrent requests across processes
-never over-spend, and a caller whose transaction rolls back gives its token back.
+never over-spend; a caller whose (platform) transaction rolls back gives its token back.
 """
 
 from __future__ import annotations
