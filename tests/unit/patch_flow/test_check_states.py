@@ -191,13 +191,15 @@ def test_a_connection_git_cannot_use_is_unchecked_with_its_reason(tmp_path: Path
     assert outcome["ok"] and outcome["check"]["reason"] == "no-checkout"
 
 
-def test_a_failed_setup_ends_the_task_after_one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_setup_ends_the_task_after_one_attempt() -> None:
     """Setup runs before the patch: asking the model again cannot change it."""
     from tests.unit.patch_flow import test_orchestrator_status as replays
 
     failed = {"ok": False, "summary": "setup: the command exited with 1.", "setup_failed": True}
-    monkeypatch.setattr(replays, "RESULTS", [*replays.RESULTS[:3], ("validate_patch", failed)])
-    state = replays._replay(completed=4)
+    before = [step for step in replays.RESULTS if step[0] != "validate_patch"]
+    before = before[: [name for name, _ in before].index("generate_patch") + 1]
+    results = [*before, ("validate_patch", failed)]
+    state = replays._replay(completed=len(results), results=results)
     [finish] = state["actions"][0][-1]["compoundActions"]  # no second generate_patch
     assert finish["functionName"] == "finish_task"
     failure = json.loads(finish["input"])["detail"]["failure"]
