@@ -8,8 +8,9 @@ See ``namespaces`` for the world the program sees. This module adds what the lau
   open files, no core dumps; the private /tmp is a tmpfs of ``disk_mib``; and where the host
   delegates cgroup v2, a cgroup of the run's own bounding its total memory and process count
   (``cgroup.Cgroups``);
-- the wall limit: a timer SIGKILLs the launcher's session, and the namespace's reaper takes
-  every process of the run down with it, detached daemons included;
+- the wall limit and the disk limit (the workspace's filesystem losing more than ``disk_mib``):
+  a watchdog SIGKILLs the launcher's session, and the namespace's reaper takes every process of
+  the run down with it, detached daemons included (``launch``);
 - output goes to an unlinked temporary file (bounded by the file-size limit), never a pipe that
   a leftover process could hold open.
 
@@ -20,28 +21,22 @@ raises ``SandboxUnavailable``: the caller reports ``unchecked`` and runs nothing
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import resource
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from shared.adapters.sandbox.cgroup import Cgroups
+from shared.adapters.sandbox.launch import MIB, kill_uid, read_tail, run_bounded
 from shared.adapters.sandbox.namespaces import SETPRIV, bwrap_argv, unshare_argv
 from shared.domain.errors import SandboxUnavailable
-from shared.ports.sandbox import Limits, NetworkPolicy, Sandbox, SandboxRun, Usage, tail
+from shared.ports.sandbox import Limits, NetworkPolicy, Sandbox, SandboxRun
 
-MIB = 1024 * 1024
 BACKENDS = ("bwrap", "unshare")
-_TAIL_READ_BYTES = 64 * 1024
 
 
 class LocalSandbox(Sandbox):
@@ -144,13 +139,17 @@ class LocalSandbox(Sandbox):
                 toolchain=self._toolchain,
             )
             if stream is not None:
-                code, timed_out, usage = _run_bounded(command, stream, limits, cgroup)
+                code, timed_out, usage = run_bounded(
+                    command, stream, limits, workspace=workspace, cgroup=cgroup
+                )
                 return SandboxRun(code, timed_out, "", usage)
             with tempfile.TemporaryFile() as output:
-                code, timed_out, usage = _run_bounded(command, output, limits, cgroup)
-                return SandboxRun(code, timed_out, _read_tail(output), usage)
+                code, timed_out, usage = run_bounded(
+                    command, output, limits, workspace=workspace, cgroup=cgroup
+                )
+                return SandboxRun(code, timed_out, read_tail(output), usage)
         finally:
-            _kill_uid(uid)
+            kill_uid(uid)
             if cgroup is not None:
                 self._cgroups.remove(cgroup)
             with self._lock:
@@ -184,101 +183,3 @@ def _chown_tree(root: Path, uid: int) -> None:
     for directory, dirs, files in os.walk(root):
         for name in (*dirs, *files):
             os.lchown(os.path.join(directory, name), uid, uid)
-
-
-def _kill_uid(uid: int, deadline_s: float = 10.0) -> None:
-    """Make sure nothing of the run survives it. The namespace's reaper going away kills the
-    rest asynchronously; this waits for that (and kills stragglers, whatever the cause), so that
-    ``run`` returns only once no live process of the run's uid is left."""
-    give_up = time.monotonic() + deadline_s
-    while time.monotonic() < give_up:
-        alive = _pids_of(uid)
-        if not alive:
-            return
-        for pid in alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
-
-
-def _pids_of(uid: int) -> list[int]:
-    """Live (not zombie) processes whose real uid is ``uid``."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
-        except OSError:
-            continue
-        if fields.get("Uid", "").split()[:1] == [str(uid)] and "Z" not in fields.get("State", ""):
-            pids.append(int(entry.name))
-    return pids
-
-
-def _limiter(limits: Limits, cgroup: Path | None) -> Callable[[], None]:
-    memory = limits.memory_mib * MIB
-    disk = limits.disk_mib * MIB
-    cpu = max(1, int(limits.cpu_s))
-
-    def apply() -> None:  # runs in the child between fork and exec: setrlimit and one write
-        if cgroup is not None:
-            Cgroups.enter(cgroup)
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-def _run_bounded(
-    command: list[str], output: IO[bytes], limits: Limits, cgroup: Path | None
-) -> tuple[int | None, bool, Usage]:
-    started = time.monotonic()
-    process = subprocess.Popen(  # argv built above, never through a shell
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        cwd="/",
-        env={"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
-        start_new_session=True,
-        preexec_fn=_limiter(limits, cgroup),  # noqa: PLW1509  # setrlimit only
-    )
-    timed_out = threading.Event()
-
-    def kill() -> None:
-        timed_out.set()
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-
-    timer = threading.Timer(limits.wall_s, kill)
-    timer.start()
-    try:
-        _, status, rusage = os.wait4(process.pid, 0)
-    finally:
-        timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
-    usage = Usage(
-        wall_s=round(time.monotonic() - started, 3),
-        cpu_s=round(rusage.ru_utime + rusage.ru_stime, 3),
-        max_rss_mib=round(
-            Cgroups.peak_mib(cgroup) if cgroup is not None else rusage.ru_maxrss / 1024, 1
-        ),
-    )
-    if timed_out.is_set():
-        return None, True, usage
-    code = process.returncode
-    return (128 - code if code < 0 else code), False, usage
-
-
-def _read_tail(output: IO[bytes]) -> str:
-    size = output.seek(0, os.SEEK_END)
-    output.seek(max(0, size - _TAIL_READ_BYTES))
-    return tail(output.read())

@@ -245,3 +245,23 @@ def test_the_program_runs_as_an_unprivileged_uid_of_its_own(
     assert uid not in (0, os.getuid()) and f"uid {uid} {uid}" in output
     assert "CapEff:\t0000000000000000" in output and "NoNewPrivs:\t1" in output
     assert (workspace.stat().st_uid, workspace.stat().st_gid) == (uid, uid)
+
+
+def test_filling_the_disk_is_stopped_by_the_disk_limit(
+    sandbox: LocalSandbox, workspace: Path
+) -> None:
+    code = """
+import os
+block = b"x" * (8 * 1024 * 1024)
+for n in range(400):  # 3.2 GiB in files of 8 MiB: each under the file-size limit
+    with open(f"fill-{n}", "wb") as stream:
+        stream.write(block)
+        stream.flush()
+        os.fsync(stream.fileno())
+print("filled")
+"""
+    run = python(sandbox, workspace, code, Limits(wall_s=120, disk_mib=64))
+    assert not run.passed and "filled" not in run.output_tail
+    assert "wrote more than 64 MiB; it was killed" in run.output_tail
+    written = sum(p.stat().st_size for p in workspace.glob("fill-*"))
+    assert written < 1024 * 1024 * 1024
