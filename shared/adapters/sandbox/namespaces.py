@@ -3,8 +3,8 @@
 Both give the program the same world: new mount, PID, IPC and UTS namespaces (and a network
 namespace with nothing but a downed loopback unless the policy is ``setup``); a root built from
 scratch holding the toolchain read-only (``/usr`` and the merged-usr links, a few files of
-``/etc``), a fresh ``/proc`` of its own PID namespace, minimal ``/dev``, a private tmpfs ``/tmp``
-and the workspace read-write at ``/workspace``; an empty environment but PATH, HOME and LANG.
+``/etc``), a fresh ``/proc`` of its own PID namespace, minimal ``/dev``, private tmpfs ``/tmp``
+and ``/dev/shm``, and the workspace read-write at ``/workspace``; an empty environment but PATH, HOME and LANG.
 The program runs as ``uid`` (never root, never the caller's user) with no capabilities and
 ``no_new_privs``, through ``setpriv``. The namespaces' first process is a reaper: when the
 program exits, or the launcher is killed, every process left in the PID namespace is killed.
@@ -113,7 +113,8 @@ def bwrap_argv(
     for path in toolchain:
         args += ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", SANDBOX_TMP]
+    for private in (SANDBOX_TMP, "/dev/shm"):  # shm: semaphores of Python's multiprocessing
+        args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", private]
     args += ["--bind", str(workspace), WORKSPACE_MOUNT, "--chdir", WORKSPACE_MOUNT]
     args.append("--clearenv")
     for name, value in ENV.items():
@@ -156,6 +157,8 @@ for dev in null zero full random urandom tty; do
 done
 mount -t proc proc "$root/proc"
 mount -t tmpfs -o "mode=1777,size=$tmp_bytes" sandbox-tmp "$root/tmp"
+mkdir "$root/dev/shm"
+mount -t tmpfs -o "mode=1777,size=$tmp_bytes" sandbox-shm "$root/dev/shm"
 mount --bind "$workspace" "$root/workspace"
 hostname sandbox
 cd "$root"

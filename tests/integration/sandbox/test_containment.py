@@ -180,6 +180,7 @@ for path in ({str(outside)!r}, '/usr/pwned', '/etc/pwned', '/workspace/../pwned'
     except OSError as exc:
         print('refused', path, type(exc).__name__)
 open('/tmp/private', 'w').write('only in the private tmpfs')
+open('/dev/shm/private', 'w').write('only in the private tmpfs')
 open('/workspace/inside.txt', 'w').write('fine')
 sys.exit(0 if wrote else 5)
 """
@@ -187,6 +188,7 @@ sys.exit(0 if wrote else 5)
     assert run.exit_code == 5, run.output_tail
     assert not outside.exists() and not Path("/usr/pwned").exists()
     assert not Path("/tmp/private").exists()  # the host's /tmp is untouched
+    assert not Path("/dev/shm/private").exists()
     assert (workspace / "inside.txt").read_text() == "fine"
 
 
