@@ -1,10 +1,11 @@
 """Command lines that put a program into fresh Linux namespaces: bubblewrap, or unshare + chroot.
 
 Both give the program the same world: new mount, PID, IPC and UTS namespaces (and a network
-namespace with nothing but a downed loopback unless the policy is ``setup``); a root built from
+namespace with nothing but its own loopback unless the policy is ``setup``); a root built from
 scratch holding the toolchain read-only (``/usr`` and the merged-usr links, a few files of
 ``/etc``), a fresh ``/proc`` of its own PID namespace, minimal ``/dev``, private tmpfs ``/tmp``
-and ``/dev/shm``, and the workspace read-write at ``/workspace``; an empty environment but PATH, HOME and LANG.
+and ``/dev/shm``, and the workspace read-write at ``/workspace``; an empty environment but PATH,
+HOME and LANG.
 The program runs as ``uid`` (never root, never the caller's user) with no capabilities and
 ``no_new_privs``, through ``setpriv``. The namespaces' first process is a reaper: when the
 program exits, or the launcher is killed, every process left in the PID namespace is killed.
@@ -20,6 +21,7 @@ from shared.ports.sandbox import WORKSPACE_MOUNT
 
 #: The sandbox's own private tmpfs, not the host's /tmp.
 SANDBOX_TMP = "/tmp"  # noqa: S108
+SANDBOX_SHM = "/dev/shm"  # noqa: S108  # semaphores of Python's multiprocessing live here
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": SANDBOX_TMP, "LANG": "C.UTF-8"}
 #: Files of /etc the toolchain needs (dynamic linker, certificates, name service); never
 #: passwd/shadow or anything of the host's configuration.
@@ -113,7 +115,7 @@ def bwrap_argv(
     for path in toolchain:
         args += ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    for private in (SANDBOX_TMP, "/dev/shm"):  # shm: semaphores of Python's multiprocessing
+    for private in (SANDBOX_TMP, SANDBOX_SHM):
         args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", private]
     args += ["--bind", str(workspace), WORKSPACE_MOUNT, "--chdir", WORKSPACE_MOUNT]
     args.append("--clearenv")
