@@ -48,12 +48,10 @@ class FakeCheckout(RepositoryCheckout):
 
     def __init__(self, files: Mapping[str, str]) -> None:
         self.files = dict(files)
-        self.calls: list[tuple[str, str]] = []
 
     def check_out(
         self, tenant: str, commit: str, destination: Path, limits: CheckoutLimits
     ) -> Checkout:
-        self.calls.append((tenant, commit))
         if len(self.files) > limits.max_files:
             raise CheckoutTooLarge(f"{len(self.files)} files; the limit is {limits.max_files}")
         for path, text in self.files.items():

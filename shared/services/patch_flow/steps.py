@@ -214,7 +214,10 @@ def _validate(
             if not report.ok:
                 break
         assert report is not None
+        sparse = ws.sparse
     check_view = None if report.check is None else report.check.to_dict()
+    if check_view is not None:
+        check_view["sparse_checkout"] = sparse  # the check saw only ``checkout_paths``
     if not report.ok:
         if report.codes & _SETUP_CODES and report.check is not None:
             summary = f"setup: {report.check.detail} Command: {report.check.command!r}."

@@ -65,6 +65,7 @@ def test_the_check_runs_once_even_with_the_repositorys_own_allow_list(tmp_path: 
     plan = FlowPlan(check_command=("make", "test"), repo_allowed_paths=("src/**",))
     outcome = _run(tmp_path, sandbox, plan)
     assert outcome["ok"] and outcome["check"]["state"] == "passed"
+    assert outcome["check"]["sparse_checkout"] is False
     assert [argv for _, argv, _ in sandbox.runs] == [("make", "test")]
     assert list((tmp_path / "work" / "acme").iterdir()) == []  # the workspace is removed
 
