@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from shared.adapters.scm.azure_devops.session import ADO_SCOPE, AdoSession, TokenCredential
 from shared.adapters.scm.connection import BoundConnection
 from shared.adapters.scm.local_git.adapter import repository_path
 from shared.domain.errors import (
@@ -58,7 +59,10 @@ def _basic(user: str, token: str) -> str:
 
 
 def clone_source(
-    connection: ScmConnection, secrets: SecretStore | None, local_git_root: Path | None
+    connection: ScmConnection,
+    secrets: SecretStore | None,
+    local_git_root: Path | None,
+    azure_credential: TokenCredential | None = None,
 ) -> CloneSource:
     """The fetch URL and credentials of ``connection`` (no I/O; the secret is read on use)."""
     bound = BoundConnection(connection, secrets)
@@ -76,14 +80,35 @@ def clone_source(
         if connection.auth is ScmAuth.GITHUB_APP:
             return CloneSource(url, lambda t: _basic("x-access-token", _installation(bound, t)))
         return CloneSource(url, lambda t: _basic("x-access-token", bound.secret(t)))
+    if connection.provider is Provider.AZURE_DEVOPS:
+        return _azure_devops(connection, secrets, azure_credential)
     if connection.auth is not ScmAuth.TOKEN:
         return CloneSource("", _unsupported(connection.auth))
-    if connection.provider is Provider.GITLAB:
-        url = f"{(connection.base_url or GITLAB_URL).rstrip('/')}/{owner}/{name}.git"
-        return CloneSource(url, lambda t: _basic("oauth2", bound.secret(t)))
-    base = bound.option("organization_url") if not connection.base_url else connection.base_url
-    url = f"{base.rstrip('/')}/{quote(owner)}/_git/{quote(name)}"
-    return CloneSource(url, lambda t: _basic("", bound.secret(t)))
+    url = f"{(connection.base_url or GITLAB_URL).rstrip('/')}/{owner}/{name}.git"
+    return CloneSource(url, lambda t: _basic("oauth2", bound.secret(t)))
+
+
+def _azure_devops(
+    connection: ScmConnection, secrets: SecretStore | None, credential: TokenCredential | None
+) -> CloneSource:
+    """A PAT as basic auth, or an Entra ID access token as a bearer (``ScmAuth.ENTRA``)."""
+    if secrets is None:
+        raise ConfigurationError("an Azure DevOps checkout needs the secret store")
+    session = AdoSession(connection, secrets, credential=credential)  # builds, no I/O
+    url = f"{session.base_url}/{quote(session.project)}/_git/{quote(session.repository)}"
+    if connection.auth is not ScmAuth.ENTRA:
+        return CloneSource(url, lambda t: _basic("", session.bound.secret(t)))
+
+    def bearer(tenant: str) -> str:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            token = session.entra_credential(tenant).get_token(ADO_SCOPE)
+            return f"Bearer {token.token}"
+        except ClientAuthenticationError as exc:
+            raise ScmAuthError("Azure DevOps: no Entra ID token for the checkout") from exc
+
+    return CloneSource(url, bearer)
 
 
 def _unsupported(auth: ScmAuth) -> Callable[[str], str | None]:

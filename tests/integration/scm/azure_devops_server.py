@@ -89,13 +89,7 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
         self._ids = itertools.count(1)
         self.init_security("agent@contoso.com")
         self.server = StubServer(self.route)
-        self.git = GitHttp(
-            forge,
-            f"/{org}/{project}/_git/{repo}",
-            lambda user, pw: (
-                "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode() in self.auth
-            ),
-        )
+        self.git = GitHttp(forge, f"/{org}/{project}/_git/{repo}", lambda h: h in self.auth)
         self.router = Router()
         base = rf"/{org}/{project}/_apis"
         r = rf"{base}/git/repositories/{repo}"

@@ -25,19 +25,18 @@ from tests.integration.scm.http_stub import Reply, Request
 
 
 class GitHttp:
-    def __init__(self, forge: Forge, prefix: str, authorize: Callable[[str, str], bool]) -> None:
+    def __init__(self, forge: Forge, prefix: str, authorize: Callable[[str], bool]) -> None:
         self.forge, self.prefix, self.authorize = forge, prefix, authorize
         self._dir = Path(tempfile.mkdtemp(prefix="forge-git-")) / "repo.git"
         self._written: set[str] = set()
         self._lock = threading.Lock()
 
     def serve(self, request: Request) -> Reply | None:
-        """The reply to a git request under ``prefix``; None for any other path."""
+        """The reply to a git request under ``prefix``; None for any other path. ``authorize``
+        judges the request's Authorization header."""
         if not request.path.startswith(self.prefix + "/"):
             return None
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        user, _, password = base64.b64decode(encoded or b"").decode().partition(":")
-        if scheme.lower() != "basic" or not self.authorize(user, password):
+        if not self.authorize(request.headers.get("authorization", "")):
             return Reply(401, b"Unauthorized", {"WWW-Authenticate": 'Basic realm="forge"'})
         self._sync()
         return self._backend(request, request.path.removeprefix(self.prefix))
@@ -95,3 +94,11 @@ class GitHttp:
             elif name:
                 headers[name] = value.strip()
         return Reply(status, body, headers)
+
+
+def basic_password(header: str) -> str | None:
+    """The password of a basic Authorization header (where git sends the token)."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    return base64.b64decode(encoded).decode().partition(":")[2]

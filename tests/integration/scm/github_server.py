@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 
 from tests.integration.scm.forge import Forge
-from tests.integration.scm.git_http import GitHttp
+from tests.integration.scm.git_http import GitHttp, basic_password
 from tests.integration.scm.github_git import GithubGitApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
@@ -35,7 +35,9 @@ class GithubEmulator(GithubGitApi):
         self.login = "agent-bot"
         self._ids = itertools.count(1001)
         self.server = StubServer(self.route)
-        self.git = GitHttp(forge, f"/{owner}/{name}.git", lambda _user, pw: pw in self.tokens)
+        self.git = GitHttp(
+            forge, f"/{owner}/{name}.git", lambda header: basic_password(header) in self.tokens
+        )
         self.router = Router()
         repo = rf"{PREFIX}/repos/{owner}/{name}"
         for method, pattern, handler in [

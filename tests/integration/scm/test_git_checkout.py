@@ -15,15 +15,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared.adapters.scm.azure_devops.session import ADO_SCOPE
 from shared.adapters.scm.git_checkout import GitCheckout, clone_source
 from shared.domain.errors import CheckoutTooLarge, CheckoutUnsupported, ScmAuthError, ScmNotFound
 from shared.domain.scm import ScmAuth, ScmConnection
 from shared.domain.task import Provider
 from shared.ports.checkout import CheckoutLimits
 from shared.ports.secrets import FakeSecretStore
+from tests.integration.scm.azure_devops_server import AdoEmulator
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.github_server import GithubEmulator
 from tests.integration.scm.gitrepo import git, make_bare_repo
+from tests.integration.scm.test_azure_devops import StaticCredential
 
 TOKEN = "ghp_" + base64.b32encode(os.urandom(15)).decode().lower()
 LFS_POINTER = (
@@ -177,12 +180,27 @@ def test_a_github_app_connection_checks_out_with_an_installation_token(
 
 def test_credentials_git_cannot_use_are_unsupported_not_a_failure(tmp_path: Path) -> None:
     connection = ScmConnection(
-        "acme",
-        Provider.AZURE_DEVOPS,
-        "Fabrikam/calc",
-        base_url="https://dev.azure.com/contoso",
-        auth=ScmAuth.ENTRA,
+        "acme", Provider.GITLAB, "group/calc", base_url="https://gitlab.example", auth=ScmAuth.ENTRA
     )
     checkout = GitCheckout("acme", clone_source(connection, FakeSecretStore(), None))
     with pytest.raises(CheckoutUnsupported, match="entra"):
         checkout.check_out("acme", "a" * 40, tmp_path / "ws", CheckoutLimits())
+
+
+def test_an_azure_devops_entra_connection_checks_out_with_a_bearer_token(tmp_path: Path) -> None:
+    forge = Forge({"src/app.py": b"print('hi')\n"})
+    emulator = AdoEmulator("contoso", "Fabrikam", "calc", forge, "unused-pat")
+    emulator.auth.add("Bearer entra-access-token")
+    connection = ScmConnection(
+        "acme", Provider.AZURE_DEVOPS, "Fabrikam/calc", emulator.org_url, auth=ScmAuth.ENTRA
+    )
+    credential = StaticCredential()
+    source = clone_source(connection, FakeSecretStore(), None, credential)
+    with emulator.server.running():
+        done = GitCheckout("acme", source).check_out(
+            "acme", forge.branches["main"], tmp_path / "ws", CheckoutLimits()
+        )
+        calls = emulator.server.calls(pattern=r"/_git/calc/")
+    assert (done.root / "src/app.py").read_text() == "print('hi')\n"
+    assert {c.headers["authorization"] for c in calls} == {"Bearer entra-access-token"}
+    assert credential.scopes[0] == (ADO_SCOPE,)
