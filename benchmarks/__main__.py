@@ -16,6 +16,7 @@ BENCHMARKS = (
     "webhook_intake",
     "load",
     "patch_flow_scale",
+    "checkout",
     "redaction",
 )
 

@@ -16,6 +16,7 @@ from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_a
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
+from agent_infra.sandbox_pool import SandboxPool, SandboxPoolArgs
 from agent_infra.settings import PlatformSettings
 from agent_infra.storage_account import PrivateStorage, StorageArgs
 from agent_infra.tags import platform_tags, tenant_tags
@@ -35,6 +36,7 @@ class Platform:
     artifacts: PrivateStorage
     gpu: GpuInference
     durable: DurableBackend
+    sandbox: SandboxPool
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -47,6 +49,7 @@ def app_settings(
     vault: Vault,
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
+    sandbox_pool_endpoint: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
@@ -62,6 +65,10 @@ def app_settings(
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
+        # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
+        "SANDBOX_BACKEND": "dynamic-sessions",
+        "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
+        "SANDBOX_SETUP_NETWORK": "none",
         "DURABLE_TASK_HUB": cfg.function_app.durable_task_hub,
         **{setting: key_vault_reference(secret) for setting, secret in vault.secrets.items()},
     }
@@ -135,6 +142,16 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             resource_group_name=rg, settings=cfg.function_app, network=network, **common
         ),
     )
+    sandbox = SandboxPool(
+        "sandbox",
+        SandboxPoolArgs(
+            resource_group_name=rg,
+            settings=cfg.sandbox,
+            environment_id=gpu.environment.id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -150,6 +167,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                     vault=vault,
                     artifact_blob_endpoint=artifacts.blob_endpoint,
                     ollama_url=gpu.url,
+                    sandbox_pool_endpoint=sandbox.endpoint,
                 ),
                 **durable.app_settings,
             },
@@ -166,6 +184,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             subscription_id=client.subscription_id,
             vault_id=vault.vault.id,
             artifact_account_id=artifacts.account.id,
+            sandbox_pool_id=sandbox.pool.id,
             postgres_server_name=database.server_name,
             resource_group_name=rg,
             database=database,
@@ -210,6 +229,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         artifacts,
         gpu,
         durable,
+        sandbox,
         functions,
         alerts,
         tenants,

@@ -26,6 +26,7 @@ from agent_infra.settings import (
     NetworkSettings,
     PlatformSettings,
     PostgresSettings,
+    SandboxSettings,
     SettingsError,
     TenantSettings,
 )
@@ -169,7 +170,7 @@ def parse_settings(
             problems.append(f"{key}: required")
     sections = {
         key: _section(raw, key, problems)
-        for key in ("network", "postgres", "functionApp", "gpu", "alerts")
+        for key in ("network", "postgres", "functionApp", "gpu", "sandbox", "alerts")
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
     pg_raw = dict(sections["postgres"])
@@ -179,6 +180,9 @@ def parse_settings(
     if not sections["gpu"].get("image"):
         problems.append("gpu.image: required (the image built from gpu-inference/)")
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
+    if not sections["sandbox"].get("image"):
+        problems.append("sandbox.image: required (the image built from sandbox-image/)")
+    sandbox = _build(SandboxSettings, sections["sandbox"], "sandbox", problems)
     alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
     tenants = _tenants(raw.get("tenants") or [], problems)
     env = str(raw.get("environment", ""))
@@ -206,6 +210,7 @@ def parse_settings(
                 postgres=postgres,
                 function_app=function_app,
                 gpu=gpu,
+                sandbox=sandbox,
                 alerts=alerts,
                 tenants=tenants,
             )
@@ -218,7 +223,16 @@ def parse_settings(
 
 
 CONFIG_KEYS = ("environment", "namePrefix", "owner", "nameSeed")
-OBJECT_KEYS = ("tags", "network", "postgres", "functionApp", "gpu", "alerts", "tenants")
+OBJECT_KEYS = (
+    "tags",
+    "network",
+    "postgres",
+    "functionApp",
+    "gpu",
+    "sandbox",
+    "alerts",
+    "tenants",
+)
 
 
 def load_settings(config: Any, *, project: str, stack: str, location: str) -> PlatformSettings:
