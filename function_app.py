@@ -1,12 +1,25 @@
-"""The Functions app: creates the Durable app and registers the blueprints. Nothing else."""
+"""The Functions app: creates the Durable app and registers the blueprints. Nothing else.
+
+In Azure the settings are validated here, when the host loads the app: a missing or invalid
+setting stops the start with an error naming it, instead of failing each request later.
+Locally (devhost, tests) they are read on first use, keeping ``import function_app`` light.
+"""
+
+import os
 
 import azure.durable_functions as df
 
-from functions import health, tasks_api, webhooks
+from functions import admin_api, health, maintenance, webhooks
 from orchestrations import patch_flow
+
+if os.environ.get("APP_ENVIRONMENT") == "azure":
+    from shared.config import load_settings
+
+    load_settings()
 
 app = df.DFApp()
 app.register_functions(health.bp)
-app.register_functions(tasks_api.bp)
+app.register_functions(admin_api.bp)
 app.register_functions(webhooks.bp)
+app.register_functions(maintenance.bp)
 app.register_functions(patch_flow.bp)

@@ -14,7 +14,9 @@ BENCHMARKS = (
     "scm_tree",
     "durable_engine",
     "webhook_intake",
+    "load",
     "patch_flow_scale",
+    "checkout",
     "redaction",
     "retrieval",
 )

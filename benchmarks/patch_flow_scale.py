@@ -31,6 +31,7 @@ from typing import Any
 from devhost.durable.events import EventType, parse_time
 from devhost.testing import RunningDevhost, started_devhost
 from shared.bootstrap import Container, container
+from shared.services.admin.access import OPERATOR
 from tools.demo.scenario import (
     COMMAND,
     RECORDINGS,
@@ -69,6 +70,10 @@ def prepare(
     prepared = []
     for n in range(tenants):
         tenant = prepare_tenant(app, f"{prefix}-{n}", llm_routes=SCRIPTED, approval="never")
+        # every task of a tenant may run at once: this measures the flow, not the quota
+        quotas, version = app.admin.platform.quotas(tenant.slug)
+        wanted = {**quotas, "max_concurrent_tasks": max(tasks, quotas["max_concurrent_tasks"])}
+        app.admin.platform.set_quotas(tenant.slug, wanted, version, OPERATOR)
         issues = [tenant.issue_number] + [file_issue(app, tenant.slug) for _ in range(tasks - 1)]
         prepared.append((tenant, issues))
     return prepared
@@ -182,10 +187,7 @@ def run(database_url: str, tenants: int, tasks: int, data_dir: Path) -> int:
         REPO_ROOT, database_url, schema=f"scale_{prefix}", settings=settings
     ) as host:
         app = container()
-        from shared.adapters.store.postgres.migrations import migrate_platform
-
-        with app.db.transaction() as conn:
-            migrate_platform(conn)
+        app.tenants.migrate()
         prepared = prepare(app, tenants, tasks, prefix)
         started = time.monotonic()
         load = send_all(host.base_url, prepared)
@@ -193,6 +195,8 @@ def run(database_url: str, tenants: int, tasks: int, data_dir: Path) -> int:
         total = time.monotonic() - started
         problems = verify(app, host, load, done)
         timings = [task_timing(host.history(t)) for t in done]
+        for tenant, _ in prepared:  # their databases and roles outlive the fresh database
+            app.tenants.deprovision(tenant.slug)
     container.cache_clear()
     durations = sorted(d for d, _ in timings)
     engine = [1 - inside / d for d, inside in timings if d > 0]

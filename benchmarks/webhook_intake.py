@@ -4,16 +4,17 @@
 30), first to ``/api/health`` (the baseline), then to ``/api/bench/start`` (a function that only
 calls ``start_new``: what the host's start path costs by itself), then distinct signed GitHub
 ``issue_comment`` deliveries with an ``/agent fix`` command (each on its own issue, so each
-creates a task) spread over a few tenants. Reported per run: requests/s, ack latency
-p50/p95/p99, status counts and the first episodes still pending at the end (the next run waits
-for them); then a check that every webhook 202 has its stored delivery and its started
-orchestration instance. The load average is printed with the table.
+creates a task), once all to ONE tenant (a busy organisation: its deliveries share the tenant's
+audit chain) and once spread over 50 tenants (``--tenants``). Reported per run: requests/s, ack
+latency p50/p95/p99, status counts and the first episodes still pending at the end (the next run
+waits for them); then a check that every webhook 202 has its stored delivery and its started
+orchestration instance, exactly once. The load average is printed with the table.
 
 devhost runs in a child process (so that the load generator does not share its interpreter),
 serving the intake test app on a fresh database of the PostgreSQL at ``DATABASE_URL`` (else the
 embedded one under ``.devhost/bench-pg``), dropped at the end.
 
-    python -m benchmarks.webhook_intake [--seconds 30] [--concurrency 200] [--tenants 8]
+    python -m benchmarks.webhook_intake [--seconds 30] [--concurrency 200] [--tenants 1,50]
 """
 
 from __future__ import annotations
@@ -142,16 +143,17 @@ def start_requests(base: str) -> Callable[[int], Request]:
     return lambda _n: ("POST", f"{base}/api/bench/start", b"{}", {})
 
 
-def webhook_requests(base: str, tenants: list[str]) -> Callable[[int], Request]:
-    """Distinct signed deliveries, each an ``/agent fix`` on its own issue."""
+def webhook_requests(base: str, tenants: list[str], run: int) -> Callable[[int], Request]:
+    """Distinct signed deliveries, each an ``/agent fix`` on its own issue (ids unique per
+    ``run``)."""
     head, tail = _template()
 
     def make(n: int) -> Request:
-        body = head + str(n).encode() + tail
+        body = head + str(run * 10**7 + n).encode() + tail
         headers = {
             "Content-Type": "application/json",
             "X-GitHub-Event": "issue_comment",
-            "X-GitHub-Delivery": f"bench-{n}",
+            "X-GitHub-Delivery": f"bench-{run}-{n}",
             "X-Hub-Signature-256": github_signature(SECRET, body),
         }
         return "POST", f"{base}/api/webhooks/github/{tenants[n % len(tenants)]}", body, headers
@@ -187,21 +189,31 @@ async def _load(run: Run, make: Callable[[int], Request], concurrency: int, seco
         run.seconds = time.monotonic() - began
 
 
-def _check(url: str, accepted: list[str]) -> tuple[int, int]:
+def _check(url: str, tenants: list[str], roles: str, accepted: list[str]) -> tuple[int, int]:
     """(accepted with a stored delivery, accepted with a started instance)."""
+    database = Database(url, min_size=0, max_size=1)
+    database.open()
+    directory = PostgresTenantDirectory(database, role_prefix=roles)
+    stored = 0
+    try:
+        for slug in tenants:  # each tenant's deliveries are in its own database
+            with database.tenant_transaction(directory.locate(slug)) as tx:
+                row = tx.conn.execute(
+                    "SELECT count(DISTINCT task_id) AS n FROM webhook_deliveries"
+                    " WHERE task_id = ANY(%s) AND outcome = 'task-created'",
+                    (accepted,),
+                ).fetchone()
+                stored += int(str(row["n"])) if row else 0
+    finally:
+        database.close()
     with psycopg.connect(url) as conn:
-        stored = conn.execute(
-            "SELECT count(DISTINCT task_id) FROM platform.webhook_deliveries"
-            " WHERE task_id = ANY(%s) AND outcome = 'task-created'",
-            (accepted,),
-        ).fetchone()
         started = conn.execute(
             sql.SQL("SELECT count(*) FROM {}.instances WHERE instance_id = ANY(%s)").format(
                 sql.Identifier(STORE_SCHEMA)
             ),
             (accepted,),
         ).fetchone()
-    return int(stored[0] if stored else 0), int(started[0] if started else 0)
+    return stored, int(started[0] if started else 0)
 
 
 def _drain(url: str, timeout_s: float = 300.0) -> tuple[int, float]:
@@ -248,7 +260,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--tenants", type=int, default=8)
+    parser.add_argument(
+        "--tenants", default="1,50", help="tenant counts of the webhook runs (comma-separated)"
+    )
     parser.add_argument("--serve", nargs=4, metavar=("URL", "DATA_DIR", "PORT", "ROLES"))
     args = parser.parse_args()
     if args.serve:
@@ -261,43 +275,52 @@ def main() -> None:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = _with_database(server, name)
+    counts = [int(n) for n in args.tenants.split(",")]
     with tempfile.TemporaryDirectory() as data_dir:
-        tenants = _prepare(url, Path(data_dir), args.tenants, roles)
+        tenants = _prepare(url, Path(data_dir), max(counts), roles)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "benchmarks.webhook_intake", "--serve"]
         child = subprocess.Popen([*command, url, data_dir, str(port), roles], cwd=REPO_ROOT)
         try:
             _wait_ready(base, child)
-            health, start, webhook = Run("health"), Run("start-only"), Run("webhook")
+            health, start = Run("health"), Run("start-only")
+            webhooks = [Run(f"webhook/{n}t") for n in counts]
             c, s = args.concurrency, args.seconds
             asyncio.run(_load(health, health_requests(base), c, s))
             asyncio.run(_load(start, start_requests(base), c, s))
             start.backlog = _drain(url)
-            asyncio.run(_load(webhook, webhook_requests(base, tenants), c, s))
-            webhook.backlog = _drain(url)
+            for index, (count, webhook) in enumerate(zip(counts, webhooks, strict=True)):
+                requests = webhook_requests(base, tenants[:count], index)
+                asyncio.run(_load(webhook, requests, c, s))
+                webhook.backlog = _drain(url)
         finally:
             child.send_signal(signal.SIGTERM)
             child.wait(timeout=60)
-        stored, started = _check(url, webhook.accepted)
+        checks = [
+            _check(url, tenants[:count], roles, webhook.accepted)
+            for count, webhook in zip(counts, webhooks, strict=True)
+        ]
     _drop(server, name, roles)
 
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"\n{args.concurrency} senders, {args.seconds:.0f} s per run, {args.tenants} tenants")
+    print(f"\n{args.concurrency} senders, {args.seconds:.0f} s per run, tenants {counts}")
     print(f"cpus: {os.cpu_count()}, load average (1, 5, 15 min): {load}")
-    for run in (health, start, webhook):
+    for run in (health, start, *webhooks):
         print(run.line())
         if run.backlog:
             pending, late = run.backlog
             print(f"{'':<11}first episodes pending at the end: {pending}, done {late:.1f} s later")
-    print(f"webhook/health throughput: {_ratio(webhook, health):.0%} (goal >= 40%)")
-    print(f"webhook/start-only throughput: {_ratio(webhook, start):.0%} (what intake adds)")
-    print(
-        f"202s: {len(webhook.accepted)}, with stored delivery: {stored},"
-        f" with started instance: {started}"
-    )
-    if not (stored == started == len(webhook.accepted)):
-        raise SystemExit("some accepted deliveries were not stored or not started")
+    lost = False
+    for webhook, (stored, started) in zip(webhooks, checks, strict=True):
+        print(
+            f"{webhook.name}: /health {_ratio(webhook, health):.0%} (goal >= 40%),"
+            f" /start-only {_ratio(webhook, start):.0%};"
+            f" 202s {len(webhook.accepted)}, stored {stored}, started {started}"
+        )
+        lost |= not (stored == started == len(set(webhook.accepted)) == len(webhook.accepted))
+    if lost:
+        raise SystemExit("some accepted deliveries were lost, duplicated or not started")
 
 
 def _ratio(a: Run, b: Run) -> float:
@@ -310,6 +333,10 @@ def _drop(server: str, name: str, roles: str) -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
         )
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        for (tenant_db,) in conn.execute(  # the tenants' own databases carry the role prefix
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (roles + "%",)
+        ).fetchall():
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(tenant_db)))
         for (role,) in conn.execute(
             "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (roles + "%",)
         ).fetchall():

@@ -4,6 +4,11 @@
 does for its worker; a variable already set in the environment wins (``func`` says "Skipping
 ... already defined"). ``host.json`` gives the HTTP route prefix and the Durable Task settings;
 ``%NAME%`` in the hub name is replaced by the app setting ``NAME``, as the host does.
+
+``durableTask.storageProvider`` says which backend the Functions host uses in Azure (the Durable
+Task Scheduler, ``azureManaged``, or the Azure Storage default). devhost checks it is well formed
+and records it, but always keeps the task hub in its own PostgreSQL store: it needs neither the
+scheduler nor its connection setting.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from typing import Any
 LOCAL_SETTINGS = "local.settings.json"
 HOST_JSON = "host.json"
 DEFAULT_HUB = "TestHubName"
+DEFAULT_PROVIDER = "AzureStorage"
+# storageProvider.type values the Durable extension knows, and the key naming their connection.
+STORAGE_PROVIDERS = {
+    "azurestorage": None,
+    "azuremanaged": "connectionStringName",
+    "mssql": "connectionStringName",
+    "netherite": "StorageConnectionName",
+}
 
 
 class AppConfigError(ValueError):
@@ -66,7 +79,25 @@ def _positive_int(section: Mapping[str, Any], key: str, default: int) -> int:
     return value
 
 
-def _expand(value: str, environ: Mapping[str, str]) -> str:
+def _storage_provider(durable: Mapping[str, Any]) -> str:
+    """The provider type ``host.json`` names (``AzureStorage`` when none is named)."""
+    provider = durable.get("storageProvider")
+    if provider is None:
+        return DEFAULT_PROVIDER
+    kind = provider.get("type", DEFAULT_PROVIDER) if isinstance(provider, dict) else None
+    if not isinstance(kind, str) or kind.lower() not in STORAGE_PROVIDERS:
+        raise AppConfigError(
+            "host.json: durableTask.storageProvider.type must be one of "
+            "AzureStorage, azureManaged, mssql, netherite"
+        )
+    connection = STORAGE_PROVIDERS[kind.lower()]
+    if kind.lower() == "azuremanaged" and not provider.get(connection):
+        raise AppConfigError(f"host.json: durableTask.storageProvider.{connection} is required")
+    return kind
+
+
+def expand_settings(value: str, environ: Mapping[str, str]) -> str:
+    """``%NAME%`` replaced by the app setting ``NAME`` (empty when unset), as the host does."""
     return re.sub(r"%([^%]+)%", lambda m: environ.get(m.group(1), ""), value)
 
 
@@ -79,6 +110,7 @@ class HostConfig:
     max_concurrent_activities: int = 10
     max_concurrent_orchestrations: int = 4
     max_concurrent_entities: int = 2
+    storage_provider: str = DEFAULT_PROVIDER  # Azure's backend; devhost keeps its own store
 
     @classmethod
     def load(cls, app_dir: Path, environ: Mapping[str, str] | None = None) -> HostConfig:
@@ -92,7 +124,8 @@ class HostConfig:
         prefix = http.get("routePrefix", "api")
         if not isinstance(prefix, str):
             raise AppConfigError("host.json: extensions.http.routePrefix must be a string")
-        hub = _expand(str(durable.get("hubName") or DEFAULT_HUB), env).strip() or DEFAULT_HUB
+        hub = expand_settings(str(durable.get("hubName") or DEFAULT_HUB), env).strip()
+        hub = hub or DEFAULT_HUB
         return cls(
             route_prefix=prefix.strip("/"),
             hub_name=hub,
@@ -105,4 +138,5 @@ class HostConfig:
             max_concurrent_entities=_positive_int(
                 durable, "maxConcurrentEntityFunctions", cls.max_concurrent_entities
             ),
+            storage_provider=_storage_provider(durable),
         )

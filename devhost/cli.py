@@ -21,6 +21,7 @@ from typing import TextIO
 
 from devhost import ops
 from devhost.app_config import AppConfigError
+from devhost.durable.dispatch import DEFAULT_LEASE_S
 from devhost.loader import AppLoadError
 from devhost.server import Devhost, DevhostOptions, close_sdk_session
 
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--orchestration-workers", type=int)
     start.add_argument("--activity-workers", type=int)
     start.add_argument("--entity-workers", type=int)
+    start.add_argument(
+        "--activity-lease-seconds",
+        type=float,
+        default=DEFAULT_LEASE_S,
+        help="how long a running activity's claim lasts unless renewed (a dead host's expires)",
+    )
     start.add_argument(
         "--replay-processes", type=int, default=1, help="child processes replaying orchestrations"
     )
@@ -93,7 +100,9 @@ def _start(args: argparse.Namespace) -> int:
         orchestration_workers=args.orchestration_workers,
         activity_workers=args.activity_workers,
         entity_workers=args.entity_workers,
+        activity_lease_s=args.activity_lease_seconds,
         replay_processes=args.replay_processes,
+        telemetry=True,
         announce=lambda text: print(text, flush=True),
     )
     try:

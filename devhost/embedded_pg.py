@@ -1,9 +1,12 @@
 """An embedded PostgreSQL 16 (+ pgvector) from the PyPI package ``pgserver``.
 
-Used when ``DATABASE_URL`` is unset: devhost and the test suite start one under a local data
-dir. ``pgserver`` shares one server between every process that asks for the same data dir and
-works as root. The server keeps running across devhost restarts (``cleanup_mode=None``), so a
-killed devhost finds its data where it left it.
+Used when ``DATABASE_URL`` is unset: devhost, ``tools.admin`` and the test suite start one under
+a local data dir. ``pgserver`` shares one server between every process that asks for the same
+data dir and works as root. The server keeps running across devhost restarts
+(``cleanup_mode=None``), so a killed devhost finds its data where it left it.
+
+Its superuser is used only to set up the two logins the app runs with, as in Azure: the app's,
+which owns nothing, and the provisioner's (``shared.adapters.store.postgres.roles``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,21 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+DEFAULT_PG_DIR = Path(".devhost") / "pg"  # under the app folder
+APP_ROLE = "agent_app"
+PROVISIONER_ROLE = "agent_provisioner"
+PLATFORM_DATABASE = "platform"
+
+
+@dataclass(frozen=True)
+class EmbeddedLogins:
+    """libpq URLs of the platform database: as the app, and as the provisioner."""
+
+    app_url: str
+    admin_url: str
 
 
 @contextmanager
@@ -33,3 +50,25 @@ def embedded_database_url(data_dir: Path) -> str:
     with _dir_lock(pgdata.parent):
         server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     return str(server.get_uri())
+
+
+def embedded_logins(data_dir: Path) -> EmbeddedLogins:
+    """Start (or join) the embedded server, make sure its logins and platform database exist,
+    and return their URLs (local trust authentication: no passwords)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from shared.adapters.store.postgres.roles import Login, ensure_login_roles
+
+    superuser = embedded_database_url(data_dir)
+    with _dir_lock(data_dir.resolve().parent), psycopg.connect(superuser, autocommit=True) as conn:
+        ensure_login_roles(
+            conn,
+            provisioner=Login(PROVISIONER_ROLE),
+            app=Login(APP_ROLE),
+            database=PLATFORM_DATABASE,
+        )
+    return EmbeddedLogins(
+        app_url=make_conninfo(superuser, user=APP_ROLE, dbname=PLATFORM_DATABASE),
+        admin_url=make_conninfo(superuser, user=PROVISIONER_ROLE, dbname=PLATFORM_DATABASE),
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 
+from devhost.http_telemetry import traced_request
 from devhost.invoker import Invoker
 from devhost.loader import AppFunction, FunctionKind, LoadedApp
 from devhost.routing import MethodNotAllowed, RouteMatch, Router
@@ -86,6 +87,7 @@ class HttpFront:
         client_binding: Callable[[], str],
     ) -> None:
         self._router = build_router(app, route_prefix)
+        self._prefix = route_prefix
         self._invoker = invoker
         self._client_binding = client_binding
 
@@ -100,7 +102,11 @@ class HttpFront:
             )
         if match is None:
             return web.Response(status=404, text=f"No HTTP function serves {request.path}")
-        return await self._invoke(match, request)
+        function = match.target
+        route = full_route(self._prefix, function.route or function.name)
+        return await traced_request(
+            request, route, match.params, lambda: self._invoke(match, request)
+        )
 
     async def _invoke(self, match: RouteMatch[AppFunction], request: web.Request) -> web.Response:
         function = match.target

@@ -14,6 +14,7 @@ import enum
 import importlib.util
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import azure.functions as func
+
+from devhost.app_config import expand_settings
 
 SCRIPT = "function_app.py"
 CONTEXT_PARAM = "context"
@@ -36,6 +39,7 @@ class FunctionKind(enum.Enum):
     ORCHESTRATOR = "orchestrator"
     ACTIVITY = "activity"
     ENTITY = "entity"
+    TIMER = "timer"
     UNSUPPORTED = "unsupported"
 
 
@@ -44,6 +48,7 @@ _TRIGGER_KINDS = {
     "orchestrationTrigger": FunctionKind.ORCHESTRATOR,
     "activityTrigger": FunctionKind.ACTIVITY,
     "entityTrigger": FunctionKind.ENTITY,
+    "timerTrigger": FunctionKind.TIMER,
 }
 # binding property that renames the durable function (else the function name is used)
 _DURABLE_NAME_KEYS = {
@@ -69,6 +74,8 @@ class AppFunction:
     wants_context: bool
     user_function: Callable[..., Any]
     unsupported_reason: str | None = None
+    schedule: str | None = None  # timer triggers: NCRONTAB, ``%SETTING%`` expanded
+    run_on_startup: bool = False
 
     @property
     def is_async(self) -> bool:
@@ -194,6 +201,10 @@ def describe(function: func.Function) -> AppFunction:
         wants_context=wants_context,
         user_function=user_function,
         unsupported_reason=reason,
+        schedule=expand_settings(str(trigger["schedule"]), os.environ)
+        if "schedule" in trigger
+        else None,
+        run_on_startup=bool(trigger.get("runOnStartup", False)),
     )
 
 

@@ -4,12 +4,13 @@ Start-up order mirrors the Functions host: app settings first (``local.settings.
 environment; ``DATABASE_URL`` defaults to the embedded PostgreSQL and is given to the app too),
 then the app is imported and indexed, the durable store is created or joined, the HTTP port opens
 (management API under ``/runtime/webhooks/durabletask/`` and ``/durabletask/``, the development
-OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers start, and the served
-routes are printed.
+OIDC issuer when ``DEV_OIDC_ENABLED`` is true, every HTTP function), workers and timer triggers
+start, and the served routes are printed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
@@ -23,8 +24,10 @@ from aiohttp import web
 
 from devhost.app_config import HostConfig, apply_local_settings
 from devhost.durable.activities import ActivityRunner
+from devhost.durable.backlog import sample_forever
 from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
 from devhost.durable.deciders import Decider
+from devhost.durable.dispatch import DEFAULT_LEASE_S
 from devhost.durable.engine import EpisodeEngine
 from devhost.durable.entities import EntityRunner
 from devhost.durable.management_api import ManagementApi
@@ -33,9 +36,11 @@ from devhost.durable.worker import Concurrency, Waker, Workers
 from devhost.http_front import HttpFront, full_route
 from devhost.invoker import Invoker
 from devhost.loader import FunctionKind, LoadedApp, load_app
+from devhost.telemetry import configure_app_telemetry, shutdown_app_telemetry
+from devhost.timers import TimerTriggers
 
 log = logging.getLogger("devhost")
-DEFAULT_PG_DIR = Path(".devhost") / "pg"
+ADMIN_FUNCTIONS = "/admin/functions/"
 _TRUE = ("1", "true", "yes")
 
 
@@ -45,7 +50,8 @@ class DevhostOptions:
 
     Worker counts left as ``None`` come from ``host.json`` (``maxConcurrent...Functions``).
     ``replay_processes`` child processes replay large batches of orchestration episodes (0: all
-    in threads of this process; see ``durable.deciders``).
+    in threads of this process; see ``durable.deciders``). ``activity_lease_s``: how long a
+    running activity's claim lasts without renewal (a killed host's calls re-run after it).
     """
 
     app_dir: Path
@@ -56,21 +62,28 @@ class DevhostOptions:
     orchestration_workers: int | None = None
     activity_workers: int | None = None
     entity_workers: int | None = None
+    activity_lease_s: float = DEFAULT_LEASE_S
     replay_processes: int = 1
     thread_pool_size: int = 32
+    #: Configure the app's telemetry at start and shut it down at stop (the CLI does; hosts
+    #: inside a test process leave the process-global providers to the app).
+    telemetry: bool = False
     announce: Callable[[str], None] = field(default=print)
 
 
 def resolve_database_url(options: DevhostOptions) -> str:
     """The store's URL: the option, else ``DATABASE_URL``, else the embedded server.
 
-    When the app has no ``DATABASE_URL`` the chosen URL becomes its ``DATABASE_URL`` too.
+    When the app has no ``DATABASE_URL`` the chosen URL becomes its ``DATABASE_URL`` too; on the
+    embedded server that is the app's own login, and ``DATABASE_ADMIN_URL`` the provisioner's.
     """
     url = options.database_url or os.environ.get("DATABASE_URL")
     if not url:
-        from devhost.embedded_pg import embedded_database_url
+        from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
 
-        url = embedded_database_url(options.app_dir / DEFAULT_PG_DIR)
+        logins = embedded_logins(options.app_dir / DEFAULT_PG_DIR)
+        url = logins.app_url
+        os.environ.setdefault("DATABASE_ADMIN_URL", logins.admin_url)
     os.environ.setdefault("DATABASE_URL", url)
     return url
 
@@ -112,7 +125,9 @@ class Devhost:
         self._runner: web.AppRunner | None = None
         self._store: DurableStore | None = None
         self._workers: Workers | None = None
+        self._backlog: asyncio.Task[None] | None = None
         self._decider: Decider | None = None
+        self._timers: TimerTriggers | None = None
 
     @property
     def base_url(self) -> str:
@@ -139,6 +154,8 @@ class Devhost:
         app_dir = self.options.app_dir.resolve()
         self.applied_settings = apply_local_settings(app_dir, os.environ)
         database_url = resolve_database_url(self.options)
+        if self.options.telemetry:
+            log.info("telemetry: %s", configure_app_telemetry())
         self.app = load_app(app_dir)
         self.config = HostConfig.load(app_dir)
         sock = _bind(self.options.host, self.options.port)
@@ -174,11 +191,14 @@ class Devhost:
             entities=EntityRunner(self.app, invoker),
             concurrency=concurrency,
             waker=waker,
+            activity_lease_s=self.options.activity_lease_s,
         )
         management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
+            if request.path.startswith(ADMIN_FUNCTIONS) and request.method == "POST":
+                return self._run_function(request.path[len(ADMIN_FUNCTIONS) :])
             for prefix in (WEBHOOK_PATH + "/", RPC_PATH + "/"):
                 if request.path.startswith(prefix) or request.path == prefix.rstrip("/"):
                     return await management.handle(request, request.path[len(prefix) :])
@@ -191,6 +211,17 @@ class Devhost:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         self._workers.start()
+        claim = self._store.claim_timer
+        self._timers = TimerTriggers(self.app, invoker, self.client_binding, claim)
+        self._timers.start()
+        if self.options.telemetry:
+            self._backlog = asyncio.create_task(sample_forever(self._store))
+
+    def _run_function(self, name: str) -> web.Response:
+        """``POST /admin/functions/{name}``: run a timer function now (202), else 404."""
+        if self._timers is None or self._timers.run_now(name) is None:
+            return web.Response(status=404, text=f"No timer function {name!r}")
+        return web.Response(status=202)
 
     def _mount_dev_oidc(self, web_app: web.Application, app_dir: Path) -> None:
         if os.environ.get("DEV_OIDC_ENABLED", "").strip().lower() not in _TRUE:
@@ -217,6 +248,12 @@ class Devhost:
         self.options.announce("\n".join(lines))
 
     async def stop(self) -> None:
+        if self._timers is not None:
+            await self._timers.stop()
+            self._timers = None
+        if self._backlog is not None:
+            self._backlog.cancel()
+            self._backlog = None
         if self._workers is not None:
             await self._workers.stop()
             self._workers = None
@@ -230,3 +267,5 @@ class Devhost:
             await self._store.close()
             self._store = None
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.options.telemetry:
+            shutdown_app_telemetry()

@@ -8,7 +8,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.domain.errors import DomainError, InvalidInput, RateLimited
+from shared.domain.errors import DomainError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,3 @@ def error_response(exc: DomainError) -> func.HttpResponse:
     if exc.http_status >= 500:
         log.error("request failed: %s (%s)", exc.message, exc.code)
     return json_response({"error": exc.code, "message": message}, exc.http_status, headers)
-
-
-def json_body(req: func.HttpRequest) -> Any:
-    """The request's JSON body, or an ``InvalidInput`` with code ``malformed-json``."""
-    try:
-        return json.loads(req.get_body() or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("body is not valid JSON", code="malformed-json") from exc

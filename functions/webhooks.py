@@ -28,12 +28,13 @@ log = logging.getLogger(__name__)
 )
 @bp.durable_client_input(client_name="client")
 async def receive_webhook(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, context: func.Context
 ) -> func.HttpResponse:
     # Imported on first delivery, not at ``import function_app`` (cold start).
     from shared.adapters.durable.client import DurableOrchestrations
     from shared.bootstrap import container
     from shared.services.intake import Outcome, ReceiveDelivery
+    from shared.telemetry.tracing import intake_span
 
     command = ReceiveDelivery(
         provider=req.route_params.get("provider", ""),
@@ -42,13 +43,17 @@ async def receive_webhook(
         body=req.get_body(),
         received_at=datetime.now(UTC),
     )
-    try:
-        result = await container().intake.receive(command, DurableOrchestrations(client))
-    except DomainError as exc:
-        return error_response(exc)
-    except Exception:
-        log.exception("webhook %s/%s failed", command.provider, command.tenant)
-        raise
+    trace_parent = context.trace_context.trace_parent if context.trace_context else ""
+    with intake_span(command.provider, command.tenant, trace_parent) as delivery:
+        try:
+            result = await container().intake.receive(command, DurableOrchestrations(client))
+        except DomainError as exc:
+            delivery.outcome = exc.code
+            return error_response(exc)
+        except Exception:
+            log.exception("webhook %s/%s failed", command.provider, command.tenant)
+            raise
+        delivery.outcome, delivery.task_id = str(result.outcome), result.task_id
     if result.outcome is Outcome.ACCEPTED and result.task_id:
         from shared.services.patch_flow.messages import task_link
 

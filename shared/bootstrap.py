@@ -7,8 +7,10 @@ I/O, and heavy SDKs load only inside their adapters), so ``import function_app``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.adapters.llm.postgres import (
     PostgresCircuitStore,
@@ -17,19 +19,38 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.scm import ScmFactory
+from shared.adapters.scm.git_checkout import GitCheckout, clone_source
+from shared.adapters.store.postgres.admin import (
+    PostgresAdminReads,
+    PostgresRoleAssignments,
+    PostgresTaskSlots,
+)
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
-from shared.adapters.store.postgres.database import Database
+from shared.adapters.store.postgres.database import Database, PoolLimits
+from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
+from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.retention import PostgresRetentionStore
+from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
+from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
 from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.secrets import SecretStore
+from shared.services.admin import AdminServices
+from shared.services.admin.access import AccessService
+from shared.services.admin.connections import ConnectionAdmin
+from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.tasks import TaskAdmin
+from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 from shared.services.approvals import ApprovalService
 from shared.services.identities import IdentityLinks
 from shared.services.intake import IntakeService
@@ -37,40 +58,78 @@ from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.reconciler import Reconciler
+from shared.services.retention import RetentionService
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
 
 
 class Container:
     """Adapters and services for one process, built from one ``Settings``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, postgres_credential: TokenCredential | None = None
+    ) -> None:
         self.settings = settings
+        self._postgres_credential = postgres_credential
 
     # --- storage ---------------------------------------------------------------------------
-    @cached_property
-    def db(self) -> Database:
+    def _database(self, url: str | None, user: str | None, min_size: int) -> Database:
+        """A ``Database`` on ``url``, or in Azure on POSTGRES_HOST as ``user`` with Entra ID."""
         s = self.settings
-        if s.database_url:
-            url = s.database_url
-        elif s.postgres_host:
+        password = None
+        if url is None:
+            if not s.postgres_host:
+                raise ConfigurationError(
+                    "DATABASE_URL is not set (devhost sets it to its embedded PostgreSQL; "
+                    "in Azure set POSTGRES_HOST)"
+                )
             url = f"host={s.postgres_host} dbname={s.postgres_database} sslmode=require"
-            if s.postgres_user:
-                url += f" user={s.postgres_user}"
-        else:
-            raise ConfigurationError(
-                "DATABASE_URL is not set (devhost sets it to its embedded PostgreSQL; "
-                "in Azure set POSTGRES_HOST)"
+            if user:
+                url += f" user={user}"
+        if s.postgres_auth == "entra":
+            password = EntraTokenPassword(
+                self._postgres_credential or managed_identity_credential()
             )
-        database = Database(url, min_size=s.db_pool_min_size, max_size=s.db_pool_max_size)
+        limits = PoolLimits(
+            min_size=min_size,
+            max_size=s.db_pool_max_size,
+            tenant_max_size=s.db_tenant_pool_max_size,
+            tenant_max_connections=s.db_tenant_max_connections,
+            max_lifetime=s.db_connection_max_lifetime_s,
+        )
+        database = Database(url, limits=limits, password=password)
         database.open()
         return database
 
     @cached_property
+    def db(self) -> Database:
+        """The app's login: platform tables, and tenant work under each tenant's role."""
+        s = self.settings
+        return self._database(s.database_url, s.postgres_user, s.db_pool_min_size)
+
+    @cached_property
+    def admin_db(self) -> Database | None:
+        """The provisioner's login (tenant databases, roles, migrations), when configured."""
+        s = self.settings
+        if s.database_admin_url or (s.postgres_host and s.postgres_admin_user):
+            return self._database(s.database_admin_url, s.postgres_admin_user, 0)
+        return None
+
+    @cached_property
     def tenants(self) -> PostgresTenantDirectory:
-        return PostgresTenantDirectory(self.db, role_prefix=self.settings.tenant_role_prefix)
+        return PostgresTenantDirectory(
+            self.db, role_prefix=self.settings.tenant_role_prefix, admin=self.admin_db
+        )
 
     @cached_property
     def audit(self) -> PostgresAuditLog:
         return PostgresAuditLog(self.db, self.tenants)
+
+    @cached_property
+    def tasks(self) -> PostgresTaskStore:
+        return PostgresTaskStore(self.db)
 
     # --- SSO and approvals ---------------------------------------------------------------------
     @cached_property
@@ -85,11 +144,38 @@ class Container:
 
     @cached_property
     def approvals(self) -> ApprovalService:
-        return ApprovalService(self.db, self.tenants, self.approval_store, self.token_validator)
+        return ApprovalService(self.tenants, self.approval_store)
 
     @cached_property
     def identities(self) -> IdentityLinks:
         return IdentityLinks(self.approval_store)
+
+    @cached_property
+    def admin(self) -> AdminServices:
+        """The admin API's services (also what ``python -m tools.admin`` calls)."""
+        reads = PostgresAdminReads(self.db, self.tenants, self.audit)
+        access = AccessService(
+            self.tenants,
+            PostgresRoleAssignments(self.db, self.tenants, self.audit),
+            self.token_validator,
+            platform_directory=self.settings.entra_platform_tenant_id,
+        )
+        connections = ConnectionAdmin(
+            PostgresConnectionDirectory(self.db),
+            PostgresConnectionList(self.db),
+            self.secrets,
+            reads,
+            lambda connection: self.scm.for_connection(connection, self.secrets),
+        )
+        return AdminServices(
+            access=access,
+            platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
+            policies=TenantPolicies(self.tenants, reads),
+            connections=connections,
+            tasks=TaskAdmin(reads, self.approval_store, self.tenants),
+            audit=AuditReports(reads, self.audit),
+            usage=UsageReports(reads),
+        )
 
     # --- source control ----------------------------------------------------------------------
     @cached_property
@@ -151,6 +237,25 @@ class Container:
             cache_seconds=self.settings.webhook_cache_seconds,
         )
 
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        s = self.settings
+        return Reconciler(
+            tenants=self.tenants,
+            ledger=PostgresReconcileLedger(self.db, self.audit),
+            start_after=timedelta(seconds=s.reconcile_start_after_s),
+            stall_after=timedelta(seconds=s.reconcile_stall_after_s),
+            max_redrives=s.reconcile_max_redrives,
+        )
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        return RetentionService(
+            tenants=self.tenants,
+            store=PostgresRetentionStore(self.db, self.admin_db or self.db, self.audit),
+            work_dir=self.settings.data_dir / "work",
+        )
+
     # --- LLM hub ---------------------------------------------------------------------------------
     @cached_property
     def llm_providers(self) -> ConfiguredLlmProviders:
@@ -178,16 +283,38 @@ class Container:
     @cached_property
     def patch_flow(self) -> PatchFlowDeps:
         return PatchFlowDeps(
-            db=self.db,
+            tasks=self.tasks,
             tenants=self.tenants,
             audit=self.audit,
             approvals=self.approval_store,
             connections=PostgresConnectionDirectory(self.db),
+            access=PostgresTriggerAccess(),
             scm_for=lambda connection: self.scm.for_connection(connection, self.secrets),
             llm=self.llm,
             work_dir=self.settings.data_dir / "work",
             public_base_url=self.settings.public_base_url,
+            slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
+            slot_retry_s=self.settings.task_slot_retry_s,
+            checkout_for=lambda connection: GitCheckout(
+                connection.tenant,
+                clone_source(connection, self.secrets, self.scm.local_git_root(connection.tenant)),
+            ),
+            sandbox=self.sandbox,
+            dependency_cache_dir=self.settings.data_dir / "dependency-cache",
+            setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
         )
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """Where repository code runs: Linux namespaces locally, dynamic sessions in Azure."""
+        s = self.settings
+        if s.sandbox_backend == "dynamic-sessions":
+            from shared.adapters.sandbox.dynamic_sessions import DynamicSessionsSandbox
+
+            return DynamicSessionsSandbox(s.sandbox_pool_endpoint, managed_identity_credential())
+        from shared.adapters.sandbox.local import LocalSandbox
+
+        return LocalSandbox(backend=s.sandbox_backend)
 
     @property
     def data_dir(self) -> Path:

@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.domain.errors import ConfigurationError
 
 LOCAL_SETTINGS_FILE = "local.settings.json"
+# Without these the app cannot run in Azure, where there is no local fallback (the instance's disk
+# does not last); the infrastructure sets each one (infra/pulumi/tests/test_app_contract.py).
+AZURE_REQUIRED = ("POSTGRES_HOST", "KEY_VAULT_URL", "POSTGRES_USER", "ARTIFACT_BLOB_ACCOUNT_URL")
 
 
 class Settings(BaseSettings):
@@ -33,14 +36,23 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:7071"
 
     # PostgreSQL: DATABASE_URL locally (devhost supplies an embedded server when unset);
-    # POSTGRES_HOST + POSTGRES_DATABASE with Entra ID tokens in Azure.
+    # POSTGRES_HOST + POSTGRES_DATABASE with Entra ID tokens in Azure. The app's login owns
+    # nothing; the provisioner's (DATABASE_ADMIN_URL, or POSTGRES_ADMIN_USER in Azure) creates
+    # tenant databases and roles and runs migrations. Unset, the app's login does that itself.
     database_url: str | None = None
+    database_admin_url: str | None = None
     postgres_host: str | None = None
     postgres_database: str = "platform"
     postgres_user: str | None = None
+    postgres_admin_user: str | None = None
     postgres_auth: Literal["password", "entra"] = "password"
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
+    # Per-tenant pools: each at most this many connections, all together at most the ceiling
+    # (least recently used closed first); connections retire before an Entra token expires.
+    db_tenant_pool_max_size: int = Field(default=4, ge=1)
+    db_tenant_max_connections: int = Field(default=40, ge=1)
+    db_connection_max_lifetime_s: float = Field(default=1800.0, ge=60)
     tenant_role_prefix: str = Field(default="tenant_", pattern=r"^[a-z][a-z0-9_]{0,20}$")
 
     data_dir: Path = Path(".devhost")
@@ -57,6 +69,9 @@ class Settings(BaseSettings):
     otel_service_name: str = "ai-code-agent"
     # Fraction of traces kept (Azure Monitor's default is a rate limit that can drop any span).
     telemetry_sampling_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # With no exporter set, spans go to this JSON-lines file (devhost sets it under DATA_DIR;
+    # ``python -m tools.trace TASK_ID`` reads it).
+    telemetry_spans_file: Path | None = None
 
     # Durable
     durable_task_hub: str = "aicodeagent"
@@ -66,6 +81,12 @@ class Settings(BaseSettings):
     # How long tenant lookups and webhook secrets are cached per process (rotation: the old
     # secret stays valid as "-previous"; a failed check reloads them at most once a second).
     webhook_cache_seconds: float = Field(default=10.0, ge=0)
+
+    # Reconciler (a timer, every minute): start tasks left queued this long after intake,
+    # re-drive running tasks unchanged this long, dead-letter them after this many re-drives.
+    reconcile_start_after_s: float = Field(default=120.0, gt=0)
+    reconcile_stall_after_s: float = Field(default=3600.0, gt=0)
+    reconcile_max_redrives: int = Field(default=3, ge=0)
 
     # LLM providers (per-tenant routes live in storage; these are the platform defaults)
     ollama_host: str | None = None
@@ -98,26 +119,38 @@ class Settings(BaseSettings):
     scm_http_timeout_s: float = Field(default=30.0, gt=0)
     scm_local_git_root: Path | None = None
 
+    # --- Sandbox for repository code (issue 13) -----------------------------------------------
+    # auto: bubblewrap, else unshare (checks are "unchecked" where neither isolates); in Azure
+    # dynamic-sessions with SANDBOX_POOL_ENDPOINT. What setup: commands get: the network, or none.
+    sandbox_backend: Literal["auto", "bwrap", "unshare", "dynamic-sessions"] = "auto"
+    sandbox_pool_endpoint: str | None = None
+    sandbox_setup_network: Literal["setup", "none"] = "setup"
+
     # Entra ID (SSO for approvals and the admin API)
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"
     dev_oidc_enabled: bool = False
+    # The platform operators' own directory: its PlatformAdmin app role manages every tenant
+    # (unset: no caller is a PlatformAdmin).
+    entra_platform_tenant_id: str = ""
+    # Largest JSON body the admin API reads (413 problem beyond it).
+    api_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # How long a task waits before asking again for one of its tenant's concurrent-task slots.
+    task_slot_retry_s: float = Field(default=15.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
         if self.app_environment == "azure":
-            missing = [
-                name
-                for name, value in (
-                    ("POSTGRES_HOST", self.postgres_host),
-                    ("KEY_VAULT_URL", self.key_vault_url),
-                )
-                if not value
-            ]
+            problems = []
+            missing = [name for name in AZURE_REQUIRED if not getattr(self, name.lower())]
             if missing:
-                raise ValueError(f"required in Azure: {', '.join(missing)}")
+                problems.append(f"required in Azure: {', '.join(missing)}")
+            if not self.public_base_url.startswith("https://"):
+                problems.append("PUBLIC_BASE_URL must be an https:// URL in Azure")
             if self.dev_oidc_enabled:
-                raise ValueError("DEV_OIDC_ENABLED must never be set in Azure")
+                problems.append("DEV_OIDC_ENABLED must never be set in Azure")
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -155,4 +188,5 @@ def load_settings(app_dir: Path | None = None, **overrides: Any) -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigurationError(f"invalid settings: {problems}") from exc
+        # Not chained: pydantic's own message quotes the input, which holds secret values.
+        raise ConfigurationError(f"invalid settings: {problems}") from None

@@ -1,9 +1,12 @@
 """Shared fixtures: a real PostgreSQL for the whole session, never a mock.
 
-``DATABASE_URL`` when set (another PostgreSQL server); otherwise the embedded server from
-``pgserver`` under ``.devhost/test-pg``. Each test session works in a fresh database of its own
-(several sessions may share one server), dropped at the end together with the tenant roles it
-created (roles are cluster-wide, so their prefix is unique per session).
+``DATABASE_URL`` when set (another PostgreSQL server, as a superuser); otherwise the embedded
+server from ``pgserver`` under ``.devhost/test-pg``. The superuser only sets the session up: each
+test session gets its own platform database and its own logins, as in Azure — a provisioner
+(CREATEDB, CREATEROLE) that owns everything and provisions tenants, and the app's login, which
+owns nothing and inherits no tenant role, so every test runs as the app really does. Tenant
+databases and roles carry a prefix unique to the session (several sessions may share a server);
+all of them are dropped at the end.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
-from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.migrations import migrate_platform
+from shared.adapters.store.postgres.database import Conn, Database
+from shared.adapters.store.postgres.roles import Login, ensure_login_roles
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
-from shared.domain.tenant import Tenant
+from shared.domain.tenant import Tenant, TenantLocation
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,47 +58,76 @@ def server_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str, session_id: str) -> Iterator[str]:
-    """A fresh, empty database for this test session."""
-    name = f"t_{session_id}"
+def role_prefix(session_id: str) -> str:
+    """Prefix of this session's roles and databases (``TENANT_ROLE_PREFIX``)."""
+    return f"r{session_id}_"
+
+
+@pytest.fixture(scope="session")
+def session_logins(server_url: str, role_prefix: str) -> Iterator[tuple[Login, Login, str]]:
+    """The provisioner, the app's login and the platform database of this session."""
+    provisioner = Login(role_prefix + "provisioner", secrets.token_urlsafe(16))
+    app = Login(role_prefix + "app", secrets.token_urlsafe(16))
+    platform = role_prefix + "platform"
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield with_database(server_url, name)
+        ensure_login_roles(conn, provisioner=provisioner, app=app, database=platform)
+    yield provisioner, app, platform
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        prefix = f"r{session_id}_"
-        roles = conn.execute(
-            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (prefix + "%",)
+        databases = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (role_prefix + "%",)
+        ).fetchall()
+        for (name,) in databases:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        roles = conn.execute(  # the logins last: they were granted the tenant roles
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s"
+            " ORDER BY rolname IN (%s, %s), rolname = %s",
+            (role_prefix + "%", app.name, provisioner.name, provisioner.name),
         ).fetchall()
         for (role,) in roles:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-@pytest.fixture(scope="session")
-def role_prefix(session_id: str) -> str:
-    """Tenant role prefix unique to this session (``TENANT_ROLE_PREFIX``)."""
-    return f"r{session_id}_"
+def _login_url(server_url: str, login: Login, database: str) -> str:
+    return make_conninfo(server_url, user=login.name, password=login.password, dbname=database)
 
 
 @pytest.fixture(scope="session")
-def db(database_url: str) -> Iterator[Database]:
-    """The session database, opened, with platform migrations applied."""
-    database = Database(database_url, min_size=1, max_size=8)
+def database_url(server_url: str, session_logins: tuple[Login, Login, str]) -> str:
+    """The session's platform database, as the app's login (``DATABASE_URL``)."""
+    _, app, platform = session_logins
+    return _login_url(server_url, app, platform)
+
+
+@pytest.fixture(scope="session")
+def admin_database_url(server_url: str, session_logins: tuple[Login, Login, str]) -> str:
+    """The session's platform database, as the provisioner (``DATABASE_ADMIN_URL``)."""
+    provisioner, _, platform = session_logins
+    return _login_url(server_url, provisioner, platform)
+
+
+@pytest.fixture(scope="session")
+def admin_db(admin_database_url: str) -> Iterator[Database]:
+    database = Database(admin_database_url, min_size=0, max_size=4)
     database.open()
-    with database.transaction() as conn:
-        migrate_platform(conn)
     yield database
     database.close()
 
 
 @pytest.fixture(scope="session")
-def tenant_directory(db: Database, role_prefix: str) -> PostgresTenantDirectory:
-    return PostgresTenantDirectory(db, role_prefix=role_prefix)
+def db(database_url: str, admin_db: Database, role_prefix: str) -> Iterator[Database]:
+    """The app's database, opened, with platform migrations applied (by the provisioner)."""
+    database = Database(database_url, min_size=1, max_size=8)
+    database.open()
+    PostgresTenantDirectory(database, role_prefix=role_prefix, admin=admin_db).migrate()
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def tenant_directory(db: Database, admin_db: Database, role_prefix: str) -> PostgresTenantDirectory:
+    return PostgresTenantDirectory(db, role_prefix=role_prefix, admin=admin_db)
 
 
 @pytest.fixture
@@ -104,3 +138,19 @@ def new_tenant(tenant_directory: PostgresTenantDirectory) -> Callable[[str], Ten
         return tenant_directory.provision(f"{base}-{secrets.token_hex(3)}", base.title())
 
     return make
+
+
+@pytest.fixture(scope="session")
+def as_owner(admin_db: Database) -> Callable[[TenantLocation], AbstractContextManager[Conn]]:
+    """A transaction in a tenant's database as the owner of its tables (the provisioner), with
+    the tenant's schema on the search path: what a tampering administrator could do."""
+
+    @contextmanager
+    def owner(location: TenantLocation) -> Iterator[Conn]:
+        with admin_db.connect(str(location.database)) as conn, conn.transaction():
+            conn.execute(
+                sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(location.schema))
+            )
+            yield conn
+
+    return owner

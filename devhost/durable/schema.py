@@ -9,8 +9,10 @@ several devhosts or test sessions can share a server.
 - ``history``: the current execution's history, one JSON event per row, in ``seq`` order.
 - ``inbox``: messages for orchestrations (``kind`` 'o') and entities ('e'); a message becomes
   visible at ``visible_at``, which makes durable timers delayed messages.
-- ``work_items``: activity calls, claimed with ``FOR UPDATE SKIP LOCKED``.
+- ``work_items``: activity calls, leased (``leased_until``) by the worker running them; each
+  claim increments ``lease_token``, the fencing token its completion must still match.
 - ``entities``: entity state, one row per entity id (``@name@key``).
+- ``timer_runs``: the last occurrence each timer function fired (``devhost.timers``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ CREATE TABLE IF NOT EXISTS work_items (
     name text NOT NULL,
     input text
 );
+ALTER TABLE work_items ADD COLUMN IF NOT EXISTS lease_token bigint NOT NULL DEFAULT 0;
+ALTER TABLE work_items ADD COLUMN IF NOT EXISTS leased_until timestamptz;
 CREATE TABLE IF NOT EXISTS entities (
     entity_id text PRIMARY KEY,
     name text NOT NULL,
@@ -69,6 +73,10 @@ CREATE TABLE IF NOT EXISTS entities (
     entity_exists boolean NOT NULL DEFAULT false,
     state text,
     last_operation_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS timer_runs (
+    name text PRIMARY KEY,
+    last_due timestamptz NOT NULL
 );
 """
 

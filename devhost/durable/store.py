@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -214,6 +215,17 @@ class DurableStore:
         if row is None or not row["entity_exists"]:
             return False, None
         return True, row["state"]
+
+    async def claim_timer(self, name: str, due: datetime) -> bool:
+        """Whether this host fires timer ``name``'s occurrence ``due`` (each fires once)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "INSERT INTO timer_runs (name, last_due) VALUES (%s, %s) ON CONFLICT (name) "
+                "DO UPDATE SET last_due = EXCLUDED.last_due "
+                "WHERE timer_runs.last_due < EXCLUDED.last_due RETURNING name",
+                (name, due),
+            )
+            return await cur.fetchone() is not None
 
     async def list_entities(self, name: str | None) -> list[dict[str, Any]]:
         async with self.pool.connection() as conn:

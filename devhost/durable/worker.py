@@ -1,11 +1,13 @@
 """The dispatch loops: several worker tasks per kind of work, woken by LISTEN/NOTIFY.
 
 Each worker claims one unit of work (a batch of orchestration episodes, an activity call, an
-entity batch), runs it and commits, then immediately looks for more; when there is none it waits
+entity batch), runs it and commits, then immediately looks for more (activities run on a lease,
+outside any transaction: ``dispatch``); when there is none it waits
 for a wake-up. Wake-ups come from this process's own commits, from NOTIFY on the store's channel
 (other devhosts sharing the schema) and from a timer task that sleeps until the next delayed
 message becomes visible; a slow poll covers a lost LISTEN connection. Concurrency per kind is
-configurable. Stopping cancels the tasks: a transaction in flight rolls back, which is safe.
+configurable; an activity lease that expired (its worker died) is found by the same poll.
+Stopping cancels the tasks: a transaction in flight rolls back, a lease expires, both safe.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from psycopg import sql
 
 from devhost.durable.activities import ActivityRunner
 from devhost.durable.deciders import Decider
-from devhost.durable.dispatch import Dispatcher
+from devhost.durable.dispatch import DEFAULT_LEASE_S, ActivityLease, Dispatcher
 from devhost.durable.entities import EntityRunner
 from devhost.durable.episodes import EpisodeBatch, claim_episodes
 from devhost.durable.model import ACTIVITY, ENTITY, ORCHESTRATION, TIMER_KIND
@@ -107,15 +109,17 @@ class Workers:
         entities: EntityRunner,
         concurrency: Concurrency,
         waker: Waker,
+        activity_lease_s: float = DEFAULT_LEASE_S,
     ) -> None:
-        """``waker`` is shared with the store, which wakes workers after client writes."""
+        """``waker`` is shared with the store, which wakes workers after client writes;
+        ``activity_lease_s`` is how long a running activity's claim lasts without renewal."""
         self._store = store
         self._decider = decider
         self._activities = activities
         self._entities = entities
         self._concurrency = concurrency
         self.waker = waker
-        self._dispatcher = Dispatcher(store)
+        self._dispatcher = Dispatcher(store, activity_lease_s)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -190,12 +194,35 @@ class Workers:
         return woken
 
     async def _activity(self) -> set[str] | None:
-        async def run(session: Any) -> set[str]:
-            result = await self._activities.run(session.item.call)
-            kinds: set[str] = await session.complete(result)
-            return kinds
+        """Lease one activity call, run it with no transaction open while the lease is kept
+        alive, then complete it (refused if the lease was taken over meanwhile)."""
+        lease = await self._dispatcher.activity()
+        if lease is None:
+            return None
+        if lease.more:
+            self.waker.wake(ACTIVITY)  # other work is waiting: let a peer take it
+        keeper = asyncio.create_task(self._keep(lease))
+        try:
+            result = await self._activities.run(lease.item.call)
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+        woken = await lease.complete(result) or set()
+        return woken | {MORE} if lease.more else woken
 
-        return await self._claimed(ACTIVITY, self._dispatcher.activity(), run)
+    @staticmethod
+    async def _keep(lease: ActivityLease) -> None:
+        """Renew ``lease`` every third of its length until cancelled or taken over."""
+        while True:
+            await asyncio.sleep(lease.lease_s / 3)
+            try:
+                if not await lease.renew():
+                    log.warning("activity %s lost its lease", lease.item.call.instance_id)
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a database blip: the next beat tries again
+                log.warning("renewing an activity lease failed: %s", exc)
 
     async def _entity_batch(self) -> set[str] | None:
         async def run(session: Any) -> set[str]:

@@ -1,6 +1,10 @@
 """patch_flow activities: each takes one JSON dict, gets its use case from the composition root,
 and calls it. Retryable domain errors (and anything unexpected) propagate so the orchestrator's
-``RetryOptions`` retry them; permanent ones come back as ``{"failed": {code, message}}``."""
+``RetryOptions`` retry them; permanent ones come back as ``{"failed": {code, message}}``.
+
+Each activity runs in its span, a child of the orchestration's span named by the trace carrier
+in its input (``shared.telemetry.tracing``); ``finish_task`` emits that orchestration span and
+the task metrics once the task's outcome is known."""
 
 from __future__ import annotations
 
@@ -14,13 +18,26 @@ log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 
 
-def _edge(name: str, payload: Payload, use_case: Callable[[Any], Payload]) -> Payload:
+def _edge(
+    name: str,
+    payload: Payload,
+    use_case: Callable[[Any], Payload],
+    then: Callable[[dict[str, str] | None, Payload], None] | None = None,
+) -> Payload:
+    """Run ``use_case`` in the activity's span; ``then(trace carrier, result)`` after it
+    succeeded (the task's telemetry)."""
     from shared.bootstrap import container
     from shared.domain.errors import DomainError
+    from shared.telemetry.tracing import activity_span, carrier_of
 
     task = payload["task"]
+    carrier = carrier_of(payload)
     try:
-        return use_case(container().patch_flow)
+        with activity_span(name, task["tenant"], task["id"], carrier):
+            result = use_case(container().patch_flow)
+            if then is not None:
+                then(carrier, result)
+            return result
     except DomainError as exc:
         log.warning(
             "activity %s failed: %s (%s)",
@@ -49,11 +66,15 @@ def authorise(payload: Payload) -> Payload:
 @bp.activity_trigger(input_name="payload")
 def reply_refusal(payload: Payload) -> Payload:
     from shared.services.patch_flow import authorise as use_case
+    from shared.telemetry.tracing import emit_orchestration_span
 
     return _edge(
         "reply_refusal",
         payload,
         lambda d: {"replied": use_case.refuse(d, payload["task"], payload["reason"])},
+        lambda carrier, _: emit_orchestration_span(
+            "refusal_reply", carrier, "refused", payload["task"]["tenant"], payload["task"]["id"]
+        ),
     )
 
 
@@ -142,11 +163,13 @@ def request_approval(payload: Payload) -> Payload:
 @bp.activity_trigger(input_name="payload")
 def verify_approval(payload: Payload) -> Payload:
     from shared.services.patch_flow import approval
+    from shared.telemetry.tasks import approval_waited
 
     return _edge(
         "verify_approval",
         payload,
         lambda d: approval.verify_approval(d, payload["task"], payload["event"]),
+        lambda _, result: approval_waited(payload["task"]["tenant"], result.get("waited_s")),
     )
 
 
@@ -183,10 +206,19 @@ def comment_result(payload: Payload) -> Payload:
 
 @bp.activity_trigger(input_name="payload")
 def finish_task(payload: Payload) -> Payload:
-    from shared.services.patch_flow import delivery
+    from shared.services.patch_flow import delivery, steps
+    from shared.telemetry.tasks import task_finished
+
+    task, outcome = payload["task"], payload["outcome"]
+    llm: list[str | None] = []
+
+    def finish(d: Any) -> Payload:
+        llm.append(steps.llm_provider(d, task))
+        return delivery.finish_task(d, task, outcome, payload["detail"])
 
     return _edge(
         "finish_task",
         payload,
-        lambda d: delivery.finish_task(d, payload["task"], payload["outcome"], payload["detail"]),
+        finish,
+        lambda carrier, _: task_finished("patch_flow", task, outcome, carrier, llm[0]),
     )

@@ -74,7 +74,7 @@ def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
     if not authorised["authorised"]:
         raise Stop("not-authorised", {"refusal": authorised})
-    plan = yield from _step(context, "start_task", base, {"step": "starting"})
+    plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(
         context,
@@ -109,6 +109,18 @@ def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     return {"pr": pr, "risk": risk, "attempts": validation["attempts"]}
 
 
+def _start(context: df.DurableOrchestrationContext, base: dict[str, Any]) -> Flow:
+    """``start_task``, asked again after a durable timer while the tenant's
+    ``max_concurrent_tasks`` are all running: a queued task waits, it is never dropped."""
+    while True:
+        plan = yield from _step(context, "start_task", base, {"step": "starting"})
+        if "wait_s" not in plan:
+            return plan
+        context.set_custom_status({"step": "waiting-for-slot"})
+        wake = context.current_utc_datetime + timedelta(seconds=float(plan["wait_s"]))
+        yield context.create_timer(wake)
+
+
 def _produce_patch(
     context: df.DurableOrchestrationContext,
     base: dict[str, Any],
@@ -139,6 +151,9 @@ def _produce_patch(
             return {**validation, "attempts": attempts}
         if validation.get("policy_violation"):
             code = "policy-violation"  # not something the model may retry around
+            break
+        if validation.get("setup_failed"):
+            code = "setup-failed"  # setup runs before the patch: no attempt can change it
             break
         code = "validation-failed"
         feedback = validation["feedback"]

@@ -8,7 +8,9 @@
 
 Secrets live in the ``SecretStore`` under ``webhook-<provider>`` (Azure DevOps: the basic
 ``user:password``) and ``webhook-azure-devops-header`` (the header secret). During a rotation the
-old value is kept under the same name with ``-previous`` appended, and either one is accepted.
+old value is kept under the same name with ``-previous`` appended, and either one is accepted —
+until the time (Unix seconds) stored under ``webhook-<provider>-previous-until``, when there is
+one: from then on only the current value is.
 
 Every failure raises ``Unauthenticated`` with the same message: the sender learns nothing about
 which part was wrong. Candidates are all compared, whatever matched first.
@@ -20,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +41,14 @@ class WebhookSecrets:
 
     main: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
+    #: When the previous values (all but the first of each) stop being accepted; None: never.
+    previous_until: float | None = None
+
+    def at(self, now: float) -> WebhookSecrets:
+        """The values accepted at ``now`` (Unix seconds)."""
+        if self.previous_until is None or now < self.previous_until:
+            return self
+        return WebhookSecrets(main=self.main[:1], header=self.header[:1])
 
 
 def secret_names(provider: Provider) -> dict[str, tuple[str, str]]:
@@ -48,6 +59,11 @@ def secret_names(provider: Provider) -> dict[str, tuple[str, str]]:
         header = AZURE_DEVOPS_HEADER_SECRET
         names["header"] = (header, header + ROTATION_SUFFIX)
     return names
+
+
+def rotation_deadline_name(provider: Provider) -> str:
+    """SecretStore name of the time the previous values of ``provider`` expire."""
+    return f"webhook-{provider.value}{ROTATION_SUFFIX}-until"
 
 
 def authenticate(
@@ -62,6 +78,7 @@ def authenticate(
 
     ``headers`` must have lower-case names; ``secret_header`` names the Azure DevOps header.
     """
+    secrets = secrets.at(time.time())
     if provider is Provider.GITHUB:
         ok = _github(body, headers.get("x-hub-signature-256"), secrets.main)
     elif provider is Provider.GITLAB:

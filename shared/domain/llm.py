@@ -31,6 +31,10 @@ class ResponseFormat(StrEnum):
     JSON = "json"
 
 
+#: The outcome of a call whose answer was cut short by its output limit.
+OUTPUT_TRUNCATED = "output-truncated"
+
+
 class FinishReason(StrEnum):
     STOP = "stop"
     LENGTH = "length"
@@ -93,6 +97,13 @@ class Completion:
     latency_ms: int
     finish_reason: FinishReason
     model_version: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The lineage outcome of a call that answered: ``output-truncated`` when the answer
+        stopped at the output limit (each provider's ``length``/``max_tokens``), which makes
+        it unusable as an edit, else ``ok``."""
+        return OUTPUT_TRUNCATED if self.finish_reason is FinishReason.LENGTH else "ok"
 
 
 def estimate_tokens(chars: int) -> int:

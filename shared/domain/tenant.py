@@ -27,8 +27,8 @@ class TenantStatus(StrEnum):
 
 @dataclass(frozen=True)
 class TenantLocation:
-    """Where a tenant's data lives: a schema and the role that may use it (and, in Azure,
-    the database that holds them)."""
+    """Where a tenant's data lives: its database, a schema in it and the role that may use
+    them (``database`` is None only for tenants made before databases per tenant)."""
 
     slug: str
     schema: str

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from shared.patching.elision import elided_line
 from shared.patching.file_apply import FileOutcome, apply_hunks
 from shared.patching.lines import CRLF, TextLines, join_lines, normalise_whitespace
 from shared.patching.model import (
@@ -66,20 +67,20 @@ def _moves(change: FileChange) -> bool:
     return change.old_path != change.new_path
 
 
-def _refusal(item: ResolvedEdit) -> HunkFailure | None:
+def _refusal(item: ResolvedEdit, old_text: str | None) -> HunkFailure | None:
     for path in (item.old_path, item.new_path):
         if path is not None and (reason := unsafe_reason(path)) is not None:
             return _whole_file_failure(path, FailureReason.UNSAFE_PATH, reason)
     if item.unsupported is not None:
         path = item.new_path or item.old_path
         return _whole_file_failure(path, FailureReason.UNSUPPORTED, item.unsupported)
-    return None
+    return _elision(item, old_text) if item.check_elision else None
 
 
 def _apply_one(snapshot: Mapping[str, str], item: ResolvedEdit) -> _Done | list[HunkFailure]:
-    if (refusal := _refusal(item)) is not None:
-        return [refusal]
     old_text = snapshot[item.old_path] if item.old_path is not None else None
+    if (refusal := _refusal(item, old_text)) is not None:
+        return [refusal]
     if item.kind is EditKind.DELETE:
         return _delete(item, old_text)
     if item.replacement is not None:
@@ -91,6 +92,31 @@ def _apply_one(snapshot: Mapping[str, str], item: ResolvedEdit) -> _Done | list[
     if isinstance(outcome, FileOutcome):
         return _done(item, old_text, outcome.text, outcome.methods)
     return outcome
+
+
+def _elision(item: ResolvedEdit, old_text: str | None) -> HunkFailure | None:
+    """A failure naming the first line of a wholesale replacement that stands for left-out
+    code: applying it would delete the code it stands for."""
+    sides: list[tuple[int | None, tuple[str, ...], tuple[str, ...], str]]
+    if item.replacement is not None:
+        old = TextLines.parse(old_text or "").lines
+        sides = [(None, old, TextLines.parse(item.replacement).lines, "the new content")]
+    else:
+        sides = [
+            (number, hunk.old_lines, hunk.new_lines, "the replacement")
+            for number, (hunk, _) in enumerate(item.hunks)
+        ]
+    for number, old, new, what in sides:
+        if (found := elided_line(old, new)) is not None:
+            line, text = found
+            return HunkFailure(
+                item.path_for_feedback,
+                number,
+                FailureReason.ELIDED,
+                f"line {line} of {what}, {text.strip()!r}, stands for code left out; nothing "
+                "may be elided: write every line the edit keeps, or send a diff instead",
+            )
+    return None
 
 
 def _create(item: ResolvedEdit) -> _Done | list[HunkFailure]:

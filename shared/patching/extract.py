@@ -83,7 +83,9 @@ def path_in_line(line: str) -> str | None:
 
 
 def _as_path(text: str) -> str | None:
-    cleaned = text.strip("*_`'\" :")
+    cleaned = text.strip("*`'\" :")
+    while len(cleaned) > 2 and cleaned[0] == cleaned[-1] == "_":
+        cleaned = cleaned[1:-1].strip("*`'\" :")  # _emphasis_, never a name's own underscores
     if 0 < len(cleaned) <= 255 and " " not in cleaned and _PATH_TOKEN.fullmatch(cleaned):
         return cleaned.replace("\\", "/").removeprefix("./")
     return None

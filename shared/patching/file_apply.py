@@ -21,7 +21,7 @@ from shared.patching.lines import (
 )
 from shared.patching.locate import FileIndex, NotPlaced, Placement, locate
 from shared.patching.model import FailureReason, Hunk, HunkFailure
-from shared.patching.reindent import identity, reindenter
+from shared.patching.reindent import IndentStyle, file_style, reindenter
 
 
 @dataclass
@@ -49,11 +49,14 @@ def apply_hunks(
     """``text`` with every hunk applied (each paired with whether its header is trusted)."""
     original = TextLines.parse(text)
     index = FileIndex(original.lines)
+    style = file_style(original.lines)
     plans: list[_HunkPlan] = []
     failures: list[HunkFailure] = []
     for number, (hunk, trusted) in enumerate(hunks):
         placed = locate(hunk, index, trusted=trusted)
-        plan = _plan(number, hunk, placed, index) if isinstance(placed, Placement) else placed
+        plan = (
+            _plan(number, hunk, placed, index, style) if isinstance(placed, Placement) else placed
+        )
         if isinstance(plan, NotPlaced):
             failures.append(HunkFailure(path, number, plan.reason, plan.message, plan.candidates))
         else:
@@ -64,7 +67,9 @@ def apply_hunks(
     return FileOutcome(_rebuild(original, plans), tuple(plan.method for plan in plans))
 
 
-def _plan(number: int, hunk: Hunk, placement: Placement, index: FileIndex) -> _HunkPlan | NotPlaced:
+def _plan(
+    number: int, hunk: Hunk, placement: Placement, index: FileIndex, style: IndentStyle | None
+) -> _HunkPlan | NotPlaced:
     old_size = len(hunk.old_lines)
     plan = _HunkPlan(number, placement.start, placement.start + old_size, placement.method)
     plan.crlf = hunk.crlf
@@ -79,7 +84,8 @@ def _plan(number: int, hunk: Hunk, placement: Placement, index: FileIndex) -> _H
                 pairs.append((leading_whitespace(line.text), leading_whitespace(file_line)))
             (plan.kept if line.op == " " else plan.removed).add(position)
             position += 1
-    translate = identity if placement.method in ("exact", "hinted") else reindenter(pairs)
+    added = [line.text for line in hunk.lines if line.op == "+"]
+    translate = reindenter(pairs, added, style)
     position = placement.start
     for line in hunk.lines:
         if line.op != "+":
@@ -87,10 +93,15 @@ def _plan(number: int, hunk: Hunk, placement: Placement, index: FileIndex) -> _H
             continue
         text = translate(line.text) if translate is not None else None
         if text is None:
+            what = (
+                f"added line {line.text!r} cannot be re-indented with certainty"
+                if translate is not None
+                else "its lines' indentation cannot be mapped to the file's with certainty"
+            )
             return NotPlaced(
                 FailureReason.INDENTATION,
-                f"its indentation differs from the file's and added line {line.text!r} cannot be "
-                "re-indented with certainty; copy context lines with their exact indentation",
+                f"its indentation differs from the file's and {what}; copy context lines with "
+                "their exact indentation and indent added lines as the file does",
                 (index.candidate(placement.start, old_size, placement.similarity),),
             )
         plan.inserted.setdefault(position, []).append(text)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from shared.domain.errors import PatchRejected
 from shared.patching.extract import fenced_blocks
 from shared.patching.model import EditKind, FileEdit
 from shared.patching.search_replace import has_search_replace_blocks, parse_search_replace
-from shared.patching.udiff import parse_unified_diff
+from shared.patching.truncation import cut_short
+from shared.patching.udiff import has_diff_marker, parse_unified_diff
 from shared.patching.whole_file import parse_whole_files
-
-_DIFF_MARKER = re.compile(r"^(?:@@|diff --git |--- \S.*\n\+\+\+ )", re.MULTILINE)
 
 
 class EditFormat(StrEnum):
@@ -47,7 +45,7 @@ def detect_format(text: str) -> EditFormat:
     """The format of an answer: search/replace markers, else diff markers, else whole files."""
     if has_search_replace_blocks(text):
         return EditFormat.SEARCH_REPLACE
-    if _DIFF_MARKER.search(text.replace("\r\n", "\n")):
+    if has_diff_marker(text.replace("\r\n", "\n")):
         return EditFormat.UDIFF
     return EditFormat.WHOLE
 
@@ -57,11 +55,19 @@ def parse_edits(text: str, fmt: EditFormat | str = EditFormat.AUTO) -> tuple[Fil
 
     For diffs, fenced blocks holding diff markers are read and the prose around them ignored; an
     answer without fences is read whole. Raises ``PatchRejected`` (code ``no-edit-found``) when
-    nothing usable is found, with a message meant to be fed back to the model.
+    nothing usable is found, with a message meant to be fed back to the model, and (code
+    ``truncated-answer``) when the answer was cut short (see ``truncation``): part of an edit
+    must never be applied as if it were all of it.
     """
     fmt = EditFormat(fmt)
     if fmt is EditFormat.AUTO:
         fmt = detect_format(text)
+    if (reason := cut_short(text, fmt.value)) is not None:
+        raise PatchRejected(
+            f"The answer was cut short: {reason}. Nothing was applied. Send a shorter answer: "
+            "only the files and hunks that change, as a diff, and no whole files.",
+            code="truncated-answer",
+        )
     if fmt is EditFormat.UDIFF:
         edits = parse_unified_diff(_diff_text(text))
     elif fmt is EditFormat.SEARCH_REPLACE:
@@ -80,7 +86,7 @@ def parse_edits(text: str, fmt: EditFormat | str = EditFormat.AUTO) -> tuple[Fil
 
 def _diff_text(text: str) -> str:
     blocks = fenced_blocks(text, indented=False)
-    bodies = [block.body for block in blocks if _DIFF_MARKER.search(block.body)]
+    bodies = [block.body for block in blocks if has_diff_marker(block.body)]
     return "\n".join(bodies) if bodies else text
 
 

@@ -89,7 +89,9 @@ class FileEdit:
     hunk fits with certainty. For a modification both name the same file, possibly spelt
     differently by a damaged header: the engine uses the one that exists. ``replacement`` is a
     whole-file content; ``unsupported`` says why the engine must refuse this edit (a binary patch,
-    a copy), since silently skipping part of an edit would apply it wrongly.
+    a copy), since silently skipping part of an edit would apply it wrongly. ``check_elision``
+    says the edit replaces text wholesale (whole file, search/replace), so that a placeholder for
+    left-out code in it must be refused (see ``elision``).
     """
 
     kind: EditKind
@@ -98,6 +100,7 @@ class FileEdit:
     hunks: tuple[Hunk, ...] = ()
     replacement: str | None = None
     unsupported: str | None = None
+    check_elision: bool = False
 
     @property
     def path(self) -> str | None:
@@ -140,6 +143,7 @@ class FailureReason(StrEnum):
     UNSAFE_PATH = "unsafe-path"
     UNSUPPORTED = "unsupported"
     DELETE_MISMATCH = "delete-mismatch"
+    ELIDED = "elided"
 
 
 @dataclass(frozen=True)

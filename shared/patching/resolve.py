@@ -33,6 +33,7 @@ class ResolvedEdit:
     hunks: tuple[tuple[Hunk, bool], ...] = ()
     replacement: str | None = None
     unsupported: str | None = None
+    check_elision: bool = False
 
     @property
     def path_for_feedback(self) -> str:
@@ -65,7 +66,15 @@ def _resolve(snapshot: Mapping[str, str], edit: FileEdit) -> ResolvedEdit | Hunk
         return _find_file(snapshot, edit, hunks)
 
     def bound(kind: EditKind, old_path: str | None, new_path: str | None) -> ResolvedEdit:
-        return ResolvedEdit(kind, old_path, new_path, hunks, edit.replacement, edit.unsupported)
+        return ResolvedEdit(
+            kind,
+            old_path,
+            new_path,
+            hunks,
+            edit.replacement,
+            edit.unsupported,
+            edit.check_elision,
+        )
 
     if edit.kind is EditKind.CREATE or (
         edit.kind is EditKind.RENAME and _existing(snapshot, edit.old_path) is not None
@@ -119,7 +128,9 @@ def _find_file(
         elif all(failure.reason not in _ABSENT for failure in outcome):
             plausible.append(path)
     if len(plausible) == 1 and fits:
-        return ResolvedEdit(EditKind.MODIFY, fits[0], fits[0], hunks)
+        return ResolvedEdit(
+            EditKind.MODIFY, fits[0], fits[0], hunks, check_elision=edit.check_elision
+        )
     if plausible:
         found = f"could be about {len(plausible)} files ({', '.join(sorted(plausible)[:5])})"
     else:
@@ -154,7 +165,11 @@ def _merge(resolved: list[ResolvedEdit]) -> list[ResolvedEdit] | HunkFailure:
                 "the file is edited more than once in incompatible ways; send one edit per file",
             )
         merged[by_path[item.path_for_feedback]] = ResolvedEdit(
-            target.kind, target.old_path, target.new_path, target.hunks + item.hunks
+            target.kind,
+            target.old_path,
+            target.new_path,
+            target.hunks + item.hunks,
+            check_elision=target.check_elision or item.check_elision,
         )
     return merged
 

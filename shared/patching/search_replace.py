@@ -28,6 +28,14 @@ _REPLACE = re.compile(r"^\s*>{5,9}\s*REPLACE\b.*$")
 _FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})")
 
 
+def is_search_marker(line: str) -> bool:
+    return _SEARCH.match(line) is not None
+
+
+def is_replace_marker(line: str) -> bool:
+    return _REPLACE.match(line) is not None
+
+
 def has_search_replace_blocks(text: str) -> bool:
     lines = text.split("\n")
     return any(_SEARCH.match(line) for line in lines) and any(
@@ -53,14 +61,19 @@ def parse_search_replace(text: str) -> tuple[FileEdit, ...]:
             continue
         block = _read_block(lines, index + 1)
         if block is None:
-            break  # an unterminated block at the end: an answer cut short
+            break  # an unterminated block: an answer cut short (``truncation`` refuses those)
         search, replace, index = block
         if path is None:
             unnamed.append(block_hunk(search, replace))
         else:
             by_path.setdefault(path, []).append(block_hunk(search, replace))
-    named = (FileEdit(EditKind.MODIFY, p, p, tuple(hunks)) for p, hunks in by_path.items())
-    anonymous = (FileEdit(EditKind.MODIFY, None, None, (hunk,)) for hunk in unnamed)
+    named = (
+        FileEdit(EditKind.MODIFY, p, p, tuple(hunks), check_elision=True)
+        for p, hunks in by_path.items()
+    )
+    anonymous = (
+        FileEdit(EditKind.MODIFY, None, None, (hunk,), check_elision=True) for hunk in unnamed
+    )
     return (*named, *anonymous)
 
 

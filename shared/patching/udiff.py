@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from shared.patching.model import EditKind, FileEdit, Hunk, HunkLine, Op
 
-_HUNK_NUMBERS = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@")
+HUNK_NUMBERS = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@")
+_DIFF_MARKER = re.compile(r"^(?:@@|diff --git |--- \S.*\n\+\+\+ )", re.MULTILINE)
 _OCTAL_OR_CHAR = re.compile(r"\\([0-7]{3}|.)")
 _C_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f"}
 DEV_NULL = "/dev/null"
@@ -62,6 +63,11 @@ class _FileBuilder:
         return FileEdit(kind, old_path, new_path, tuple(self.hunks), unsupported=self.unsupported)
 
 
+def has_diff_marker(text: str) -> bool:
+    """Whether ``text`` holds a hunk header, a ``diff --git`` line or a ``---``/``+++`` pair."""
+    return _DIFF_MARKER.search(text) is not None
+
+
 def parse_unified_diff(text: str) -> tuple[FileEdit, ...]:
     """Every file edit found in ``text``; lines outside headers and hunks are ignored."""
     lines = [line.rstrip("\r") for line in text.split("\n")]
@@ -91,7 +97,7 @@ def parse_unified_diff(text: str) -> tuple[FileEdit, ...]:
         elif line.startswith("@@"):
             current = current or _FileBuilder()
             header = index
-            hunk, index = _parse_hunk(lines, index + 1, _HUNK_NUMBERS.match(line))
+            hunk, index = _parse_hunk(lines, index + 1, HUNK_NUMBERS.match(line))
             current.hunks.append(_with_terminators(hunk, carriage, header, index))
         elif current is not None and not current.hunks and _extended_header(current, line):
             index += 1

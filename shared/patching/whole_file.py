@@ -17,7 +17,9 @@ def parse_whole_files(text: str) -> tuple[FileEdit, ...]:
     for block in fenced_blocks(text):
         path = block_path(block)
         if path is not None:
-            edits.append(FileEdit(EditKind.MODIFY, path, path, replacement=block.body))
+            edits.append(
+                FileEdit(EditKind.MODIFY, path, path, replacement=block.body, check_elision=True)
+            )
     return tuple(edits)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from enum import IntEnum
+from collections.abc import Collection, Iterable
+from enum import IntEnum, StrEnum
 
 from shared.auth.entra import Principal
 from shared.domain.approval import ScmIdentity
@@ -36,6 +36,48 @@ def require_role(principal: Principal, needed: Role) -> None:
     role = highest_role(principal)
     if role is None or role < needed:
         raise PermissionDenied(f"the {needed.name.title()} role is required")
+
+
+class AppRole(StrEnum):
+    """The admin API's Entra app roles. ``PlatformAdmin`` is platform-wide (the operators' own
+    directory); the others are rights on one tenant."""
+
+    PLATFORM_ADMIN = "PlatformAdmin"
+    TENANT_ADMIN = "TenantAdmin"
+    APPROVER = "Approver"
+    AUDITOR = "Auditor"
+    VIEWER = "Viewer"
+
+
+TENANT_ROLES = frozenset({AppRole.TENANT_ADMIN, AppRole.APPROVER, AppRole.AUDITOR, AppRole.VIEWER})
+#: What holding a role grants. Auditing stays apart from administering (separation of duties):
+#: a TenantAdmin cannot read the audit log, an Auditor cannot change anything.
+_GRANTS: dict[AppRole, frozenset[AppRole]] = {
+    AppRole.PLATFORM_ADMIN: frozenset({AppRole.PLATFORM_ADMIN}),
+    AppRole.TENANT_ADMIN: frozenset({AppRole.TENANT_ADMIN, AppRole.APPROVER, AppRole.VIEWER}),
+    AppRole.APPROVER: frozenset({AppRole.APPROVER, AppRole.VIEWER}),
+    AppRole.AUDITOR: frozenset({AppRole.AUDITOR, AppRole.VIEWER}),
+    AppRole.VIEWER: frozenset({AppRole.VIEWER}),
+}
+_ALIASES = {"Admin": AppRole.TENANT_ADMIN}
+
+
+def app_roles(names: Iterable[str]) -> frozenset[AppRole]:
+    """The app roles named (unknown names ignored; the legacy ``Admin`` is ``TenantAdmin``)."""
+    found = {_ALIASES.get(n) or AppRole(n) for n in names if n in _ALIASES or n in _GRANTS}
+    return frozenset(found)
+
+
+def granted(roles: Iterable[AppRole]) -> frozenset[AppRole]:
+    """Every role whose rights ``roles`` include."""
+    return frozenset(r for role in roles for r in _GRANTS[role])
+
+
+def require_any(held: frozenset[AppRole], allowed: frozenset[AppRole]) -> None:
+    """``PermissionDenied`` unless ``held`` (already ``granted``) meets one of ``allowed``."""
+    if not held & allowed:
+        names = " or ".join(sorted(allowed))
+        raise PermissionDenied(f"this operation needs the {names} role", code="role-required")
 
 
 def approver_refusal(

@@ -1,9 +1,13 @@
 """The intake ledger: webhook deliveries and the tasks they create, recorded atomically.
 
-One ``begin`` is one transaction. Within it the intake service claims the delivery id (exactly
-once per tenant, provider and id), takes a rate-limit token, looks for a task already active on
-the same source, and adds a task or changes its status, with audit events — all committed
-together, or (on an exception, e.g. when the rate limit refuses) nothing at all.
+One ``begin`` is one transaction (possibly for several deliveries, each in a ``savepoint``).
+Within it the intake service claims the delivery id (exactly once per tenant, provider and id),
+takes a rate-limit token, looks for a task already active on the same source, and adds a task
+or changes its status, with audit events — all committed together, or (on an exception, e.g.
+when the rate limit refuses) nothing at all. The token is the one exception: the tenant's quota
+lives with the control plane, its records in the tenant's own database, so a token taken for a
+delivery whose transaction then fails is given back in a statement of its own (and stays spent
+if that fails too).
 """
 
 from __future__ import annotations
@@ -49,6 +53,11 @@ class ActiveTask:
 
 
 class IntakeTx(ABC):
+    @abstractmethod
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A part of the transaction that an exception undoes alone (the rest stays), so that
+        one transaction can carry several deliveries (``shared/services/intake/batches.py``)."""
+
     @abstractmethod
     def claim(
         self, delivery: DeliveryRecord, outcome: str, task_id: str | None

@@ -23,6 +23,11 @@ class Orchestrations(ABC):
         """Whether the host knows the instance (in any state)."""
 
     @abstractmethod
+    async def status(self, instance_id: str) -> str | None:
+        """The instance's runtime status (``Pending``, ``Running``, ``Completed``, ``Failed``,
+        ``Terminated``, ...); ``None`` when the host does not know it."""
+
+    @abstractmethod
     async def terminate(self, instance_id: str, reason: str) -> None:
         """Stop the instance; nothing happens when it is absent or already finished."""
 
@@ -51,10 +56,17 @@ class FakeOrchestrations(Orchestrations):
         self._check()
         self.start_calls.append(instance_id)
         self.started[instance_id] = (flow, payload)
+        self.finished.discard(instance_id)  # starting a finished instance replaces it
 
     async def exists(self, instance_id: str) -> bool:
         self._check()
         return instance_id in self.started
+
+    async def status(self, instance_id: str) -> str | None:
+        self._check()
+        if instance_id not in self.started:
+            return None
+        return "Terminated" if instance_id in self.finished else "Running"
 
     async def terminate(self, instance_id: str, reason: str) -> None:
         self._check()

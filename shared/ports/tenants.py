@@ -11,8 +11,9 @@ from shared.domain.tenant import Tenant, TenantLocation, TenantStatus
 class TenantDirectory(ABC):
     """Provision, look up and locate tenants.
 
-    ``locate`` says where a tenant's data lives: a schema and role here, a separate database per
-    tenant in Azure. Every method takes the tenant explicitly.
+    ``locate`` says where a tenant's data lives: its own database, a schema in it and the role
+    that may use them, everywhere (embedded server and Azure alike). Every method takes the
+    tenant explicitly.
     """
 
     @abstractmethod

@@ -1,7 +1,5 @@
-"""Human decisions on tasks, and reading a task, for SSO users (Entra ID bearer tokens).
-
-The platform tenant is bound to one Entra directory (``settings["entra_tenant_id"]``); a token
-must come from that directory. Deciding needs the ``Approver`` role, reading needs ``Viewer``.
+"""Human decisions on tasks for SSO users (the admin API authenticates them, see
+``shared.services.admin.access``). Deciding needs the ``Approver`` role.
 
 A decision exists only once it is recorded: ``decide`` checks it and stores it (with the
 decider's roles and linked identities, and its audit event) in the tenant's store, and only
@@ -23,9 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.tasks import get_task
-from shared.auth.entra import EntraTokenValidator, Principal, bearer_token
+from shared.auth.entra import Principal
 from shared.domain.approval import (
     ApprovalDecision,
     Decision,
@@ -33,26 +29,11 @@ from shared.domain.approval import (
     ScmIdentity,
     TaskUnderDecision,
 )
-from shared.domain.errors import Conflict, InvalidInput, PermissionDenied, TenantDisabled
+from shared.domain.errors import Conflict, PermissionDenied
 from shared.domain.task import TaskStatus
 from shared.policies.rbac import Role, approver_refusal, highest_role, require_role
 from shared.ports.approvals import ApprovalStore
 from shared.ports.tenants import TenantDirectory
-
-
-def parse_decision(body: Any) -> tuple[Decision, str]:
-    """``{"decision": "approve"|"reject", "comment": "..."}`` → (decision, comment)."""
-    if not isinstance(body, dict):
-        raise InvalidInput("body must be a JSON object", code="invalid-body")
-    decision = body.get("decision")
-    if decision not in ("approve", "reject"):
-        raise InvalidInput("decision must be 'approve' or 'reject'", code="invalid-decision")
-    comment = body.get("comment", "")
-    if not isinstance(comment, str) or len(comment) > 4000:
-        raise InvalidInput(
-            "comment must be text of at most 4000 characters", code="invalid-comment"
-        )
-    return ("approve" if decision == "approve" else "reject"), comment
 
 
 def allows_unlinked_approvers(settings: Mapping[str, Any]) -> bool:
@@ -99,35 +80,9 @@ def forgery(
 
 
 class ApprovalService:
-    def __init__(
-        self,
-        db: Database,
-        tenants: TenantDirectory,
-        store: ApprovalStore,
-        validator: EntraTokenValidator,
-    ) -> None:
-        self._db = db
+    def __init__(self, tenants: TenantDirectory, store: ApprovalStore) -> None:
         self._tenants = tenants
         self._store = store
-        self._validator = validator
-
-    def authenticate(self, tenant: str, authorization: str | None) -> Principal:
-        """The caller of a tenant's API, from its ``Authorization`` header."""
-        token = bearer_token(authorization)
-        record = self._tenants.get(tenant)
-        if not record.active:
-            raise TenantDisabled(f"tenant {tenant!r} is disabled")
-        directory = record.settings.get("entra_tenant_id")
-        if not isinstance(directory, str) or not directory:
-            raise PermissionDenied(
-                f"tenant {tenant!r} is not bound to an Entra directory", code="no-directory"
-            )
-        return self._validator.validate(token, expected_tenant_id=directory)
-
-    def view(self, tenant: str, task_id: str, principal: Principal) -> dict[str, Any]:
-        require_role(principal, Role.VIEWER)
-        with self._db.tenant_transaction(self._tenants.locate(tenant)) as tx:
-            return get_task(tx, task_id).to_json()
 
     def decide(
         self, tenant: str, task_id: str, principal: Principal, decision: Decision, comment: str

@@ -2,8 +2,16 @@
 
 ``APPLICATIONINSIGHTS_CONNECTION_STRING`` set: the Azure Monitor distro (traces, metrics, logs
 to Application Insights, plus its instrumentations). Else ``OTEL_EXPORTER_OTLP_ENDPOINT`` set:
-OTLP over HTTP/protobuf to ``<endpoint>/v1/traces``, ``/v1/metrics`` and ``/v1/logs``. Else no
-exporter: the OpenTelemetry API stays a no-op. In every mode log records carry trace ids.
+OTLP over HTTP/protobuf to ``<endpoint>/v1/traces``, ``/v1/metrics`` and ``/v1/logs``. Else
+``TELEMETRY_SPANS_FILE`` set (devhost sets it): spans as JSON lines in that file, for
+``python -m tools.trace``. Else no exporter: the OpenTelemetry API stays a no-op. In every mode
+log records carry trace ids, and every span the task's tenant and id (``processors``).
+
+The SDK's own ``OTEL_*`` variables apply as documented: ``OTEL_SERVICE_NAME`` and
+``OTEL_RESOURCE_ATTRIBUTES`` (resource), ``OTEL_TRACES_SAMPLER``/``_ARG`` (sampler, OTLP and
+file modes; Azure Monitor takes ``TELEMETRY_SAMPLING_RATIO``), ``OTEL_BSP_*`` and
+``OTEL_METRIC_EXPORT_INTERVAL`` (export intervals). ``shutdown_telemetry`` flushes and closes
+the providers (devhost calls it on SIGTERM).
 
 OpenTelemetry's providers are process-global and can be set only once, so this module keeps the
 one piece of process state there is: which mode was configured. Exporter SDKs are imported only
@@ -23,6 +31,7 @@ from shared.telemetry.log_context import install_trace_context
 if TYPE_CHECKING:
     from opentelemetry.metrics import Meter
     from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Tracer
 
 INSTRUMENTATION_NAME = "ai-code-agent"
@@ -31,6 +40,7 @@ INSTRUMENTATION_NAME = "ai-code-agent"
 class TelemetryMode(StrEnum):
     AZURE_MONITOR = "azure-monitor"
     OTLP = "otlp"
+    LOCAL_FILE = "local-file"
     NONE = "none"
 
 
@@ -44,6 +54,8 @@ def telemetry_mode(settings: Settings) -> TelemetryMode:
         return TelemetryMode.AZURE_MONITOR
     if settings.otel_exporter_otlp_endpoint:
         return TelemetryMode.OTLP
+    if settings.telemetry_spans_file:
+        return TelemetryMode.LOCAL_FILE
     return TelemetryMode.NONE
 
 
@@ -61,6 +73,8 @@ def configure_telemetry(settings: Settings) -> TelemetryMode:
             _configure_azure_monitor(settings)
         elif mode is TelemetryMode.OTLP:
             _configure_otlp(settings)
+        elif mode is TelemetryMode.LOCAL_FILE:
+            _configure_local_file(settings)
         install_trace_context()
         _configured = mode
         return mode
@@ -97,10 +111,40 @@ def flush_telemetry(timeout_millis: int = 5000) -> bool:
     return done
 
 
+def shutdown_telemetry(timeout_millis: int = 5000) -> None:
+    """Flush what is buffered and shut the providers down (at process exit: last spans and
+    metrics are exported, not lost). A no-op when nothing is configured."""
+    from opentelemetry import metrics, trace
+    from opentelemetry._logs import get_logger_provider
+
+    flush_telemetry(timeout_millis)
+    providers = (trace.get_tracer_provider(), metrics.get_meter_provider(), get_logger_provider())
+    for provider in providers:
+        shutdown = getattr(provider, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+
+
 def _resource(settings: Settings) -> Resource:
+    """``OTEL_RESOURCE_ATTRIBUTES`` plus the service name (``OTEL_SERVICE_NAME`` is what
+    ``settings.otel_service_name`` reads)."""
     from opentelemetry.sdk.resources import Resource
 
     return Resource.create({"service.name": settings.otel_service_name})
+
+
+def _tracer_provider(settings: Settings) -> TracerProvider:
+    """An SDK tracer provider (sampler from ``OTEL_TRACES_SAMPLER``) stamping task attributes."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+
+    from shared.telemetry.processors import PresetSpanIds, TaskAttributes
+
+    provider = TracerProvider(
+        resource=_resource(settings), id_generator=PresetSpanIds(RandomIdGenerator())
+    )
+    provider.add_span_processor(TaskAttributes())
+    return provider
 
 
 def _configure_azure_monitor(settings: Settings) -> None:
@@ -113,6 +157,27 @@ def _configure_azure_monitor(settings: Settings) -> None:
         enable_live_metrics=False,
         sampling_ratio=settings.telemetry_sampling_ratio,
     )
+    from opentelemetry import trace
+
+    from shared.telemetry.processors import PresetSpanIds, TaskAttributes
+
+    provider = trace.get_tracer_provider()
+    provider.add_span_processor(TaskAttributes())  # type: ignore[attr-defined]
+    provider.id_generator = PresetSpanIds(provider.id_generator)  # type: ignore[attr-defined]
+
+
+def _configure_local_file(settings: Settings) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from shared.telemetry.local_file import JsonLinesSpanExporter
+
+    assert settings.telemetry_spans_file is not None
+    provider = _tracer_provider(settings)
+    provider.add_span_processor(
+        SimpleSpanProcessor(JsonLinesSpanExporter(settings.telemetry_spans_file))
+    )
+    trace.set_tracer_provider(provider)
 
 
 def _configure_otlp(settings: Settings) -> None:
@@ -125,12 +190,11 @@ def _configure_otlp(settings: Settings) -> None:
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     endpoint = str(settings.otel_exporter_otlp_endpoint).rstrip("/")
     resource = _resource(settings)
-    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider = _tracer_provider(settings)
     tracer_provider.add_span_processor(
         BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"))
     )

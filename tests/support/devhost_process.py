@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def http(
 
 class DevhostProcess:
     """devhost for ``app`` on a free port, its store in ``schema``; ``settings`` are extra app
-    settings in its environment."""
+    settings in its environment, ``options`` extra ``devhost start`` options."""
 
     def __init__(
         self,
@@ -57,6 +57,7 @@ class DevhostProcess:
         schema: str,
         log: Path,
         settings: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
     ) -> None:
         self.port = free_port()
         self.schema = schema
@@ -64,16 +65,18 @@ class DevhostProcess:
         self._command = [
             sys.executable, "-m", "devhost", "start",
             "--app", str(app), "--port", str(self.port),
-            "--database-url", database_url, "--store-schema", schema,
+            "--database-url", database_url, "--store-schema", schema, *options,
         ]  # fmt: skip
         self._env = {**os.environ, "PYTHONPATH": str(REPO), **(settings or {})}
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout_s: float = 60.0) -> None:
+    def start(self, timeout_s: float = 60.0, settings: Mapping[str, str] | None = None) -> None:
+        """Start (again); ``settings`` are app settings for this run only."""
+        env = {**self._env, **(settings or {})}
         with open(self._log, "ab") as log:
             self.process = subprocess.Popen(
-                self._command, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT
+                self._command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -142,17 +142,19 @@ def main() -> int:
     port = parser.parse_args().port
     base = f"http://127.0.0.1:{port}"
 
-    from devhost.embedded_pg import embedded_database_url
-    from shared.adapters.store.postgres.migrations import migrate_platform
+    from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
     from shared.bootstrap import Container
     from shared.config import load_settings
 
     say("AI Code Agent demo: a GitHub comment becomes an approved, audited pull request.\n")
     database_url, where = os.environ.get("DATABASE_URL"), "DATABASE_URL"
+    admin_url = os.environ.get("DATABASE_ADMIN_URL", "")
     if not database_url:
-        database_url, where = embedded_database_url(ROOT / ".devhost" / "pg"), "embedded"
+        logins, where = embedded_logins(ROOT / DEFAULT_PG_DIR), "embedded"
+        database_url, admin_url = logins.app_url, logins.admin_url
     app_settings = {
         "DATABASE_URL": database_url,
+        "DATABASE_ADMIN_URL": admin_url,
         "DEV_OIDC_ENABLED": "true",
         "ENTRA_AUTHORITY": f"{base}/dev-oidc",
         "PUBLIC_BASE_URL": base,
@@ -160,8 +162,7 @@ def main() -> int:
     }
     routes, llm = llm_routes()
     app = Container(load_settings(ROOT, **{k.lower(): v for k, v in app_settings.items()}))
-    with app.db.transaction() as conn:
-        applied = migrate_platform(conn)
+    applied = app.tenants.migrate()
     say(f"✓ PostgreSQL ready ({where}); {len(applied)} migration(s) applied")
     env = {**os.environ, **app_settings}
     devhost = start_devhost(port, env)
@@ -247,7 +248,8 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         lineage = get_task(tx, task_id).lineage
     check = lineage["attempts"][-1].get("check") or {}
-    say(f"check: `{check.get('command')}` → {'passed' if check.get('passed') else 'failed'}")
+    state = check.get("state", "unchecked")
+    say(f"check: `{check.get('command')}` → {state} {check.get('detail') or ''}".rstrip())
     shown = {k: v for k, v in lineage.items() if k != "plan"}
     say("\nlineage (the plan left out):\n" + json.dumps(shown, indent=2, default=str))
     chain = app.audit.verify_chain(tenant.slug)
@@ -256,6 +258,12 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
         f"{'verified' if chain.ok else 'BROKEN at ' + str(chain.broken_at)} "
         f"({chain.checked} events)"
     )
+    from devhost.telemetry import SPANS_FILE
+    from tools.trace.tree import show
+
+    say(f"\nthe task's spans, as operators see them (python -m tools.trace {task_id}):")
+    spans = app.settings.telemetry_spans_file or ROOT / app.settings.data_dir / SPANS_FILE
+    show(task_id, spans, sys.stdout)
     return 0 if chain.ok else 1
 
 

@@ -21,6 +21,7 @@ PRIVATE_LINK_ZONES = {
     "queue": "privatelink.queue.core.windows.net",
     "table": "privatelink.table.core.windows.net",
     "file": "privatelink.file.core.windows.net",
+    "scheduler": "privatelink.durabletask.io",  # Durable Task Scheduler
 }
 APP_ENVIRONMENTS = "Microsoft.App/environments"  # Flex Consumption and Container Apps both
 POSTGRES_FLEXIBLE = "Microsoft.DBforPostgreSQL/flexibleServers"

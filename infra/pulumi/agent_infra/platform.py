@@ -11,10 +11,12 @@ from pulumi_azure_native import authorization, resources
 from agent_infra.access import AppAccess, AppAccessArgs
 from agent_infra.alerts import SloAlerts, SloAlertsArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
+from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
+from agent_infra.sandbox_pool import SandboxPool, SandboxPoolArgs
 from agent_infra.settings import PlatformSettings
 from agent_infra.storage_account import PrivateStorage, StorageArgs
 from agent_infra.tags import platform_tags, tenant_tags
@@ -33,6 +35,8 @@ class Platform:
     vault: Vault
     artifacts: PrivateStorage
     gpu: GpuInference
+    durable: DurableBackend
+    sandbox: SandboxPool
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -45,6 +49,7 @@ def app_settings(
     vault: Vault,
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
+    sandbox_pool_endpoint: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
@@ -60,6 +65,10 @@ def app_settings(
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
+        # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
+        "SANDBOX_BACKEND": "dynamic-sessions",
+        "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
+        "SANDBOX_SETUP_NETWORK": "none",
         "DURABLE_TASK_HUB": cfg.function_app.durable_task_hub,
         **{setting: key_vault_reference(secret) for setting, secret in vault.secrets.items()},
     }
@@ -127,6 +136,22 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    durable = DurableBackend(
+        "durable",
+        DurableBackendArgs(
+            resource_group_name=rg, settings=cfg.function_app, network=network, **common
+        ),
+    )
+    sandbox = SandboxPool(
+        "sandbox",
+        SandboxPoolArgs(
+            resource_group_name=rg,
+            settings=cfg.sandbox,
+            environment_id=gpu.environment.id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -135,16 +160,21 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             network=network,
             observability=observability,
             subscription_id=client.subscription_id,
-            app_settings=app_settings(
-                cfg,
-                postgres_host=database.host,
-                vault=vault,
-                artifact_blob_endpoint=artifacts.blob_endpoint,
-                ollama_url=gpu.url,
-            ),
+            app_settings={
+                **app_settings(
+                    cfg,
+                    postgres_host=database.host,
+                    vault=vault,
+                    artifact_blob_endpoint=artifacts.blob_endpoint,
+                    ollama_url=gpu.url,
+                    sandbox_pool_endpoint=sandbox.endpoint,
+                ),
+                **durable.app_settings,
+            },
             **common,
         ),
     )
+    durable.grant(functions.principal_id, client.subscription_id)
     AppAccess(
         "app-access",
         AppAccessArgs(
@@ -154,6 +184,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             subscription_id=client.subscription_id,
             vault_id=vault.vault.id,
             artifact_account_id=artifacts.account.id,
+            sandbox_pool_id=sandbox.pool.id,
             postgres_server_name=database.server_name,
             resource_group_name=rg,
             database=database,
@@ -197,6 +228,8 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         vault,
         artifacts,
         gpu,
+        durable,
+        sandbox,
         functions,
         alerts,
         tenants,

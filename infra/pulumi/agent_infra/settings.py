@@ -70,6 +70,11 @@ class FunctionAppSettings:
     maximum_instance_count: int = 40
     instance_memory_mb: int = 2048
     durable_task_hub: str = "aicodeagent"
+    # Durable Functions' backend: "scheduler" (Durable Task Scheduler) or "storage" (the Azure
+    # Storage provider, the fallback); see agent_infra/durable.py.
+    durable_backend: str = "scheduler"
+    scheduler_sku: str = "Dedicated"
+    scheduler_capacity: int = 1  # Dedicated capacity units (about 1,000 activities/s each)
     # App setting name -> Key Vault secret name; values are Key Vault references.
     secrets: Mapping[str, str] = field(
         default_factory=lambda: {
@@ -95,6 +100,20 @@ class GpuSettings:
 
 
 @dataclass(frozen=True)
+class SandboxSettings:
+    """The dynamic-sessions pool where repository checks run (image from sandbox-image/)."""
+
+    image: str
+    registry_server: str | None = None
+    registry_resource_id: str | None = None
+    cpu: float = 2.0
+    memory: str = "4Gi"
+    max_sessions: int = 20
+    ready_sessions: int = 2
+    cooldown_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     emails: tuple[str, ...] = ()
     health_path: str = "/api/health"
@@ -109,6 +128,7 @@ class PlatformSettings:
     name_prefix: str
     owner: str
     gpu: GpuSettings
+    sandbox: SandboxSettings
     name_seed: str = ""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     network: NetworkSettings = field(default_factory=NetworkSettings)

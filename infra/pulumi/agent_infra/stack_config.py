@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agent_infra.durable import BACKENDS, SCHEDULER_SKUS
 from agent_infra.naming import InvalidName, validate_slug
 from agent_infra.settings import (
     GEO_BACKUP_REGIONS,
@@ -24,6 +26,7 @@ from agent_infra.settings import (
     NetworkSettings,
     PlatformSettings,
     PostgresSettings,
+    SandboxSettings,
     SettingsError,
     TenantSettings,
 )
@@ -124,6 +127,39 @@ def _check_postgres(pg: PostgresSettings, env: str, location: str, problems: lis
         problems.append("postgres: standbyZone must differ from primaryZone")
 
 
+ACR_ID_PATTERN = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+    r"Microsoft\.ContainerRegistry/registries/(?P<name>[A-Za-z0-9]{5,50})$"
+)
+
+
+def _check_function_app(app: FunctionAppSettings, problems: list[str]) -> None:
+    if app.durable_backend not in BACKENDS:
+        problems.append(f"functionApp.durableBackend: one of {list(BACKENDS)}")
+    if app.scheduler_sku not in SCHEDULER_SKUS:
+        problems.append(f"functionApp.schedulerSku: one of {list(SCHEDULER_SKUS)}")
+    if app.scheduler_capacity < 1:
+        problems.append("functionApp.schedulerCapacity: at least 1")
+
+
+def _check_gpu(gpu: GpuSettings, problems: list[str]) -> None:
+    """An image from Azure Container Registry is pulled with the app's identity: its registry
+    must be named (``registryServer``) with its resource id, which gets the AcrPull grant."""
+    host = gpu.image.split("/", 1)[0]
+    if not host.endswith(".azurecr.io") and not gpu.registry_server:
+        return
+    if gpu.registry_server != host:
+        problems.append(f"gpu.registryServer: must be {host!r}, the registry of gpu.image")
+    found = ACR_ID_PATTERN.fullmatch(gpu.registry_resource_id or "")
+    if found is None:
+        problems.append(
+            "gpu.registryResourceId: required (the registry's resource id, "
+            ".../providers/Microsoft.ContainerRegistry/registries/<name>) for the AcrPull grant"
+        )
+    elif f"{found['name'].lower()}.azurecr.io" != host:
+        problems.append(f"gpu.registryResourceId: names {found['name']!r}, not the {host} registry")
+
+
 def parse_settings(
     raw: Mapping[str, Any], *, project: str, stack: str, location: str
 ) -> PlatformSettings:
@@ -134,7 +170,7 @@ def parse_settings(
             problems.append(f"{key}: required")
     sections = {
         key: _section(raw, key, problems)
-        for key in ("network", "postgres", "functionApp", "gpu", "alerts")
+        for key in ("network", "postgres", "functionApp", "gpu", "sandbox", "alerts")
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
     pg_raw = dict(sections["postgres"])
@@ -144,6 +180,9 @@ def parse_settings(
     if not sections["gpu"].get("image"):
         problems.append("gpu.image: required (the image built from gpu-inference/)")
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
+    if not sections["sandbox"].get("image"):
+        problems.append("sandbox.image: required (the image built from sandbox-image/)")
+    sandbox = _build(SandboxSettings, sections["sandbox"], "sandbox", problems)
     alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
     tenants = _tenants(raw.get("tenants") or [], problems)
     env = str(raw.get("environment", ""))
@@ -151,6 +190,10 @@ def parse_settings(
         _check_network(network, problems)
     if postgres:
         _check_postgres(postgres, env, location, problems)
+    if function_app:
+        _check_function_app(function_app, problems)
+    if gpu:
+        _check_gpu(gpu, problems)
     settings = None
     if not problems:
         try:
@@ -167,6 +210,7 @@ def parse_settings(
                 postgres=postgres,
                 function_app=function_app,
                 gpu=gpu,
+                sandbox=sandbox,
                 alerts=alerts,
                 tenants=tenants,
             )
@@ -179,7 +223,16 @@ def parse_settings(
 
 
 CONFIG_KEYS = ("environment", "namePrefix", "owner", "nameSeed")
-OBJECT_KEYS = ("tags", "network", "postgres", "functionApp", "gpu", "alerts", "tenants")
+OBJECT_KEYS = (
+    "tags",
+    "network",
+    "postgres",
+    "functionApp",
+    "gpu",
+    "sandbox",
+    "alerts",
+    "tenants",
+)
 
 
 def load_settings(config: Any, *, project: str, stack: str, location: str) -> PlatformSettings:

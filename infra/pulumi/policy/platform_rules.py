@@ -18,10 +18,12 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 POSTGRES_SERVER = "azure-native:dbforpostgresql:Server"
 POSTGRES_PARAMETER = "azure-native:dbforpostgresql:Configuration"
 KEY_VAULT = "azure-native:keyvault:Vault"
+DURABLE_TASK_SCHEDULER = "azure-native:durabletask:Scheduler"
 WEB_APP = "azure-native:web:WebApp"
 CONTAINER_APP = "azure-native:app:ContainerApp"
 CONTAINER_APP_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
 ENVIRONMENT_STORAGE = "azure-native:app:ManagedEnvironmentsStorage"
+SESSION_POOL = "azure-native:app:ContainerAppsSessionPool"
 
 # Tracked Azure resources: they carry tags and must carry ours.
 TAGGED_TYPES = frozenset(
@@ -44,9 +46,11 @@ TAGGED_TYPES = frozenset(
         WEB_APP,
         CONTAINER_APP_ENVIRONMENT,
         CONTAINER_APP,
+        SESSION_POOL,
         "azure-native:managedidentity:UserAssignedIdentity",
         "azure-native:monitor:ActionGroup",
         "azure-native:monitor:ScheduledQueryRule",
+        DURABLE_TASK_SCHEDULER,
     }
 )
 # Child or extension resources that Azure does not tag.
@@ -64,6 +68,7 @@ UNTAGGED_TYPES = frozenset(
         "azure-native:authorization:RoleAssignment",
         ENVIRONMENT_STORAGE,
         "azure-native:monitor:DiagnosticSetting",
+        "azure-native:durabletask:TaskHub",
     }
 )
 
@@ -128,6 +133,12 @@ def no_public_data_access(args: ResourceValidationArgs, report: Report) -> None:
             _is(_get(p, "properties.networkAcls.defaultAction"), "Deny"),
             f"{args.name}: the Key Vault firewall must deny by default",
         )
+    elif t == DURABLE_TASK_SCHEDULER:
+        _require(
+            report,
+            _is(_get(p, "properties.publicNetworkAccess"), "Disabled"),
+            f"{args.name}: Durable Task Scheduler publicNetworkAccess must be Disabled",
+        )
 
 
 def private_inference(args: ResourceValidationArgs, report: Report) -> None:
@@ -145,6 +156,15 @@ def private_inference(args: ResourceValidationArgs, report: Report) -> None:
             report,
             bool(allows) and all(r.get("ipAddressRange") for r in allows),
             f"{args.name}: ingress must allow-list its callers' subnets",
+        )
+
+
+def sandbox_without_egress(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type == SESSION_POOL:
+        _require(
+            report,
+            _is(_get(args.props, "sessionNetworkConfiguration.status"), "EgressDisabled"),
+            f"{args.name}: sandbox sessions run untrusted code and must have egress disabled",
         )
 
 
@@ -256,6 +276,11 @@ POLICIES = [
         "private-inference",
         "GPU inference is reachable only from the platform's VNet.",
         private_inference,
+    ),
+    _policy(
+        "sandbox-without-egress",
+        "Sessions that run repository code reach no network.",
+        sandbox_without_egress,
     ),
     _policy("tls-1-2-minimum", "Every endpoint requires TLS 1.2 or newer.", tls_1_2_minimum),
     _policy(

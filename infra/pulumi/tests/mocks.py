@@ -134,9 +134,23 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
     ),
     "azure-native:app:ManagedEnvironmentsStorage": ("storageName", _none),
     "azure-native:app:ContainerApp": ("containerAppName", _none),
+    "azure-native:app:ContainerAppsSessionPool": (
+        "sessionPoolName",
+        lambda n, i: {"poolManagementEndpoint": f"https://{n}.swedencentral.dynamicsessions.io"},
+    ),
     "azure-native:monitor:ActionGroup": ("actionGroupName", _none),
     "azure-native:monitor:ScheduledQueryRule": ("ruleName", _none),
     "azure-native:monitor:DiagnosticSetting": ("name", _none),
+    "azure-native:durabletask:Scheduler": (
+        "schedulerName",
+        lambda n, i: {
+            "properties": {
+                **i["properties"],
+                "endpoint": f"https://{n}.{i['location']}.durabletask.io",
+            }
+        },
+    ),
+    "azure-native:durabletask:TaskHub": ("taskHubName", _none),
 }
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.harness import Deployment
+import pytest
+from agent_infra.settings import SettingsError
+from agent_infra.stack_config import parse_settings
+
+from tests.harness import PROJECT, Deployment, stack_config
 
 
 def test_gpu_app_is_internal_only_on_the_gpu_profile(dev: Deployment):
@@ -73,3 +77,44 @@ def test_ollama_url_is_wired_into_the_function_app(dev: Deployment):
     expected = f"https://{app.inputs['containerAppName']}.{env.outputs['defaultDomain']}"
     assert settings["OLLAMA_HOST"] == expected
     assert dev.outputs["ollama_host"] == expected
+
+
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"  # built-in AcrPull role definition id
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_image_the_platform_runs_is_pulled_with_an_acr_pull_grant(stack: str, request):
+    deployment: Deployment = request.getfixturevalue(stack)
+    identities = {
+        r.id: r for r in deployment.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    }
+    grants = {
+        (r.inputs["principalId"], r.inputs["scope"])
+        for r in deployment.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{ACR_PULL}")
+    }
+    apps = deployment.of_type("azure-native:app:ContainerApp")
+    images = [(app, c["image"]) for app in apps for c in app.inputs["template"]["containers"]]
+    assert images
+    for app, image in images:
+        host = image.split("/", 1)[0]
+        (registry,) = [r for r in app.inputs["configuration"]["registries"] if r["server"] == host]
+        principal = identities[registry["identity"]].outputs["principalId"]
+        scopes = {scope for p, scope in grants if p == principal}
+        assert [s.rsplit("/", 1)[-1] + ".azurecr.io" for s in scopes] == [host]
+
+
+def test_an_acr_image_without_its_registry_id_is_refused():
+    raw = {k.split(":", 1)[1]: v for k, v in stack_config("prod").items() if k.startswith(PROJECT)}
+    raw["gpu"] = {k: v for k, v in raw["gpu"].items() if k != "registryResourceId"}
+    with pytest.raises(SettingsError, match=r"gpu\.registryResourceId: required"):
+        parse_settings(raw, project=PROJECT, stack="prod", location="swedencentral")
+    raw["gpu"]["registryResourceId"] = raw["gpu"]["image"]
+    with pytest.raises(SettingsError, match=r"gpu\.registryResourceId: required"):
+        parse_settings(raw, project=PROJECT, stack="prod", location="swedencentral")
+    other = (
+        "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/other"
+    )
+    raw["gpu"]["registryResourceId"] = other
+    with pytest.raises(SettingsError, match=r"not the aicaregistry\.azurecr\.io registry"):
+        parse_settings(raw, project=PROJECT, stack="prod", location="swedencentral")

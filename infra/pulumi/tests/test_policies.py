@@ -42,11 +42,13 @@ def _set(props: dict[str, Any], path: str, value: Any) -> None:
 
 
 _DELETE = object()
+NO_EGRESS = "sandbox-without-egress"
 MUTATIONS = [
     ("postgres-server", "network.publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "allowBlobPublicAccess", True, "no-public-data-access"),
     ("keyvault-vault", "properties.publicNetworkAccess", "Enabled", "no-public-data-access"),
+    ("durable-scheduler", "properties.publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "minimumTlsVersion", "TLS1_0", "tls-1-2-minimum"),
     ("artifacts-account", "enableHttpsTrafficOnly", False, "tls-1-2-minimum"),
     ("functions-app", "siteConfig.minTlsVersion", "1.0", "tls-1-2-minimum"),
@@ -60,6 +62,8 @@ MUTATIONS = [
     ("functions-app", "tags.environment", "", "required-tags"),
     ("gpu-env", "vnetConfiguration.internal", False, "private-inference"),
     ("gpu-ollama", "configuration.ingress.ipSecurityRestrictions", [], "private-inference"),
+    ("sandbox-pool", "sessionNetworkConfiguration.status", "EgressEnabled", NO_EGRESS),
+    ("sandbox-pool", "sessionNetworkConfiguration", _DELETE, NO_EGRESS),
 ]
 
 

@@ -13,6 +13,7 @@ PRIVATE_ZONES = {
     "queue": "privatelink.queue.core.windows.net",
     "table": "privatelink.table.core.windows.net",
     "file": "privatelink.file.core.windows.net",
+    "scheduler": "privatelink.durabletask.io",
 }
 
 
@@ -27,7 +28,8 @@ def test_each_storage_account_has_endpoints_for_the_services_it_serves(dev: Depl
         for r in dev.of_type("azure-native:storage:StorageAccount")
     }
     assert by_account == {
-        "staicadevfunc": ["blob", "queue", "table"],  # Functions host + Durable task hub
+        # Functions host (queue and table: the Azure Storage fallback of the Durable backend)
+        "staicadevfunc": ["blob", "queue", "table"],
         "staicadevart": ["blob"],  # artifacts
         "staicadevmodels": ["file"],  # GPU model cache (NFS)
     }

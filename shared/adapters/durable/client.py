@@ -3,6 +3,10 @@
 The SDK reports most failures as a bare ``Exception`` (or aiohttp errors); they become
 ``Unavailable``. Whether an instance exists is read from ``get_status`` (``runtime_status`` is
 ``None`` for an unknown instance).
+
+A started orchestration's input carries the trace context of the span that started it (under
+``tracing.TRACE_KEY``; in the task dict for patch_flow, whose input is the task): the
+orchestration's and its activities' spans join the webhook's trace.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ class DurableOrchestrations(Orchestrations):
         self._client = client
 
     async def start(self, flow: str, instance_id: str, payload: dict[str, Any]) -> None:
+        from shared.telemetry.tracing import TRACE_KEY, orchestration_carrier
+
+        carrier = orchestration_carrier()
+        if carrier is not None:
+            payload = {**payload, TRACE_KEY: carrier}
         try:
             await self._client.start_new(flow, instance_id, payload)
         except Exception as exc:
@@ -44,6 +53,10 @@ class DurableOrchestrations(Orchestrations):
 
     async def exists(self, instance_id: str) -> bool:
         return await self._status(instance_id) is not None
+
+    async def status(self, instance_id: str) -> str | None:
+        runtime = await self._status(instance_id)
+        return None if runtime is None else str(runtime.value)
 
     async def terminate(self, instance_id: str, reason: str) -> None:
         status = await self._status(instance_id)

@@ -12,6 +12,7 @@ from shared.adapters.scm.azure_devops import TokenCredential, azure_devops_scm
 from shared.adapters.scm.github import github_scm
 from shared.adapters.scm.gitlab import gitlab_scm
 from shared.adapters.scm.local_git import local_git_scm
+from shared.adapters.scm.traced import traced_scm
 from shared.adapters.store.postgres.database import Database
 from shared.domain.errors import ConfigurationError
 from shared.domain.scm import ReadLimits, ScmConnection
@@ -79,8 +80,9 @@ class ScmFactory:
         return self._root / tenant
 
     def for_connection(self, connection: ScmConnection, secrets: SecretStore) -> Scm:
+        """The connection's SCM, every call traced (``traced.traced_scm``)."""
         local = connection.provider is Provider.LOCAL_GIT
-        return scm_for(
+        scm = scm_for(
             connection,
             secrets,
             limits=self._limits,
@@ -89,6 +91,7 @@ class ScmFactory:
             tenants=self._tenants() if local else None,
             local_git_root=self.local_git_root(connection.tenant),
         )
+        return traced_scm(scm, connection)
 
 
 __all__ = ["ScmFactory", "scm_for"]

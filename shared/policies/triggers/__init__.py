@@ -8,7 +8,6 @@ delivery into one ``AgentTask`` or ``Ignored(reason)``; ``control_refusal`` says
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import ModuleType
@@ -16,6 +15,7 @@ from types import ModuleType
 from shared.domain.errors import InvalidInput
 from shared.domain.task import AgentTask, Command, Provider
 from shared.policies.triggers import azure_devops, github, gitlab
+from shared.policies.triggers.json_text import loads_json_text
 from shared.policies.triggers.model import Delivery, Ignored, Source, task_id_for
 from shared.policies.triggers.rules import WEBHOOK_PROVIDERS, TriggerRules
 
@@ -47,10 +47,7 @@ def read_delivery(
     received_at: datetime,
 ) -> Delivery:
     """Parse an authenticated body. ``headers`` must have lower-case names."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInput("the body is not valid JSON", code="malformed-json") from exc
+    payload = loads_json_text(body)
     if not isinstance(payload, dict):
         raise InvalidInput("the body must be a JSON object", code="not-an-object")
     event_and_id: Callable[..., tuple[str, str]] = _MODULES[provider].event_and_delivery_id

@@ -1,7 +1,9 @@
 """Webhook intake: authenticate, interpret and record a delivery, then start or steer its task.
 
-``receive`` does the blocking part (tenant lookup, secrets, one database transaction) in a
-worker thread and the Durable calls on the event loop. Guarantees:
+``receive`` does the blocking part (tenant lookup, secrets, parsing) in a worker thread, records
+the delivery in a transaction it may share with the tenant's other deliveries arriving at the
+same time (``batches``: one commit, and one turn of the tenant's audit-chain lock, for many),
+and makes the Durable calls on the event loop. Guarantees:
 
 - Nothing twice: the delivery id is claimed in the same transaction that stores the task and its
   ``task.received`` audit event; a duplicate gets the first task's id and starts nothing.
@@ -23,7 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from shared.auth.webhooks import WebhookSecrets, authenticate, secret_names
+from shared.auth.webhooks import (
+    WebhookSecrets,
+    authenticate,
+    rotation_deadline_name,
+    secret_names,
+)
 from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
@@ -49,6 +56,7 @@ from shared.ports.intake import ActiveTask, DeliveryRecord, IntakeLedger, Intake
 from shared.ports.orchestrations import Orchestrations
 from shared.ports.secrets import SecretStore
 from shared.ports.tenants import TenantDirectory
+from shared.services.intake.batches import TenantBatches
 from shared.services.intake.cache import TtlCache
 from shared.services.intake.effects import Effect, raise_approval, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
@@ -89,6 +97,16 @@ class _Decision:
     effect: Effect | None = None
 
 
+@dataclass(frozen=True)
+class _ToRecord:
+    """An authenticated delivery that asks for something: what its transaction needs."""
+
+    location: TenantLocation
+    task: AgentTask
+    record: DeliveryRecord
+    rules: TriggerRules
+
+
 class IntakeService:
     def __init__(
         self,
@@ -103,22 +121,33 @@ class IntakeService:
     ) -> None:
         self._tenants = tenants
         self._secrets = secrets
-        self._ledger = ledger
         self._max_body = max_body_bytes
         self._flows = dict(flows)
         self._restart_after = restart_after
         self._tenant_cache: TtlCache[str, _TenantView] = TtlCache(cache_seconds)
         self._secret_cache: TtlCache[tuple[str, Provider], WebhookSecrets] = TtlCache(cache_seconds)
+        self._batches = TenantBatches(ledger.begin)
 
     async def receive(self, cmd: ReceiveDelivery, orchestrations: Orchestrations) -> IntakeResult:
         """Handle one webhook request; raises ``DomainError``s the trigger maps to HTTP."""
-        decision = await asyncio.to_thread(self._decide, cmd)
+        prepared = await asyncio.to_thread(self._prepare, cmd)
+        if isinstance(prepared, _Decision):
+            decision = prepared
+        else:
+            try:
+                decision = await self._batches.run(
+                    prepared.location,
+                    lambda tx: self._record(tx, prepared.task, prepared.record, prepared.rules),
+                )
+            except RateLimited as exc:
+                result = IntakeResult(Outcome.IGNORED, reason="rate-limited")
+                decision = _Decision(result, refuse(prepared.task, "rate-limited", result, exc))
         if decision.effect is None:
             return decision.result
         return await decision.effect(orchestrations)
 
-    def _decide(self, cmd: ReceiveDelivery) -> _Decision:
-        """Everything up to and including the commit (blocking)."""
+    def _prepare(self, cmd: ReceiveDelivery) -> _Decision | _ToRecord:
+        """Everything before the transaction (blocking): a decision already, or what to record."""
         provider = _provider(cmd.provider)
         if len(cmd.body) > self._max_body:
             raise PayloadTooLarge(f"the body is larger than {self._max_body} bytes")
@@ -146,12 +175,7 @@ class IntakeService:
             {k: v for k, v in cmd.headers.items() if k in KEPT_HEADERS},
             cmd.body,
         )
-        try:
-            with self._ledger.begin(view.location) as tx:
-                return self._record(tx, task, record, view.rules)
-        except RateLimited as exc:
-            result = IntakeResult(Outcome.IGNORED, reason="rate-limited")
-            return _Decision(result, refuse(task, "rate-limited", result, exc))
+        return _ToRecord(view.location, task, record, view.rules)
 
     # --- tenant, authentication -------------------------------------------------------------
     def _tenant(self, slug: str) -> _TenantView:
@@ -186,7 +210,7 @@ class IntakeService:
             check()
 
     def _load_secrets(self, tenant: str, provider: Provider) -> WebhookSecrets:
-        def values(names: tuple[str, str]) -> tuple[str, ...]:
+        def values(names: tuple[str, ...]) -> tuple[str, ...]:
             found = []
             for name in names:
                 try:
@@ -196,8 +220,11 @@ class IntakeService:
             return tuple(found)
 
         names = secret_names(provider)
+        until = values((rotation_deadline_name(provider),))
         return WebhookSecrets(
-            main=values(names["main"]), header=values(names["header"]) if "header" in names else ()
+            main=values(names["main"]),
+            header=values(names["header"]) if "header" in names else (),
+            previous_until=float(until[0]) if until else None,
         )
 
     # --- the transaction ----------------------------------------------------------------------

@@ -7,6 +7,9 @@ credential and of the endpoint admit the call (or refuse it fast), the provider 
 the circuit the outcome speaks for learns it (see ``breaker``), the actual usage replaces the
 reservation (zero when the call failed), and a lineage row is written whatever happened, with
 the transcript sealed under the tenant's key when a prompt was sent.
+
+Operators see each call through ``shared.telemetry.genai``: its GenAI span and metrics, the state
+of the circuits it went through and the tenant's budget left after it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from shared.ports.llm import LlmCallLog, LlmProvider, UsageLedger
 from shared.services.llm_hub.breaker import CircuitBreaker, credential_circuit
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.transcripts import seal
+from shared.telemetry import genai
 
 log = logging.getLogger("shared.services.llm_hub")
 
@@ -124,15 +128,23 @@ class AttemptRunner:
         }
         started = time.monotonic()
         try:
-            completion = self._call(provider, route, request)
-            usage = {
-                "model": completion.model,
-                "input_tokens": completion.input_tokens,
-                "output_tokens": completion.output_tokens,
-                "cost_usd": self._prices.cost(
-                    kind, completion.model, completion.input_tokens, completion.output_tokens
-                ),
-            }
+            with genai.llm_call(tenant, kind, route.model, provider.endpoint) as observed:
+                completion = self._call(tenant, provider, route, request)
+                usage = {
+                    "model": completion.model,
+                    "input_tokens": completion.input_tokens,
+                    "output_tokens": completion.output_tokens,
+                    "cost_usd": self._prices.cost(
+                        kind, completion.model, completion.input_tokens, completion.output_tokens
+                    ),
+                }
+                observed.answered(
+                    model=completion.model,
+                    input_tokens=completion.input_tokens,
+                    output_tokens=completion.output_tokens,
+                    finish_reason=str(completion.finish_reason),
+                    cost_usd=usage["cost_usd"],
+                )
         except LlmError as exc:
             sent = not isinstance(exc, CircuitOpen)
             self._record(
@@ -156,9 +168,11 @@ class AttemptRunner:
             raise
         finally:
             self._ledger.settle(tenant, reservation, **usage)
+        today = self._ledger.today(tenant)
+        genai.budget_left(tenant, today.token_budget - today.tokens)
         call = dataclasses.replace(
             call,
-            outcome="ok",
+            outcome=completion.outcome,
             model_used=completion.model,
             model_version=completion.model_version,
             input_tokens=completion.input_tokens,
@@ -194,22 +208,26 @@ class AttemptRunner:
         )
 
     def _call(
-        self, provider: LlmProvider, route: LlmRoute, request: CompletionRequest
+        self, tenant: str, provider: LlmProvider, route: LlmRoute, request: CompletionRequest
     ) -> Completion:
         """Through the credential's and the endpoint's circuits: admit, call once, record the
         outcome on the circuit it speaks for (an answer of any kind proves the endpoint up)."""
         endpoint = provider.endpoint
         credential = credential_circuit(endpoint, provider.credential)
-        self._breaker.admit(credential, probe_s=route.timeout_s)
-        self._breaker.admit(endpoint, probe_s=route.timeout_s)
+        for circuit, owner in ((credential, tenant), (endpoint, None)):
+            try:
+                self._breaker.admit(circuit, probe_s=route.timeout_s)
+            except CircuitOpen:
+                genai.circuit_state(endpoint, True, owner)
+                raise
         try:
             completion = provider.complete(request)
         except ENDPOINT_FAILURES:
-            self._breaker.failed(endpoint)
+            genai.circuit_state(endpoint, self._breaker.failed(endpoint))
             raise
         except CREDENTIAL_FAILURES:
             self._breaker.succeeded(endpoint)
-            self._breaker.failed(credential)
+            genai.circuit_state(endpoint, self._breaker.failed(credential), tenant)
             raise
         except LlmError:
             self._breaker.succeeded(endpoint)
@@ -217,6 +235,8 @@ class AttemptRunner:
             raise
         self._breaker.succeeded(endpoint)
         self._breaker.succeeded(credential)
+        genai.circuit_state(endpoint, False)
+        genai.circuit_state(endpoint, False, tenant)
         return completion
 
     def _record(self, call: LlmCall) -> None:

@@ -117,8 +117,14 @@ class CircuitBreaker:
     def succeeded(self, endpoint: str) -> None:
         self._store.update(endpoint, record_success)
 
-    def failed(self, endpoint: str) -> None:
-        self._store.update(endpoint, lambda state, now: record_failure(state, now, self.policy))
+    def failed(self, endpoint: str) -> bool:
+        """Count a failure; whether the circuit is open after it."""
+
+        def fail(state: CircuitState, now: datetime) -> tuple[CircuitState, bool]:
+            after, _ = record_failure(state, now, self.policy)
+            return after, after.status is CircuitStatus.OPEN
+
+        return self._store.update(endpoint, fail)
 
     def state(self, endpoint: str) -> CircuitState:
         return self._store.get(endpoint)

@@ -2,12 +2,12 @@
 
 For each of the tenant's routes in order, one attempt: render the versioned template, redact
 secrets from the prompt (the same detectors as the patch policy; placeholders keyed with the
-tenant's own redaction key from the ``KeyProvider``), reserve the estimated tokens
-and cost against the tenant's daily budget (refused before anything is sent), pass the circuit
-breakers of the credential and of the endpoint, call the provider once. Unavailable, rate-limited and timed-out attempts (an open
-circuit included) fall through to the next route; any other error ends the call. Every attempt
-leaves a lineage row (with its transcript sealed under the tenant's key) and an audit event, and
-its actual usage replaces the reservation.
+tenant's own redaction key from the ``KeyProvider``), reserve the estimated tokens and cost
+against the tenant's daily budget (refused before anything is sent), pass the circuit breakers
+of the credential and of the endpoint, call the provider once. Unavailable, rate-limited and
+timed-out attempts (an open circuit included) fall through to the next route; any other error
+ends the call. Every attempt leaves a lineage row (with its transcript sealed under the tenant's
+key) and an audit event, and its actual usage replaces the reservation.
 
 A result from the scripted provider is always flagged (``scripted``), in lineage and in logs.
 """
@@ -21,6 +21,7 @@ from typing import Any
 from shared.domain.errors import (
     ConfigurationError,
     InvalidInput,
+    LlmBadRequest,
     LlmError,
     LlmRateLimited,
     LlmTimeout,
@@ -31,6 +32,7 @@ from shared.domain.errors import (
 from shared.domain.llm import (
     CompletionRequest,
     DailyUsage,
+    FinishReason,
     HubResult,
     LlmRoute,
     Message,
@@ -47,6 +49,10 @@ from shared.services.llm_hub.patch_prompts import PATCH_TEMPLATE, patch_variable
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.llm_hub.transcripts import Transcript, unseal
+
+#: The output limits of a patch generation: the first, then the larger one an answer cut short
+#: by the first is asked again with.
+PATCH_OUTPUT_LIMITS = (4096, 16384)
 
 #: Errors after which the next route is tried (an open circuit is an ``LlmUnavailable``).
 FALL_THROUGH = (LlmUnavailable, LlmRateLimited, LlmTimeout)
@@ -179,7 +185,8 @@ class LlmHub:
                 failures.append(f"{route.label}: {exc.code}")
                 last = exc
                 continue
-            return dataclasses.replace(result, attempts=(*failures, f"{route.label}: ok"))
+            outcome = f"{route.label}: {result.completion.outcome}"
+            return dataclasses.replace(result, attempts=(*failures, outcome))
         assert last is not None  # the chain is never empty
         if len(chain) == 1:
             raise last
@@ -203,16 +210,38 @@ class LlmHub:
     ) -> dict[str, Any]:
         """The patch flow's call: ``patch_<format>`` filled with the task, its context files
         (``[{"path", "text"}]``) and the previous attempt's feedback. Returns the JSON-able
-        ``{"answer", "format", "llm"}``, ``format`` being the edit format asked for."""
-        result = self.complete(
-            tenant,
-            task_id,
-            PATCH_TEMPLATE,
-            patch_variables(variables),
-            routes,
-            edit_format=edit_format,
-        )
-        summary = result.to_dict()
+        ``{"answer", "format", "llm"}``, ``format`` being the edit format asked for.
+
+        An answer cut short by the output limit is asked again with the next, larger limit of
+        ``PATCH_OUTPUT_LIMITS``; ``llm["attempts"]`` lists every call and its outcome
+        (``output-truncated`` for a cut-short one, as in its lineage row). When the last limit
+        (or a model refusing a larger one) still cuts it short, the answer comes back with
+        ``llm["finish_reason"] == "length"``: the flow must not apply it (see
+        ``patch_flow.steps``) and asks for a narrower edit instead.
+        """
+        tried: list[str] = []
+        result: HubResult | None = None
+        for max_tokens in PATCH_OUTPUT_LIMITS:
+            try:
+                result = self.complete(
+                    tenant,
+                    task_id,
+                    PATCH_TEMPLATE,
+                    patch_variables(variables),
+                    routes,
+                    edit_format=edit_format,
+                    max_tokens=max_tokens,
+                )
+            except LlmBadRequest as exc:
+                if result is None:
+                    raise
+                tried.append(f"max_tokens {max_tokens}: {exc.code}")
+                break
+            tried.extend(f"{entry} (max_tokens {max_tokens})" for entry in result.attempts)
+            if result.completion.finish_reason is not FinishReason.LENGTH:
+                break
+        assert result is not None
+        summary = dataclasses.replace(result, attempts=tuple(tried)).to_dict()
         answer = summary.pop("text")
         return {"answer": answer, "format": result.edit_format, "llm": summary}
 

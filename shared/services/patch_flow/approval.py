@@ -20,8 +20,12 @@ FORGED = "approval-forged"
 
 
 def verify_approval(deps: PatchFlowDeps, task: dict[str, Any], event: Any) -> dict[str, Any]:
-    """``{"verified": True, "approval": <decision>}`` or ``{"verified": False, "reason": ...}``."""
+    """``{"verified": True, "approval": <decision>, "waited_s": <request → decision>}`` or
+    ``{"verified": False, "reason": ...}``. The request time is the task's last update (the
+    ``awaiting-approval`` step; recording a decision does not touch the task row)."""
     tenant = task["tenant"]
+    with deps.tasks.transaction(deps.tenants.locate(tenant)) as tx:
+        awaiting_since = deps.tasks.get(tx, task["id"]).updated_at
     named = event.get("decision_id") if isinstance(event, dict) else None
     decision = deps.approvals.decision(tenant, named) if isinstance(named, str) else None
     current = (
@@ -44,7 +48,8 @@ def verify_approval(deps: PatchFlowDeps, task: dict[str, Any], event: Any) -> di
         {"decision_id": decision.id, "decision": decision.decision, "approver": decision.principal},
         lineage={"approval": approval},
     )
-    return {"verified": True, "approval": approval}
+    waited = (decision.decided_at - awaiting_since).total_seconds()
+    return {"verified": True, "approval": approval, "waited_s": max(waited, 0.0)}
 
 
 def _summary(event: Any) -> dict[str, Any]:

@@ -22,12 +22,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from shared.adapters.store.postgres.trigger_access import (
-    cached_access,
-    claim_reply,
-    release_reply,
-    store_access,
-)
 from shared.domain.access import ACCESS_TTL_SECONDS, RepositoryAccess, ScmUser
 from shared.domain.errors import DomainError
 from shared.domain.task import Provider, SourceKind
@@ -95,11 +89,11 @@ def refuse(
         "delivery_id": task.get("delivery_id"),
         **({"role": role} if role else {}),
     }
-    with deps.db.tenant_transaction(deps.tenants.locate(task["tenant"])) as tx:
+    with deps.tasks.transaction(deps.tenants.locate(task["tenant"])) as tx:
         deps.audit.append(
             tx, kind="command.refused", actor=f"{provider}:{author}", data=data, task_id=task["id"]
         )
-        claimed = claim_reply(tx, provider, author, rules.refusal_reply_minutes * 60)
+        claimed = deps.access.claim_reply(tx, provider, author, rules.refusal_reply_minutes * 60)
     if claimed is None:
         return False
     try:
@@ -117,8 +111,8 @@ def refuse(
             exc.code,
             extra={"tenant_id": task["tenant"], "task_id": task["id"]},
         )
-        with deps.db.tenant_transaction(deps.tenants.locate(task["tenant"])) as tx:
-            release_reply(tx, provider, author, claimed)
+        with deps.tasks.transaction(deps.tenants.locate(task["tenant"])) as tx:
+            deps.access.release_reply(tx, provider, author, claimed)
         return False
     return True
 
@@ -136,18 +130,18 @@ def _cached(
     """The SCM's answer about ``subject``, from the tenant's cache while it is fresh."""
     location = deps.tenants.locate(task["tenant"])
     key = (task["provider"], task["repository"], subject)
-    with deps.db.tenant_transaction(location) as tx:
-        hit = cached_access(tx, *key, ACCESS_TTL_SECONDS)
+    with deps.tasks.transaction(location) as tx:
+        hit = deps.access.cached_access(tx, *key, ACCESS_TTL_SECONDS)
     if hit is not None:
         return hit
     answer = ask()
-    with deps.db.tenant_transaction(location) as tx:
-        store_access(tx, *key, answer)
+    with deps.tasks.transaction(location) as tx:
+        deps.access.store_access(tx, *key, answer)
     return answer
 
 
 def _audit(deps: PatchFlowDeps, task: dict[str, Any], kind: str, data: dict[str, Any]) -> None:
-    with deps.db.tenant_transaction(deps.tenants.locate(task["tenant"])) as tx:
+    with deps.tasks.transaction(deps.tenants.locate(task["tenant"])) as tx:
         deps.audit.append(
             tx,
             kind=kind,

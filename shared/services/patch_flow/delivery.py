@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.adapters.store.postgres.database import TenantTx
-from shared.adapters.store.postgres.tasks import record_dead_letter
 from shared.domain.errors import DomainError
 from shared.domain.scm import ChangeSet, FileChange, PullRequestDraft, agent_branch
 from shared.domain.task import SourceKind, TaskStatus
@@ -38,13 +36,14 @@ _REFUSALS = frozenset({"budget-exceeded"})
 def assess_risk(
     deps: PatchFlowDeps, task: dict[str, Any], plan: dict[str, Any], validation: dict[str, Any]
 ) -> dict[str, Any]:
-    check = validation.get("check")
+    check = validation.get("check") or {}
     risk = score_risk(
         FlowPlan.from_dict(plan),
         paths=sorted(validation["files"]),
         deleted=validation["deleted"],
         lines_changed=validation["stats"]["added"] + validation["stats"]["removed"],
-        check_passed=None if not check else bool(check["passed"]),
+        check_passed=None if check.get("state", "unchecked") == "unchecked" else check["passed"],
+        unchecked_reason=check.get("detail"),
     ).to_dict()
     deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage={"risk": risk})
     return risk
@@ -76,6 +75,14 @@ def request_approval(
         {"risk": risk["level"], "comment": comment},
         status=TaskStatus.AWAITING_APPROVAL,
         step="awaiting-approval",
+        # what the approvals queue shows the approver: the diff and the check it passed
+        lineage={
+            "review": {
+                "diff": validation["diff"][:200_000],
+                "stats": validation.get("stats"),
+                "check": validation.get("check"),
+            }
+        },
     )
     return {"comment": comment}
 
@@ -175,8 +182,8 @@ def finish_task(
     status = OUTCOME_STATUS[outcome]
     data = {"outcome": outcome, **({"comment_error": comment_error} if comment_error else {})}
 
-    def dead_letter(tx: TenantTx) -> None:
-        record_dead_letter(
+    def dead_letter(tx: Any) -> None:
+        deps.tasks.record_dead_letter(
             tx,
             task["id"],
             step=str(failure.get("step", "unknown")),

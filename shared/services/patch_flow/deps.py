@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.store.postgres.audit import PostgresAuditLog
-from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
-from shared.adapters.store.postgres.database import Database, TenantTx
-from shared.adapters.store.postgres.tasks import update_task
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
+from shared.ports.admin import TaskSlots
 from shared.ports.approvals import ApprovalStore
+from shared.ports.audit import AuditLog
+from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
+from shared.ports.connections import ConnectionDirectory
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
+from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
+from shared.ports.trigger_access import TriggerAccessStore
 from shared.services.llm_hub import LlmHub
 
 ACTOR = "ai-code-agent"
@@ -23,18 +26,34 @@ ACTOR = "ai-code-agent"
 
 @dataclass(frozen=True)
 class PatchFlowDeps:
-    db: Database
+    tasks: TaskStore
     tenants: TenantDirectory
-    audit: PostgresAuditLog
+    audit: AuditLog
     approvals: ApprovalStore
-    connections: PostgresConnectionDirectory
+    connections: ConnectionDirectory
+    access: TriggerAccessStore
     scm_for: Callable[[ScmConnection], Scm]
     llm: LlmHub
     work_dir: Path
     public_base_url: str
+    slots: TaskSlots
+    slot_retry_s: float
+    checkout_for: Callable[[ScmConnection], RepositoryCheckout]
+    sandbox: Sandbox
+    #: Per-repository dependency caches (what ``setup:`` installed), by lock-file hash.
+    dependency_cache_dir: Path
+    #: What setup commands get: the network locally, none where the sandbox has no egress.
+    setup_network: NetworkPolicy = NetworkPolicy.SETUP
+    #: Bounds of a checkout; larger repositories are checked out sparsely or left unchecked.
+    checkout_limits: CheckoutLimits = field(default_factory=CheckoutLimits)
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(
+            self.connections.get(task["tenant"], task["provider"], task["repository"])
+        )
+
+    def checkout(self, task: dict[str, Any]) -> RepositoryCheckout:
+        return self.checkout_for(
             self.connections.get(task["tenant"], task["provider"], task["repository"])
         )
 
@@ -47,13 +66,13 @@ class PatchFlowDeps:
         status: TaskStatus | None = None,
         step: str | None = None,
         lineage: dict[str, Any] | None = None,
-        also: Callable[[TenantTx], None] | None = None,
+        also: Callable[[Any], None] | None = None,
         **fields: Any,
     ) -> None:
         """One tenant transaction that updates the task, appends its audit event and runs
         ``also`` (more writes that must commit with them)."""
-        with self.db.tenant_transaction(self.tenants.locate(task["tenant"])) as tx:
-            update_task(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
+        with self.tasks.transaction(self.tenants.locate(task["tenant"])) as tx:
+            self.tasks.update(tx, task["id"], status=status, step=step, lineage=lineage, **fields)
             self.audit.append(tx, kind=kind, actor=ACTOR, data=data, task_id=task["id"])
             if also is not None:
                 also(tx)

@@ -1,10 +1,12 @@
 """Crash safety: SIGKILL devhost at random points while 20 orchestrations run.
 
 ``python -m devhost start`` runs as a subprocess; it is killed with SIGKILL several times while
-the orchestrations are in flight and restarted on the same store. Every orchestration must then
-complete exactly once (one ExecutionCompleted, one TaskScheduled and one completion per sequence
-id) with the same output as an undisturbed run. Activities may run more than once
-(at-least-once), which is why the fixture's steps are deterministic.
+the orchestrations are in flight and restarted on the same store. Each kill lands while
+activities are running: the fixture app's N-th ``step`` call (N random) signals that it started
+and blocks until its host is killed; the restarted host re-runs it once its lease expired. Every
+orchestration must then complete exactly once (one ExecutionCompleted, one TaskScheduled and one
+completion per sequence id) with the same output as an undisturbed run. Activities may run more
+than once (at-least-once), which is why the fixture's steps are deterministic.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ APP = REPO / "tests" / "fixtures" / "apps" / "crash_app"
 WEBHOOK = "/runtime/webhooks/durabletask"
 INSTANCES = 20
 KILLS = 4
+LEASE_S = 1.0
 
 
 def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
@@ -48,7 +51,13 @@ def http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
 
 @pytest.fixture
 def devhost_process(database_url: str, tmp_path: Path) -> Iterator[DevhostProcess]:
-    process = DevhostProcess(APP, database_url, f"crash_{secrets.token_hex(4)}", tmp_path / "log")
+    process = DevhostProcess(
+        APP,
+        database_url,
+        f"crash_{secrets.token_hex(4)}",
+        tmp_path / "log",
+        options=["--activity-lease-seconds", str(LEASE_S)],
+    )
     yield process
     process.stop()
 
@@ -82,22 +91,41 @@ def assert_exactly_once(history: list[dict[str, Any]]) -> None:
     assert sorted(done) == list(range(7))
 
 
+def wait_for_file(path: Path, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.01)
+
+
 @pytest.mark.slow
-def test_sigkill_at_random_points_loses_and_duplicates_nothing(devhost_process, database_url):
+def test_sigkill_while_activities_run_loses_and_duplicates_nothing(
+    devhost_process, database_url, tmp_path
+):
     rng = random.Random()
     seed = rng.randrange(1 << 30)
     rng.seed(seed)
     seeds = {f"crash-{i}-{secrets.token_hex(3)}": rng.randrange(100) for i in range(INSTANCES)}
     expected = undisturbed_outputs(database_url, seeds)
 
-    devhost_process.start()
+    def blocking(run: int) -> dict[str, str] | None:
+        """Settings that make run ``run``'s N-th step block (none for the last run). At most
+        12 calls per run leaves calls to block on: 20 instances make 80 step calls."""
+        if run == KILLS:
+            return None
+        gate = tmp_path / f"gate-{run}"
+        gate.mkdir()
+        return {"CRASH_GATE": str(gate), "CRASH_BLOCK_AT": str(rng.randint(1, 12))}
+
+    devhost_process.start(settings=blocking(0))
     for instance_id, value in seeds.items():
         url = f"{devhost_process.base}{WEBHOOK}/orchestrators/pipeline/{instance_id}"
         assert http("POST", url, value)[0] == 202
-    for _ in range(KILLS):
-        time.sleep(rng.uniform(0.05, 0.4))
+    for run in range(KILLS):
+        wait_for_file(tmp_path / f"gate-{run}" / "started")  # a step is running, blocked
+        time.sleep(rng.uniform(0.0, 0.2))
         devhost_process.kill()
-        devhost_process.start()
+        devhost_process.start(settings=blocking(run + 1))
 
     outputs = {i: finished_status(devhost_process.base, i) for i in seeds}
     assert {i: o["runtimeStatus"] for i, o in outputs.items()} == dict.fromkeys(seeds, "Completed")

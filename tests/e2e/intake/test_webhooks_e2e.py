@@ -164,11 +164,9 @@ def test_cancel_terminates_and_approve_completes_the_running_orchestration(
     second = webhooks.send(tenant, github_comment("/agent fix it", issue=2))
     task_id = second.body["id"]
     _wait_for(webhooks, task_id, "Running")
-    schema = webhooks.directory.locate(tenant).schema
-    with webhooks.db.connection() as conn:
-        conn.execute(
-            f'UPDATE "{schema}".tasks SET status = %s WHERE id = %s',
-            ("awaiting_approval", task_id),
+    with webhooks.db.tenant_transaction(webhooks.directory.locate(tenant)) as tx:
+        tx.conn.execute(
+            "UPDATE tasks SET status = %s WHERE id = %s", ("awaiting_approval", task_id)
         )
     approved = webhooks.send(
         tenant, github_comment("/agent approve ship it", issue=2, user="alice")
@@ -177,9 +175,9 @@ def test_cancel_terminates_and_approve_completes_the_running_orchestration(
     done = _wait_for(webhooks, task_id, "Completed")
     event = done["output"]["approval"]
     assert list(event) == ["decision_id"]  # the event names the decision recorded first
-    with webhooks.db.connection() as conn:
-        recorded = conn.execute(
-            f'SELECT principal, via, task_id FROM "{schema}".approval_events WHERE id = %s',
+    with webhooks.db.tenant_transaction(webhooks.directory.locate(tenant)) as tx:
+        recorded = tx.conn.execute(
+            "SELECT principal, via, task_id FROM approval_events WHERE id = %s",
             (event["decision_id"],),
         ).fetchone()
     assert recorded == {"principal": "alice", "via": "comment", "task_id": task_id}

@@ -35,7 +35,7 @@ def issuer(tmp_path_factory) -> Iterator[DevIssuer]:
 
 
 @pytest.fixture(scope="module")
-def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
+def app_env(role_prefix, admin_database_url, issuer, tmp_path_factory) -> dict[str, str]:
     """The app settings every devhost of this suite runs with (in-process or a subprocess)."""
     recordings = tmp_path_factory.mktemp("recordings")
     for source in (RECORDINGS, Path(__file__).with_name("recordings")):
@@ -44,10 +44,12 @@ def app_env(role_prefix, issuer, tmp_path_factory) -> dict[str, str]:
     return {
         "DATA_DIR": str(tmp_path_factory.mktemp("appdata")),
         "TENANT_ROLE_PREFIX": role_prefix,
+        "DATABASE_ADMIN_URL": admin_database_url,
         "ENTRA_AUTHORITY": issuer.authority,
         "ENTRA_AUDIENCE": AUDIENCE,
         "LLM_RECORDINGS_DIR": str(recordings),
         "DEV_OIDC_ENABLED": "true",
+        "RECONCILE_START_AFTER_S": "1",  # the reconciler test runs it by hand
     }
 
 

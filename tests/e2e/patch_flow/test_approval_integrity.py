@@ -114,7 +114,7 @@ def test_forged_event_is_ignored_and_only_a_recorded_decision_opens_one_pr(app, 
     # An approver nobody linked to an SCM identity is refused; a TenantAdmin links them.
     stranger = "reviewer@contoso.example"
     code, body = _decide(http, tenant, task_id, _bearer(issuer, tenant, stranger, "Approver"))
-    assert (code, body["error"]) == (403, "identity-not-linked")
+    assert (code, body["code"]) == (403, "identity-not-linked")
     path = f"/api/tenants/{tenant.slug}/identities/github/octo-reviewer"
     link = encode({"object_id": object_id_for(stranger)})
     approver_only = _bearer(issuer, tenant, "lead@contoso.example", "Approver")
@@ -132,7 +132,7 @@ def test_forged_event_is_ignored_and_only_a_recorded_decision_opens_one_pr(app, 
     # The requester, under another Entra name but linked, still cannot approve.
     requester = _bearer(issuer, tenant, "octo-dev@contoso.example", "Approver")
     code, body = _decide(http, tenant, task_id, requester)
-    assert (code, body["error"]) == (403, "requester-cannot-approve")
+    assert (code, body["code"]) == (403, "requester-cannot-approve")
 
     code, decided = _decide(http, tenant, task_id, _bearer(issuer, tenant, stranger, "Approver"))
     assert code == 202 and decided["approver"] == stranger and decided["decision_id"]
@@ -142,7 +142,7 @@ def test_forged_event_is_ignored_and_only_a_recorded_decision_opens_one_pr(app, 
 
     # A second, contradictory decision by someone else: 409, and nothing changes.
     code, body = _decide(http, tenant, task_id, approver_only, decision="reject")
-    assert (code, body["error"]) == (409, "already-decided")
+    assert (code, body["code"]) == (409, "already-decided")
     assert len(_pull_requests(app, tenant)) == 1
 
     kinds = _audit_kinds(app, tenant)

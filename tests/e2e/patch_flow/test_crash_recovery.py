@@ -1,6 +1,8 @@
 """devhost killed (SIGKILL) between the approval and the pull request, then restarted: the task
 completes with exactly one PR and one comment (activities are at-least-once, their effects
-idempotent)."""
+idempotent). ``while-the-branch-is-pushed`` kills the host while the PR activity is running: a
+``reference-transaction`` hook in the repository holds the branch update (already committed)
+until the test has killed the host."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import secrets
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +52,23 @@ def _branch_exists(bare, branch: str) -> bool:
     return result.returncode == 0
 
 
-@pytest.mark.parametrize("kill_point", ["right-after-approval", "once-the-branch-is-pushed"])
+def _hold_agent_branches(bare: Path, gate: Path) -> None:
+    """While ``gate/hold`` exists, an agent branch's update signals ``gate/started`` and waits
+    (after its commit) until the file is gone."""
+    hook = bare / "hooks" / "reference-transaction"
+    hook.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = committed ] || exit 0\n'
+        "grep -q ' refs/heads/agent/' || exit 0\n"
+        f"[ -f '{gate}/hold' ] || exit 0\n"
+        f"touch '{gate}/started'\n"
+        f"while [ -f '{gate}/hold' ]; do sleep 0.05; done\n"
+    )
+    hook.chmod(0o755)
+    (gate / "hold").touch()
+
+
+@pytest.mark.parametrize("kill_point", ["right-after-approval", "while-the-branch-is-pushed"])
 def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
     app, app_env, database_url, issuer, tmp_path, kill_point
 ):
@@ -63,7 +82,12 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
         f"crash_{secrets.token_hex(3)}",
         tmp_path / "devhost.log",
         settings=app_env,
+        options=["--activity-lease-seconds", "1"],
     )
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    if kill_point == "while-the-branch-is-pushed":
+        _hold_agent_branches(bare, gate)
     devhost.start()
     try:
         body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
@@ -93,14 +117,18 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         assert code == 202
-        if kill_point == "once-the-branch-is-pushed":
+        if kill_point == "while-the-branch-is-pushed":
             deadline = time.monotonic() + 60
-            while not _branch_exists(bare, f"agent/{task_id}") and time.monotonic() < deadline:
+            while not (gate / "started").exists():
+                assert time.monotonic() < deadline, "the PR activity never pushed the branch"
                 time.sleep(0.005)
+            assert _branch_exists(bare, f"agent/{task_id}")
         devhost.kill()
+        (gate / "hold").unlink(missing_ok=True)  # the killed host's git process may finish
         devhost.start()
         done = _until(devhost, task_id, lambda s: s["runtimeStatus"] == "Completed")
     finally:
+        (gate / "hold").unlink(missing_ok=True)
         devhost.stop()
 
     assert done["output"]["outcome"] == "completed"

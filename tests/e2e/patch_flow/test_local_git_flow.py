@@ -225,7 +225,7 @@ def test_approval_api_refuses_unsigned_and_hmac_forged_tokens(app, http, issuer,
     tenant, task_id = _start(app, http)
     http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
     code, body = _decide(http, tenant, task_id, _forged(issuer, tenant, alg))
-    assert code == 401 and body["error"] == "unauthenticated"
+    assert code == 401 and body["code"] == "unauthenticated"
     assert http.status(task_id)["customStatus"]["step"] == "awaiting-approval"
 
 
@@ -253,6 +253,24 @@ def test_patch_that_keeps_failing_validation_ends_after_its_attempts(app, http):
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         dead = tx.conn.execute("SELECT step, error_code FROM dead_letters").fetchall()
     assert [(d["step"], d["error_code"]) for d in dead] == [("validate_patch", "validation-failed")]
+
+
+def test_answers_cut_short_by_the_output_limit_are_never_applied(app, http):
+    tenant, task_id = _start(app, http, recording="cut_short")
+    done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
+    failure = done["output"]["failure"]
+    assert (failure["code"], len(failure["attempts"])) == ("validation-failed", 3)
+    assert all("cut short" in a["summary"] for a in failure["attempts"])
+    assert f"agent/{task_id}" not in _branches(app, tenant)
+    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
+        calls = tx.conn.execute(
+            "SELECT outcome, parameters FROM llm_call_events WHERE task_id = %s"
+            " ORDER BY occurred_at",
+            (task_id,),
+        ).fetchall()
+    # Each attempt: the first limit, then the larger one; every call's lineage says why.
+    assert [c["outcome"] for c in calls] == ["output-truncated"] * 6
+    assert [c["parameters"]["max_tokens"] for c in calls] == [4096, 16384] * 3
 
 
 def test_policy_violating_patch_is_never_pushed_nor_retried(app, http):

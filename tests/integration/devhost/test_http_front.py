@@ -17,8 +17,8 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from devhost.testing import started_devhost
-from functions import health
 from shared.adapters.store.postgres.migrations import migrate_platform
+from shared.bootstrap import container
 from tests.conftest import with_database
 from tests.integration.devhost.conftest import APPS
 
@@ -29,7 +29,8 @@ def request(url: str, method: str = "GET", body: bytes | None = None, headers=No
         with urllib.request.urlopen(req, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        with exc:  # closes the connection now, not when the error is collected
+            return exc.code, dict(exc.headers), exc.read()
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +110,25 @@ def health_database(server_url: str) -> Iterator[str]:
         )
 
 
+@pytest.fixture
+def fresh_container() -> Iterator[None]:
+    """Health uses the composition root's settings and pool: a fresh container per test, its
+    pool closed afterwards (it would keep reconnecting in the background)."""
+    container.cache_clear()
+    yield
+    if container.cache_info().currsize and "db" in vars(container()):
+        container().db.close()
+    container.cache_clear()
+
+
 def _health(base_url: str) -> tuple[int, dict]:
     status, _, body = request(f"{base_url}/api/health")
     return status, json.loads(body)
 
 
-def test_health_reports_pending_migrations_then_ready(health_database, database_url, store_schema):
+def test_health_reports_pending_migrations_then_ready(
+    health_database, database_url, store_schema, fresh_container
+):
     settings = {"DATABASE_URL": health_database}
     with started_devhost(
         APPS / "health_app", database_url, schema=store_schema, settings=settings
@@ -130,7 +144,7 @@ def test_health_reports_pending_migrations_then_ready(health_database, database_
 
 
 def test_health_is_503_when_the_database_is_down(
-    health_database, server_url, database_url, store_schema
+    health_database, server_url, database_url, store_schema, fresh_container
 ):
     with psycopg.connect(health_database, row_factory=dict_row) as conn, conn.transaction():
         migrate_platform(conn)
@@ -143,7 +157,6 @@ def test_health_is_503_when_the_database_is_down(
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         status, report = _health(running.base_url)
-    health._database(health_database).close()  # its pool would keep reconnecting in the background
     assert status == 503
     assert report["status"] == "unavailable"
     assert report["checks"]["database"] == "unreachable"

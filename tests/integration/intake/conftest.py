@@ -100,19 +100,19 @@ class Intake:
         with self.db.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
+    def tenant_rows(self, tenant: str, sql: str, *params: Any) -> list[dict[str, Any]]:
+        with self.db.tenant_transaction(self.directory.locate(tenant)) as tx:
+            return tx.conn.execute(sql, params).fetchall()
+
     def tasks(self, tenant: str) -> list[dict[str, Any]]:
-        schema = self.directory.locate(tenant).schema
-        return self.rows(f'SELECT * FROM "{schema}".tasks ORDER BY created_at')
+        return self.tenant_rows(tenant, "SELECT * FROM tasks ORDER BY created_at")
 
     def deliveries(self, tenant: str) -> list[dict[str, Any]]:
-        return self.rows(
-            "SELECT * FROM platform.webhook_deliveries WHERE tenant = %s ORDER BY id", tenant
-        )
+        return self.tenant_rows(tenant, "SELECT * FROM webhook_deliveries ORDER BY id")
 
     def audit(self, tenant: str) -> list[dict[str, Any]]:
-        schema = self.directory.locate(tenant).schema
-        return self.rows(
-            f'SELECT kind, actor, task_id, data FROM "{schema}".audit_events ORDER BY seq'
+        return self.tenant_rows(
+            tenant, "SELECT kind, actor, task_id, data FROM audit_events ORDER BY seq"
         )
 
 

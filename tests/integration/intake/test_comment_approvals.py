@@ -17,11 +17,9 @@ def _awaiting(intake: Intake, approvers: list[str]) -> tuple[str, str]:
     tenant = intake.tenant({"allowed_approvers": approvers})
     task = intake.send(tenant, comment("/agent fix the typo")).task_id  # by Codertocat
     assert task is not None
-    schema = intake.directory.locate(tenant).schema
-    with intake.db.connection() as conn:
-        conn.execute(
-            f'UPDATE "{schema}".tasks SET status = %s WHERE id = %s', ("awaiting_approval", task)
-        )
+    intake.tenant_rows(
+        tenant, "UPDATE tasks SET status = %s WHERE id = %s RETURNING id", "awaiting_approval", task
+    )
     return tenant, task
 
 

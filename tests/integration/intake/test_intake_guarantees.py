@@ -102,9 +102,9 @@ def test_review_is_ignored_until_the_review_flow_exists(intake: Intake) -> None:
 
 
 def _status(intake: Intake, tenant: str, task_id: str, status: str) -> None:
-    schema = intake.directory.locate(tenant).schema
-    with intake.db.connection() as conn:
-        conn.execute(f'UPDATE "{schema}".tasks SET status = %s WHERE id = %s', (status, task_id))
+    intake.tenant_rows(
+        tenant, "UPDATE tasks SET status = %s WHERE id = %s RETURNING id", status, task_id
+    )
 
 
 def test_cancel_terminates_the_running_task_when_its_requester_or_an_approver_asks(

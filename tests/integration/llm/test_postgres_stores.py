@@ -145,7 +145,7 @@ def _call(tenant: str, task_id: str, attempt: int, outcome: str) -> LlmCall:
 
 
 def test_lineage_is_recorded_with_an_audit_event_and_cannot_change(
-    db, new_tenant, tenant_directory
+    db, as_owner, new_tenant, tenant_directory
 ) -> None:
     tenant = new_tenant("lineage").slug
     audit = PostgresAuditLog(db, tenant_directory)
@@ -169,8 +169,8 @@ def test_lineage_is_recorded_with_an_audit_event_and_cannot_change(
         db.tenant_transaction(location) as tx,
     ):
         tx.conn.execute("UPDATE llm_call_events SET outcome = 'ok'")
-    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction() as conn:
-        conn.execute(f"DELETE FROM {location.schema}.llm_call_events")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), as_owner(location) as conn:
+        conn.execute("DELETE FROM llm_call_events")
     with pytest.raises(NotFound):
         log.get(new_tenant("nosy").slug, ok.id)
     with pytest.raises(NotFound):

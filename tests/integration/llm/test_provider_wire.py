@@ -6,6 +6,7 @@ request went out: SDK-internal retries are off, so retries stay the orchestrator
 
 from __future__ import annotations
 
+import copy
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -261,3 +262,23 @@ def test_an_unreachable_endpoint_is_unavailable(wire: Wire) -> None:
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     with pytest.raises(LlmUnavailable):
         wire.build(url, TIMEOUT_S).complete(REQUEST)
+
+
+def _stopped_at_the_limit(wire: Wire) -> dict[str, Any]:
+    """The wire's answer with each provider's own "output limit reached" reason."""
+    body = copy.deepcopy(wire.ok)
+    if wire.name in ("openai", "azure-openai"):
+        body["choices"][0]["finish_reason"] = "length"
+    elif wire.name == "anthropic":
+        body["stop_reason"] = "max_tokens"
+    else:
+        body["done_reason"] = "length"
+    return body
+
+
+def test_an_answer_stopped_by_the_output_limit_finishes_with_length(
+    wire: Wire, server: WireServer
+) -> None:
+    completion = call(wire, server, Reply(200, _stopped_at_the_limit(wire)))
+    assert completion.finish_reason is FinishReason.LENGTH
+    assert completion.outcome == "output-truncated"

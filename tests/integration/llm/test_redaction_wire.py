@@ -104,10 +104,13 @@ def test_generated_secrets_never_reach_the_provider_logs_or_storage(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged and leaked(SECRETS, logged) == []
     location = tenant_directory.locate(real_hub.tenant)
-    with db.connection() as conn:
-        stored = conn.execute(
-            f"SELECT (SELECT string_agg(t::text, '') FROM {location.schema}.llm_call_events t)"
-            f" || (SELECT string_agg(a::text, '') FROM {location.schema}.audit_events a)"
-            " || (SELECT string_agg(u::text, '') FROM platform.llm_usage u) AS everything"
+    with db.tenant_transaction(location) as tx:
+        stored = tx.conn.execute(
+            "SELECT (SELECT string_agg(t::text, '') FROM llm_call_events t)"
+            " || (SELECT string_agg(a::text, '') FROM audit_events a) AS everything"
         ).fetchone()["everything"]
+    with db.connection() as conn:
+        stored += conn.execute(
+            "SELECT string_agg(u::text, '') AS usage FROM platform.llm_usage u"
+        ).fetchone()["usage"]
     assert leaked(SECRETS, stored) == []

@@ -28,13 +28,17 @@ def chained(db, tenant_directory, new_tenant, audit):
     return tenant.slug, location
 
 
-def _as_owner(db: Database, location, statement: str, params=()) -> None:
-    """Tamper as a database superuser would: bypassing the append-only trigger."""
-    with db.transaction() as conn:
-        conn.execute(f'SET LOCAL search_path TO "{location.schema}"')
-        conn.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
-        conn.execute(statement, params)
-        conn.execute("ALTER TABLE audit_events ENABLE TRIGGER USER")
+@pytest.fixture
+def tamper(as_owner):
+    """Tamper as the tables' owner could: bypassing the append-only trigger."""
+
+    def run(location, statement: str, params=()) -> None:
+        with as_owner(location) as conn:
+            conn.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            conn.execute(statement, params)
+            conn.execute("ALTER TABLE audit_events ENABLE TRIGGER USER")
+
+    return run
 
 
 def test_intact_chain_verifies(audit, chained) -> None:
@@ -51,10 +55,9 @@ def test_event_rolls_back_with_the_change_it_records(db, audit, chained) -> None
 
 
 @pytest.mark.parametrize("seq", [1, 3, 5])
-def test_altered_row_is_detected_at_its_position(db, audit, chained, seq) -> None:
+def test_altered_row_is_detected_at_its_position(tamper, audit, chained, seq) -> None:
     slug, location = chained
-    _as_owner(
-        db,
+    tamper(
         location,
         "UPDATE audit_events SET data = %s WHERE seq = %s",
         (json.dumps({"n": 99}), seq),
@@ -64,19 +67,19 @@ def test_altered_row_is_detected_at_its_position(db, audit, chained, seq) -> Non
 
 
 @pytest.mark.parametrize(("seq", "expected"), [(1, 1), (3, 3), (5, 5)])
-def test_deleted_row_is_detected(db, audit, chained, seq, expected) -> None:
+def test_deleted_row_is_detected(tamper, audit, chained, seq, expected) -> None:
     slug, location = chained
-    _as_owner(db, location, "DELETE FROM audit_events WHERE seq = %s", (seq,))
+    tamper(location, "DELETE FROM audit_events WHERE seq = %s", (seq,))
     result = audit.verify_chain(slug)
     assert (result.ok, result.broken_at) == (False, expected)
 
 
-def test_reordered_rows_are_detected(db, audit, chained) -> None:
+def test_reordered_rows_are_detected(tamper, audit, chained) -> None:
     slug, location = chained
     # Swap the contents of events 2 and 3 (seq stays, so the order of the content changes).
-    _as_owner(db, location, "UPDATE audit_events SET seq = -2 WHERE seq = 2")
-    _as_owner(db, location, "UPDATE audit_events SET seq = 2 WHERE seq = 3")
-    _as_owner(db, location, "UPDATE audit_events SET seq = 3 WHERE seq = -2")
+    tamper(location, "UPDATE audit_events SET seq = -2 WHERE seq = 2")
+    tamper(location, "UPDATE audit_events SET seq = 2 WHERE seq = 3")
+    tamper(location, "UPDATE audit_events SET seq = 3 WHERE seq = -2")
     result = audit.verify_chain(slug)
     assert (result.ok, result.broken_at) == (False, 2)
 
@@ -91,10 +94,10 @@ def test_tenant_role_cannot_change_audit_rows(db, chained, statement) -> None:
         tx.conn.execute(statement)
 
 
-def test_even_the_owner_is_stopped_by_the_trigger(db, chained) -> None:
+def test_even_the_owner_is_stopped_by_the_trigger(as_owner, chained) -> None:
     _, location = chained
-    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction() as conn:
-        conn.execute(f'UPDATE "{location.schema}".audit_events SET actor = %s', ("x",))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), as_owner(location) as conn:
+        conn.execute("UPDATE audit_events SET actor = %s", ("x",))
 
 
 def test_tenant_role_cannot_move_the_chain_head(db, chained) -> None:

@@ -11,8 +11,10 @@ import pytest
 from psycopg import sql
 
 from shared.adapters.store.postgres.migrations import (
+    Migration,
     load_migrations,
     migrate_platform,
+    migrate_tenant,
     pending_migrations,
 )
 from shared.domain.errors import MigrationChecksumMismatch, MigrationError
@@ -94,20 +96,41 @@ def test_badly_named_migration_file_is_refused(tmp_path: Path) -> None:
         load_migrations("platform", tmp_path)
 
 
-def test_new_tenant_migration_reaches_existing_tenants(db, tenant_directory, new_tenant) -> None:
-    tenant = new_tenant("upg")
+def test_a_new_tenant_migration_creates_its_table_where_tenant_transactions_see_it(
+    db, as_owner, tenant_directory, new_tenant
+) -> None:
+    location = tenant_directory.locate(new_tenant("upg").slug)
+    extra = Migration(9999, "extra", "CREATE TABLE extra (x int);", "0" * 64)
+    with as_owner(location) as conn:
+        applied = migrate_tenant(conn, location, [*load_migrations("tenant"), extra])
+    assert applied == [f"tenant:{location.slug} 9999_extra"]
+    with db.tenant_transaction(location) as tx:
+        tx.conn.execute("INSERT INTO extra VALUES (1)")
+        assert tx.conn.execute("SELECT x FROM extra").fetchall() == [{"x": 1}]
+
+
+def test_readiness_sees_a_tenant_behind_until_migrate_records_it(
+    db, tenant_directory, new_tenant
+) -> None:
+    tenant = new_tenant("lag")
     with db.connection() as conn:
         assert pending_migrations(conn) == []
+    with tenant_directory._admin.connection() as conn:
         conn.execute(
-            "DELETE FROM platform.schema_migrations WHERE scope = %s AND version = 1",
-            (f"tenant:{tenant.slug}",),
+            "DELETE FROM platform.schema_migrations WHERE scope = %s", (f"tenant:{tenant.slug}",)
         )
+    with db.connection() as conn:
         assert f"tenant:{tenant.slug}" in pending_migrations(conn)
-        conn.execute(
-            "INSERT INTO platform.schema_migrations (scope, version, name, checksum) "
-            "SELECT %s, version, name, checksum FROM platform.schema_migrations "
-            "WHERE scope = 'platform' AND version = 1",
-            (f"tenant:{tenant.slug}",),
-        )
-    with pytest.raises(MigrationChecksumMismatch), db.transaction() as conn:
-        migrate_platform(conn)
+    assert tenant_directory.migrate() == []  # nothing to apply in its database: only recorded
+    with db.connection() as conn:
+        assert pending_migrations(conn) == []
+
+
+def test_an_edited_tenant_migration_is_refused_in_the_tenant_database(
+    as_owner, tenant_directory, new_tenant
+) -> None:
+    location = tenant_directory.locate(new_tenant("edit").slug)
+    with as_owner(location) as conn:
+        conn.execute("UPDATE migrations.schema_migrations SET checksum = 'x' WHERE version = 1")
+    with pytest.raises(MigrationChecksumMismatch, match="0001_tenant was edited"):
+        tenant_directory.migrate()

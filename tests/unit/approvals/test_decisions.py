@@ -46,7 +46,7 @@ def tenants() -> InMemoryTenants:
 
 @pytest.fixture
 def service(store, tenants) -> ApprovalService:
-    return ApprovalService(None, tenants, store, validator=None)  # type: ignore[arg-type]
+    return ApprovalService(tenants, store)
 
 
 def test_linked_approver_decision_is_recorded_with_roles_links_and_audit(service, store) -> None:

@@ -1,6 +1,7 @@
 """host.json and local.settings.json are read as the Functions host reads them."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,19 @@ def test_host_json_route_prefix_hub_and_concurrency(tmp_path):
     assert (config.max_concurrent_activities, config.max_concurrent_orchestrations) == (3, 2)
 
 
+def test_the_project_host_json_names_the_durable_task_scheduler_and_devhost_accepts_it():
+    """Azure runs the task hub on the Durable Task Scheduler; devhost reads the same host.json,
+    needs no scheduler connection setting, and keeps its own store (the e2e tests run the
+    project on devhost with this host.json)."""
+    config = HostConfig.load(Path(__file__).resolve().parents[3], {"DURABLE_TASK_HUB": "hub"})
+    assert (config.storage_provider, config.hub_name) == ("azureManaged", "hub")
+
+
+def test_without_a_storage_provider_the_host_default_is_azure_storage(tmp_path):
+    (tmp_path / "host.json").write_text('{"extensions": {"durableTask": {"hubName": "h"}}}')
+    assert HostConfig.load(tmp_path, {}).storage_provider == "AzureStorage"
+
+
 def test_empty_route_prefix_is_allowed(tmp_path):
     (tmp_path / "host.json").write_text('{"extensions": {"http": {"routePrefix": ""}}}')
     assert HostConfig.load(tmp_path, {}).route_prefix == ""
@@ -58,6 +72,16 @@ def test_empty_route_prefix_is_allowed(tmp_path):
             "host.json",
             '{"extensions": {"durableTask": {"maxConcurrentActivityFunctions": 0}}}',
             "must be a positive integer",
+        ),
+        (
+            "host.json",
+            '{"extensions": {"durableTask": {"storageProvider": {"type": "cosmos"}}}}',
+            "durableTask.storageProvider.type must be one of",
+        ),
+        (
+            "host.json",
+            '{"extensions": {"durableTask": {"storageProvider": {"type": "azureManaged"}}}}',
+            "durableTask.storageProvider.connectionStringName is required",
         ),
     ],
 )

@@ -44,6 +44,10 @@ def test_functions_are_classified_with_their_durable_names(tmp_path):
             def tick(timer):
                 pass
 
+            @app.queue_trigger(arg_name="msg", queue_name="jobs", connection="Storage")
+            def job(msg):
+                pass
+
             app.register_functions(bp)
             """,
         )
@@ -54,8 +58,15 @@ def test_functions_are_classified_with_their_durable_names(tmp_path):
         "flow": FunctionKind.ORCHESTRATOR,
         "act": FunctionKind.ACTIVITY,
         "counter": FunctionKind.ENTITY,
-        "tick": FunctionKind.UNSUPPORTED,
+        "tick": FunctionKind.TIMER,
+        "job": FunctionKind.UNSUPPORTED,
     }
+    tick = next(f for f in app.functions if f.name == "tick")
+    assert (tick.schedule, tick.run_on_startup, tick.trigger_param) == (
+        "0 */5 * * * *",
+        False,
+        "timer",
+    )
     things = next(f for f in app.functions if f.name == "things")
     assert (things.route, things.methods, things.client_params) == (
         "things/{id}",

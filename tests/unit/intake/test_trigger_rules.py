@@ -221,7 +221,11 @@ def test_missing_delivery_headers_are_bad_input(path: str, headers: dict, code: 
     [
         (b'{"action": "created"', "malformed-json"),
         (b"[1, 2]", "not-an-object"),
-        (b"\xff\xfe not json", "malformed-json"),
+        (b"\xff\xfe not json", "invalid-utf8"),
+        (b'{"a": "\xed\xa0\x80"}', "invalid-utf8"),
+        (b'{"a": ["\\ud800"]}', "invalid-utf8"),
+        (b'{"\\u0000": 1}', "invalid-utf8"),
+        (b'\xef\xbb\xbf{"a": "\\ud83d\\ude00"', "malformed-json"),
         (b"[" * 100_000 + b"]" * 100_000, "malformed-json"),
     ],
 )

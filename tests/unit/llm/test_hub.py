@@ -19,10 +19,19 @@ from shared.domain.errors import (
     LlmUnavailable,
     TenantDisabled,
 )
-from shared.domain.llm import CircuitStatus, LlmRoute, ProviderKind, ResponseFormat, Role
+from shared.domain.llm import (
+    CircuitStatus,
+    Completion,
+    FinishReason,
+    LlmRoute,
+    ProviderKind,
+    ResponseFormat,
+    Role,
+)
 from shared.domain.tenant import TenantStatus
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder
 from shared.services.llm_hub.breaker import credential_circuit
+from shared.services.llm_hub.hub import PATCH_OUTPUT_LIMITS
 from shared.services.llm_hub.transcripts import unseal
 from tests.unit.llm.conftest import PRIMARY, SECONDARY, Rig
 
@@ -303,3 +312,59 @@ def test_json_hint_and_parameters_reach_the_provider(rig: Rig) -> None:
     (request,) = fake.requests
     assert request.response_format is ResponseFormat.JSON
     assert request.temperature == 0.3 and request.stop == ("END",)
+
+
+PATCH_VARIABLES = {
+    "command": "fix",
+    "instruction": "fix it",
+    "title": "T",
+    "body": "B",
+    "discussion": "",
+    "files": [{"path": "app.py", "text": "x = 1\n"}],
+    "feedback": "",
+    "attempt": 1,
+}
+
+
+def _cut_short(text: str) -> Completion:
+    return Completion(text, "gpt-4o", 10, 4096, 5, FinishReason.LENGTH)
+
+
+def test_a_patch_cut_short_by_the_output_limit_is_asked_again_with_a_larger_one(
+    rig: Rig,
+) -> None:
+    fake = rig.provider(PRIMARY, _cut_short("--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x"), "full")
+
+    out = rig.hub.generate_patch(
+        tenant="acme", task_id="t", edit_format="udiff", routes=[PRIMARY], variables=PATCH_VARIABLES
+    )
+
+    assert out["answer"] == "full" and out["llm"]["finish_reason"] == "stop"
+    assert [r.max_tokens for r in fake.requests] == list(PATCH_OUTPUT_LIMITS)
+    assert [c.outcome for c in rig.calls.calls] == ["output-truncated", "ok"]
+    assert [c.parameters["max_tokens"] for c in rig.calls.calls] == list(PATCH_OUTPUT_LIMITS)
+    assert out["llm"]["attempts"] == [
+        f"openai/gpt-4o: output-truncated (max_tokens {PATCH_OUTPUT_LIMITS[0]})",
+        f"openai/gpt-4o: ok (max_tokens {PATCH_OUTPUT_LIMITS[1]})",
+    ]
+
+
+@pytest.mark.parametrize(
+    "second", [_cut_short("still cut"), LlmBadRequest("max_tokens is too large")]
+)
+def test_a_patch_still_cut_short_comes_back_flagged_never_as_complete(
+    rig: Rig, second: object
+) -> None:
+    rig.provider(PRIMARY, _cut_short("first cut"), second)
+
+    out = rig.hub.generate_patch(
+        tenant="acme", task_id="t", edit_format="udiff", routes=[PRIMARY], variables=PATCH_VARIABLES
+    )
+
+    assert out["llm"]["finish_reason"] == "length"
+    assert rig.calls.calls[0].outcome == "output-truncated"
+    assert out["llm"]["attempts"][-1].endswith(
+        "output-truncated (max_tokens 16384)"
+        if isinstance(second, Completion)
+        else "max_tokens 16384: llm-bad-request"
+    )

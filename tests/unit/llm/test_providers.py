@@ -47,7 +47,13 @@ def test_without_providers_the_default_is_scripted_locally_and_an_error_in_azure
     (only,) = ConfiguredLlmProviders(Settings(data_dir=tmp_path)).default_routes()
     assert only.provider is ProviderKind.SCRIPTED and only.model == "demo"
     azure = Settings(
-        data_dir=tmp_path, app_environment="azure", postgres_host="pg", key_vault_url="https://kv"
+        data_dir=tmp_path,
+        app_environment="azure",
+        public_base_url="https://app.example",
+        postgres_host="pg",
+        postgres_user="app",
+        key_vault_url="https://kv",
+        artifact_blob_account_url="https://blob.example",
     )
     with pytest.raises(ConfigurationError, match="no LLM provider is configured"):
         ConfiguredLlmProviders(azure).default_routes()

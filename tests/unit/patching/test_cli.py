@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.domain.errors import PatchRejected
 from shared.patching.cli import main
 from shared.patching.workspace import write_files
 
@@ -102,11 +103,11 @@ def test_failed_write_is_rolled_back(tree: Path, monkeypatch: pytest.MonkeyPatch
     real_replace = os.replace
     calls = []
 
-    def flaky_replace(source: str, target: str) -> None:
+    def flaky_replace(source: str, target: str, **dir_fds: int) -> None:
         calls.append(target)
         if len(calls) == 2:
             raise OSError("disk full")
-        real_replace(source, target)
+        real_replace(source, target, **dir_fds)
 
     monkeypatch.setattr(os, "replace", flaky_replace)
     files = {"README.md": "# New\n", "src/app.py": "x\n", "docs/new/guide.md": "guide\n"}
@@ -130,3 +131,53 @@ def test_module_entry_point_runs(tree: Path, tmp_path: Path) -> None:
     )
     assert (done.returncode, done.stdout) == (0, "patched README.md\n"), done.stderr
     assert (tree / "README.md").read_text() == "# Renamed\n"
+
+
+@pytest.fixture
+def outside(tree: Path, tmp_path: Path) -> Path:
+    """A directory outside the tree, reachable from it through the symlinks ``out`` (a
+    directory) and ``src/link.py`` (a file)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.py").write_bytes(b"SAFE = True\n")
+    (tree / "out").symlink_to(outside, target_is_directory=True)
+    (tree / "src" / "link.py").symlink_to(outside / "victim.py")
+    return outside
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        "--- /dev/null\n+++ b/out/planted.py\n@@ -0,0 +1 @@\n+import os\n",
+        "--- /dev/null\n+++ b/out/deeper/planted.py\n@@ -0,0 +1 @@\n+import os\n",
+        "--- a/out/victim.py\n+++ b/out/victim.py\n@@ -1 +1 @@\n-SAFE = True\n+SAFE = False\n",
+        "--- a/src/link.py\n+++ b/src/link.py\n@@ -1 +1 @@\n-SAFE = True\n+SAFE = False\n",
+        "`src/link.py`:\n```python\nSAFE = False\n```\n",
+    ],
+    ids=["create-through-dir", "create-deeper", "modify-through-dir", "modify-link", "whole-link"],
+)
+def test_no_validate_never_writes_through_a_symlink_out_of_the_tree(
+    tree: Path, outside: Path, tmp_path: Path, diff: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before_outside, before_tree = tree_state(outside), tree_state(tree)
+    args = ["apply", "--root", str(tree), "--diff", write_diff(tmp_path, diff), "--no-validate"]
+
+    assert main(args) == 1
+
+    assert tree_state(outside) == before_outside and tree_state(tree) == before_tree
+    assert (tree / "out").is_symlink() and (tree / "src" / "link.py").is_symlink()
+    assert capsys.readouterr().err.strip()
+
+
+def test_write_files_refuses_a_symlink_on_the_way_and_writes_nothing(
+    tree: Path, outside: Path
+) -> None:
+    files = {"docs/new.md": "new\n", "README.md": "# Changed\n", "out/planted.py": "x = 1\n"}
+    before = tree_state(tree)
+
+    with pytest.raises(PatchRejected) as refused:
+        write_files(tree, files)
+
+    assert refused.value.code == "unsafe-path" and "out is not a directory" in refused.value.message
+    assert tree_state(tree) == before and not (tree / "docs").exists()
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.py"]

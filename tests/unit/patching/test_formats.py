@@ -77,12 +77,15 @@ def test_search_replace_keeps_crlf() -> None:
     assert apply_ok({"app.py": crlf}, answer)["app.py"] == crlf.replace("pass", "return None")
 
 
-def test_search_replace_block_cut_off_at_the_end_is_ignored_not_half_applied() -> None:
+def test_search_replace_answer_cut_off_in_a_block_is_refused_whole() -> None:
     answer = (
         "app.py\n<<<<<<< SEARCH\n    pass\n=======\n    return 1\n>>>>>>> REPLACE\n"
         "app.py\n<<<<<<< SEARCH\ndef greet(name):\n=======\ndef gre"
     )
-    assert apply_ok({"app.py": SOURCE}, answer)["app.py"] == SOURCE.replace("pass", "return 1")
+    with pytest.raises(PatchRejected) as refused:
+        parse_edits(answer)
+    assert refused.value.code == "truncated-answer"
+    assert "no >>>>>>> REPLACE line" in refused.value.message
 
 
 def test_whole_file_replacement_keeps_line_endings_and_final_newline_state() -> None:

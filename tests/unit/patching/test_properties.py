@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from shared.domain.errors import PatchRejected
 from shared.patching import ApplyRefusal, ApplyResult, apply_edits, parse_edits, render_file_diff
+from shared.patching.reindent import IndentStyle, file_style
 
 VOCABULARY = [
     "def f(x):",
@@ -180,6 +181,13 @@ def _dedent_hunks(diff: str) -> str:
     return "".join(out)
 
 
+def _tabbed(line: str) -> str:
+    """A body line with a tab for each 4 spaces of its indentation."""
+    text = line[1:]
+    indent = len(text) - len(text.lstrip(" "))
+    return line[:1] + "\t" * (indent // 4) + " " * (indent % 4) + text[indent:]
+
+
 DAMAGES = [
     "numbers",
     "no-numbers",
@@ -193,18 +201,20 @@ DAMAGES = [
     "dedent",
     "fences",
     "crlf",
+    "tabs-context",
+    "tabbed-hunk",
 ]
 
 
-@SETTINGS
-@given(cases(), st.lists(st.sampled_from(DAMAGES), min_size=1, max_size=3, unique=True), st.data())
-def test_damaged_diff_applies_exactly_or_is_refused(
-    case: Case, damages: list[str], data: st.DataObject
-) -> None:
-    diff = unified_diff(case.old, case.new)
+def damaged(diff: str, damages: list[str], draw: st.DrawFn, old: str) -> str:
+    """``diff`` of ``old`` with each damage of ``damages`` done to it, in order. Tabs for spaces
+    are damage only in a file whose 4-column levels are certain: elsewhere (an empty file, a file
+    of unindented lines) tab-indented added lines may be what the author meant."""
+    if file_style(old.split("\n")) != IndentStyle(" ", 4):
+        damages = [damage for damage in damages if not damage.startswith("tab")]
     for damage in damages:
         if damage == "numbers":
-            diff = _damage_numbers(diff, data.draw)
+            diff = _damage_numbers(diff, draw)
         elif damage == "no-numbers":
             diff = _HEADER.sub("@@ @@", diff)
         elif damage == "no-prefixes":
@@ -229,6 +239,19 @@ def test_damaged_diff_applies_exactly_or_is_refused(
             diff = f"Here is the patch:\n\n```diff\n{diff}```\nIt fixes the bug.\n"
         elif damage == "crlf":
             diff = diff.replace("\n", "\r\n")
+        elif damage == "tabs-context":
+            diff = _map_body(diff, lambda line: _tabbed(line) if line[:1] in " -" else line)
+        elif damage == "tabbed-hunk":
+            diff = _map_body(diff, _tabbed)
+    return diff
+
+
+@SETTINGS
+@given(cases(), st.lists(st.sampled_from(DAMAGES), min_size=1, max_size=3, unique=True), st.data())
+def test_damaged_diff_applies_exactly_or_is_refused(
+    case: Case, damages: list[str], data: st.DataObject
+) -> None:
+    diff = damaged(unified_diff(case.old, case.new), damages, data.draw, case.old)
     outcome = outcome_of(case, diff)
     if isinstance(outcome, ApplyResult):
         assert outcome.files == {PATH: case.new}, (damages, diff)

@@ -70,5 +70,5 @@ def test_the_container_hands_out_a_factory_without_opening_the_database(tmp_path
     scm = factory.for_connection(
         ScmConnection("acme", Provider.GITHUB, "o/r", token_secret="t"), LocalSecretStore(tmp_path)
     )
-    assert isinstance(scm.repository, GithubReader)
+    assert isinstance(scm.repository.traced, GithubReader)  # every call is traced
     assert "db" not in container.__dict__

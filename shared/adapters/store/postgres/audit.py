@@ -1,6 +1,6 @@
 """The hash-chained audit log in each tenant's schema.
 
-Appends serialise on a per-tenant advisory lock, take the last hash, and insert the next event
+Appends serialise on a per-tenant advisory lock, take the last hash, and insert the next events
 in the caller's tenant transaction — so the event commits or rolls back with the change it
 records. Rows cannot be changed afterwards: the tenant role has no UPDATE/DELETE grant and a
 trigger refuses both for every role. ``verify_chain`` recomputes every hash and link.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,16 @@ from shared.ports.audit import AuditLog
 from shared.ports.tenants import TenantDirectory
 
 _COLUMNS = "seq, event_id, occurred_at, actor, kind, task_id, data, prev_hash, hash"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An event to append, before it has its place in the chain."""
+
+    kind: str
+    actor: str
+    data: dict[str, Any]
+    task_id: str | None = None
 
 
 def _event(row: dict[str, object]) -> AuditEvent:
@@ -53,42 +64,60 @@ class PostgresAuditLog(AuditLog):
         data: dict[str, Any],
         task_id: str | None = None,
     ) -> AuditEvent:
+        [event] = self.append_many(tx, [AuditEntry(kind, actor, data, task_id)])
+        return event
+
+    def append_many(self, tx: TenantTx, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+        """Append ``entries`` in order, linked one to the next, under one turn of the chain
+        lock and in one round trip: how a transaction carrying many events (intake's group
+        commit) keeps the chain exact without holding the lock for longer."""
+        if not entries:
+            return []
         conn = tx.conn
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"audit:{tx.tenant}",))
         last = conn.execute(
             "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        seq = 1 if last is None else int(str(last["seq"])) + 1
+        seq = 0 if last is None else int(str(last["seq"]))
         prev_hash = GENESIS_HASH if last is None else str(last["hash"])
-        # Round-trip through JSON so the hashed data is exactly what JSONB gives back.
-        stored_data = json.loads(json.dumps(data, default=str))
-        draft = AuditEvent(
-            seq=seq,
-            event_id=str(uuid.uuid4()),
-            occurred_at=datetime.now(UTC),
-            actor=actor,
-            kind=kind,
-            task_id=task_id,
-            data=stored_data,
-            prev_hash=prev_hash,
-            hash="",
-        )
-        event = AuditEvent(**{**draft.__dict__, "hash": draft.computed_hash()})
-        conn.execute(
-            f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            (
-                event.seq,
-                event.event_id,
-                event.occurred_at,
-                event.actor,
-                event.kind,
-                event.task_id,
-                json.dumps(event.data),
-                event.prev_hash,
-                event.hash,
-            ),
-        )
-        return event
+        events = []
+        for entry in entries:
+            seq += 1
+            # Round-trip through JSON so the hashed data is exactly what JSONB gives back.
+            stored_data = json.loads(json.dumps(entry.data, default=str))
+            draft = AuditEvent(
+                seq=seq,
+                event_id=str(uuid.uuid4()),
+                occurred_at=datetime.now(UTC),
+                actor=entry.actor,
+                kind=entry.kind,
+                task_id=entry.task_id,
+                data=stored_data,
+                prev_hash=prev_hash,
+                hash="",
+            )
+            event = AuditEvent(**{**draft.__dict__, "hash": draft.computed_hash()})
+            events.append(event)
+            prev_hash = event.hash
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO audit_events ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                [
+                    (
+                        e.seq,
+                        e.event_id,
+                        e.occurred_at,
+                        e.actor,
+                        e.kind,
+                        e.task_id,
+                        json.dumps(e.data),
+                        e.prev_hash,
+                        e.hash,
+                    )
+                    for e in events
+                ],
+            )
+        return events
 
     def _events(self, tx: TenantTx) -> Iterator[AuditEvent]:
         cursor = tx.conn.cursor(name=f"audit_{uuid.uuid4().hex}")

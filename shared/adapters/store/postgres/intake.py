@@ -1,10 +1,18 @@
-"""The intake ledger in PostgreSQL: ``platform.webhook_deliveries`` and the tenant's ``tasks``.
+"""The intake ledger in PostgreSQL: the tenant database's ``webhook_deliveries`` and ``tasks``.
 
-One platform transaction (the pool's owner role) that switches to the tenant's role for the
-tenant's rows (``enter_tenant``) and back for platform rows, so both commit together. The claim
-is an ``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate
-waits for the first transaction and then sees its row. Same-source deliveries serialise on a
-transaction-scoped advisory lock before looking for an active task.
+One tenant transaction (the tenant's role, in its own database) holds the delivery claims, the
+tasks and their audit events, so they commit together; with intake's group commit it carries
+several deliveries of the tenant (``savepoint`` each when one fails). The claim is an
+``INSERT ... ON CONFLICT DO NOTHING`` on the delivery's unique key: a concurrent duplicate waits
+for the first transaction and then sees its row (a duplicate in the same transaction sees it at
+once). Same-source deliveries serialise on a transaction-scoped advisory lock before looking for
+an active task. Audit events are appended together just before the commit, so the tenant's
+audit-chain lock is held only for that.
+
+The rate-limit token lives in the platform database and is taken in a statement of its own: a
+tenant transaction cannot roll it back. So the tokens a transaction (or a savepoint) took are
+given back when it fails, in another statement after the rollback; should that fail too, they
+stay spent (erring on the side of refusing, never of over-spending).
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ from typing import Any
 import psycopg
 
 from shared.adapters.store.postgres.approvals import identities_of, insert_decision
-from shared.adapters.store.postgres.audit import PostgresAuditLog
-from shared.adapters.store.postgres.database import Database, TenantTx, enter_tenant
-from shared.adapters.store.postgres.rate_limit import take_webhook_token
+from shared.adapters.store.postgres.audit import AuditEntry, PostgresAuditLog
+from shared.adapters.store.postgres.database import Database, TenantTx
+from shared.adapters.store.postgres.rate_limit import give_back_webhook_tokens, take_webhook_token
 from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
@@ -39,65 +47,76 @@ class PostgresIntakeLedger(IntakeLedger):
     def _transaction(self, location: TenantLocation) -> Iterator[IntakeTx]:
         # Pipeline mode: statements whose results are not read go out without waiting, so the
         # hot path costs a handful of round trips instead of one per statement.
+        taken: _PostgresIntakeTx | None = None
         try:
-            with self._db.transaction() as conn, conn.pipeline():
-                yield _PostgresIntakeTx(conn, location, self._audit)
-        except psycopg.OperationalError as exc:  # also the pool's timeouts
-            raise Unavailable(f"the database is unavailable: {exc}") from exc
+            with self._db.tenant_transaction(location) as tenant_tx, tenant_tx.conn.pipeline():
+                taken = _PostgresIntakeTx(self._db, tenant_tx, self._audit)
+                yield taken
+                taken.flush_audit()
+        except BaseException as exc:
+            if taken is not None:
+                taken.give_back(taken.granted)
+            if isinstance(exc, psycopg.OperationalError):  # also the pool's timeouts
+                raise Unavailable(f"the database is unavailable: {exc}") from exc
+            raise
 
     def begin(self, location: TenantLocation) -> AbstractContextManager[IntakeTx]:
         return self._transaction(location)
 
 
 class _PostgresIntakeTx(IntakeTx):
-    def __init__(
-        self,
-        conn: psycopg.Connection[dict[str, object]],
-        location: TenantLocation,
-        audit: PostgresAuditLog,
-    ) -> None:
-        self._conn = conn
-        self._location = location
+    def __init__(self, db: Database, tx: TenantTx, audit: PostgresAuditLog) -> None:
+        self._db = db
+        self._tx = tx
+        self._conn = tx.conn
+        self._location = tx.location
         self._audit = audit
-        self._as_tenant = False
         self._claimed: tuple[str, str] | None = None
+        self._audit_entries: list[AuditEntry] = []
+        self.granted = 0  # webhook tokens taken in the platform database by this transaction
 
-    # The transaction starts as the owner; tenant rows are written as the tenant's role.
-    def _platform(self) -> psycopg.Connection[dict[str, object]]:
-        if self._as_tenant:
-            self._conn.execute("SET LOCAL ROLE NONE")
-            self._conn.execute("SET LOCAL search_path TO DEFAULT")
-            self._as_tenant = False
-        return self._conn
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        audited, granted = len(self._audit_entries), self.granted
+        try:
+            with self._conn.transaction():
+                yield
+        except BaseException as exc:
+            del self._audit_entries[audited:]
+            self.give_back(self.granted - granted)
+            self.granted = granted
+            if isinstance(exc, psycopg.OperationalError):  # e.g. a deadlock between batches
+                raise Unavailable(f"the database is unavailable: {exc}") from exc
+            raise
 
-    def _tenant(self) -> psycopg.Connection[dict[str, object]]:
-        if not self._as_tenant:
-            enter_tenant(self._conn, self._location)
-            self._as_tenant = True
-        return self._conn
+    def give_back(self, tokens: int) -> None:
+        """Return ``tokens`` webhook tokens whose deliveries were rolled back (best effort)."""
+        if tokens <= 0:
+            return
+        try:
+            with self._db.connection() as conn:
+                give_back_webhook_tokens(conn, self._location.slug, tokens)
+        except (psycopg.Error, Unavailable):  # the tokens stay spent
+            return
 
     def claim(
         self, delivery: DeliveryRecord, outcome: str, task_id: str | None
     ) -> PriorDelivery | None:
-        key = (self._location.slug, delivery.provider.value, delivery.delivery_id)
+        key = (delivery.provider.value, delivery.delivery_id)
         headers = json.dumps(dict(delivery.headers))
-        inserted = (
-            self._platform()
-            .execute(
-                "INSERT INTO platform.webhook_deliveries"
-                " (tenant, provider, delivery_id, event, headers, body, task_id, outcome)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (tenant, provider, delivery_id) DO NOTHING RETURNING id",
-                (*key, delivery.event, headers, delivery.body, task_id, outcome),
-            )
-            .fetchone()
-        )
+        inserted = self._conn.execute(
+            "INSERT INTO webhook_deliveries"
+            " (provider, delivery_id, event, headers, body, task_id, outcome)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id",
+            (*key, delivery.event, headers, delivery.body, task_id, outcome),
+        ).fetchone()
         if inserted is not None:
-            self._claimed = (delivery.provider.value, delivery.delivery_id)
+            self._claimed = key
             return None
         row = self._conn.execute(
-            "SELECT outcome, task_id, received_at FROM platform.webhook_deliveries"
-            " WHERE tenant = %s AND provider = %s AND delivery_id = %s",
+            "SELECT outcome, task_id, received_at FROM webhook_deliveries"
+            " WHERE provider = %s AND delivery_id = %s",
             key,
         ).fetchone()
         assert row is not None  # the conflicting row is committed and never deleted here
@@ -107,10 +126,14 @@ class _PostgresIntakeTx(IntakeTx):
         return PriorDelivery(str(row["outcome"]), None if task is None else str(task), received)
 
     def take_token(self) -> float | None:
-        return take_webhook_token(self._platform(), self._location.slug)
+        with self._db.connection() as conn:
+            wait = take_webhook_token(conn, self._location.slug)
+        if wait is None:
+            self.granted += 1
+        return wait
 
     def active_task(self, task: AgentTask) -> ActiveTask | None:
-        conn = self._tenant()
+        conn = self._conn
         source = (task.provider.value, task.repository, task.source_kind.value, task.source_id)
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
@@ -132,7 +155,7 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def add_task(self, task: AgentTask) -> None:
-        self._tenant().execute(
+        self._conn.execute(
             "INSERT INTO tasks (id, provider, repository, source_kind, source_id, command,"
             " instruction, requester, delivery_id, status)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -151,25 +174,31 @@ class _PostgresIntakeTx(IntakeTx):
         )
 
     def set_status(self, task_id: str, status: TaskStatus) -> None:
-        self._tenant().execute(
+        self._conn.execute(
             "UPDATE tasks SET status = %s, updated_at = now() WHERE id = %s",
             (status.value, task_id),
         )
 
     def audit(self, *, kind: str, actor: str, data: dict[str, Any], task_id: str | None) -> None:
-        tx = TenantTx(self._tenant(), self._location)
-        self._audit.append(tx, kind=kind, actor=actor, data=data, task_id=task_id)
+        # Appended at the end of the transaction, all at once: the tenant's chain lock is then
+        # held only from there to the commit, however many deliveries the transaction carries.
+        self._audit_entries.append(AuditEntry(kind, actor, data, task_id))
+
+    def flush_audit(self) -> None:
+        if self._audit_entries:
+            self._audit.append_many(self._tx, self._audit_entries)
+            self._audit_entries.clear()
 
     def identities_of(self, identity: ScmIdentity) -> tuple[ScmIdentity, ...]:
-        return identities_of(self._tenant(), identity)
+        return identities_of(self._conn, identity)
 
     def record_decision(self, decision: ApprovalDecision) -> bool:
-        return insert_decision(self._tenant(), decision)
+        return insert_decision(self._conn, decision)
 
     def settle(self, outcome: str, task_id: str | None) -> None:
         assert self._claimed is not None, "settle before claim"
-        self._platform().execute(
-            "UPDATE platform.webhook_deliveries SET outcome = %s, task_id = %s"
-            " WHERE tenant = %s AND provider = %s AND delivery_id = %s",
-            (outcome, task_id, self._location.slug, *self._claimed),
+        self._conn.execute(
+            "UPDATE webhook_deliveries SET outcome = %s, task_id = %s"
+            " WHERE provider = %s AND delivery_id = %s",
+            (outcome, task_id, *self._claimed),
         )

@@ -1,11 +1,13 @@
 """A small migration runner: versioned SQL files, applied once, recorded and checksummed.
 
-Platform migrations (``migrations/platform/NNNN_name.sql``) build the ``platform`` schema; tenant
-migrations (``migrations/tenant/NNNN_name.sql``) are a template applied inside each tenant's
-schema. Every applied file is recorded with its SHA-256 in ``platform.schema_migrations`` under a
-scope (``platform`` or ``tenant:<slug>``); an applied file whose content changed is refused with
-``MigrationChecksumMismatch`` before anything else runs. Runs hold an advisory lock, so several
-processes starting at once apply each file exactly once.
+Platform migrations (``migrations/platform/NNNN_name.sql``) build the ``platform`` schema of the
+platform database; tenant migrations (``migrations/tenant/NNNN_name.sql``) are a template applied
+inside each tenant's schema, in the tenant's own database. Every applied file is recorded with its
+SHA-256 in the same transaction: in ``platform.schema_migrations`` (scope ``platform``) or in the
+tenant database's ``migrations.schema_migrations`` (scope ``tenant``), which the tenant directory
+mirrors into the platform's table under ``tenant:<slug>`` for readiness checks. An applied file
+whose content changed is refused with ``MigrationChecksumMismatch`` before anything else runs.
+Runs hold an advisory lock, so several processes starting at once apply each file exactly once.
 """
 
 from __future__ import annotations
@@ -58,21 +60,30 @@ def load_migrations(kind: str, directory: Path = MIGRATIONS_DIR) -> list[Migrati
     return found
 
 
-def _ensure_bookkeeping(conn: Conn) -> None:
+TENANT_BOOKKEEPING = "migrations"  # the schema of a tenant database's own record
+
+
+def _ensure_bookkeeping(conn: Conn, schema: str = "platform") -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-    conn.execute("CREATE SCHEMA IF NOT EXISTS platform")
-    conn.execute("REVOKE ALL ON SCHEMA platform FROM PUBLIC")
+    name = sql.Identifier(schema)
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
+    conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(name))
     conn.execute(
-        """CREATE TABLE IF NOT EXISTS platform.schema_migrations (
+        sql.SQL(
+            """CREATE TABLE IF NOT EXISTS {}.schema_migrations (
                scope text NOT NULL, version integer NOT NULL, name text NOT NULL,
                checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
                PRIMARY KEY (scope, version))"""
+        ).format(name)
     )
 
 
-def _applied(conn: Conn, scope: str) -> dict[int, str]:
+def _applied(conn: Conn, scope: str, schema: str = "platform") -> dict[int, str]:
     rows = conn.execute(
-        "SELECT version, checksum FROM platform.schema_migrations WHERE scope = %s", (scope,)
+        sql.SQL("SELECT version, checksum FROM {}.schema_migrations WHERE scope = %s").format(
+            sql.Identifier(schema)
+        ),
+        (scope,),
     ).fetchall()
     return {int(str(r["version"])): str(r["checksum"]) for r in rows}
 
@@ -88,7 +99,7 @@ def _pending(applied: dict[int, str], migrations: list[Migration], scope: str) -
     return [m for m in migrations if m.version not in applied]
 
 
-def _apply(conn: Conn, scope: str, migration: Migration) -> None:
+def _apply(conn: Conn, scope: str, migration: Migration, schema: str = "platform") -> None:
     try:
         conn.execute(migration.sql.encode("utf-8"))  # type: ignore[call-overload]
     except psycopg.Error as exc:
@@ -96,14 +107,17 @@ def _apply(conn: Conn, scope: str, migration: Migration) -> None:
             f"{scope} migration {migration.version:04d}_{migration.name} failed: {exc}"
         ) from exc
     conn.execute(
-        "INSERT INTO platform.schema_migrations (scope, version, name, checksum) "
-        "VALUES (%s, %s, %s, %s)",
+        sql.SQL(
+            "INSERT INTO {}.schema_migrations (scope, version, name, checksum) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(sql.Identifier(schema)),
         (scope, migration.version, migration.name, migration.checksum),
     )
 
 
 def migrate_platform(conn: Conn, migrations: list[Migration] | None = None) -> list[str]:
-    """Apply pending platform migrations, then bring every tenant schema up to date.
+    """Apply pending platform migrations in the platform database (tenant databases are
+    migrated by the tenant directory, one database at a time).
 
     Runs in the caller's transaction (all or nothing). Returns what was applied.
     """
@@ -112,30 +126,23 @@ def migrate_platform(conn: Conn, migrations: list[Migration] | None = None) -> l
     for m in _pending(_applied(conn, "platform"), migrations or load_migrations("platform"), ""):
         _apply(conn, "platform", m)
         done.append(f"platform {m.version:04d}_{m.name}")
-    has_tenants = conn.execute("SELECT to_regclass('platform.tenants') AS t").fetchone()
-    if not has_tenants or has_tenants["t"] is None:
-        return done
-    tenants = conn.execute(
-        "SELECT slug, schema_name, role_name FROM platform.tenants ORDER BY slug"
-    ).fetchall()
-    for row in tenants:
-        location = TenantLocation(str(row["slug"]), str(row["schema_name"]), str(row["role_name"]))
-        done.extend(migrate_tenant(conn, location))
     return done
 
 
 def migrate_tenant(
     conn: Conn, location: TenantLocation, migrations: list[Migration] | None = None
 ) -> list[str]:
-    """Apply pending tenant migrations inside ``location.schema`` and (re)grant the tenant role.
+    """Apply pending tenant migrations inside ``location.schema``, on a connection to the
+    tenant's database in the caller's transaction, and (re)grant the tenant role.
 
-    The owner creates the objects; the tenant role gets DML on them, except UPDATE/DELETE on
-    append-only tables (names ending in ``_events``: SELECT and INSERT only) and internal ones
-    (names starting with ``internal_``: SELECT only).
+    The connection's role (the provisioner) owns the objects; the tenant role gets DML on them,
+    except UPDATE/DELETE on append-only tables (names ending in ``_events``: SELECT and INSERT
+    only) and internal ones (names starting with ``internal_``: SELECT only).
     """
-    _ensure_bookkeeping(conn)
-    scope = f"tenant:{location.slug}"
-    pending = _pending(_applied(conn, scope), migrations or load_migrations("tenant"), scope)
+    _ensure_bookkeeping(conn, TENANT_BOOKKEEPING)
+    applied = _applied(conn, "tenant", TENANT_BOOKKEEPING)
+    label = f"tenant:{location.slug}"
+    pending = _pending(applied, migrations or load_migrations("tenant"), label)
     done: list[str] = []
     if pending:
         conn.execute(
@@ -144,11 +151,20 @@ def migrate_tenant(
             )
         )
         for m in pending:
-            _apply(conn, scope, m)
-            done.append(f"{scope} {m.version:04d}_{m.name}")
+            _apply(conn, "tenant", m, TENANT_BOOKKEEPING)
+            done.append(f"{label} {m.version:04d}_{m.name}")
         conn.execute("SET LOCAL search_path TO DEFAULT")
     grant_tenant_role(conn, location)
     return done
+
+
+def tenant_record(conn: Conn) -> list[dict[str, object]]:
+    """The tenant database's record of applied migrations (to mirror into the platform's)."""
+    return conn.execute(
+        sql.SQL(
+            "SELECT version, name, checksum FROM {}.schema_migrations WHERE scope = 'tenant'"
+        ).format(sql.Identifier(TENANT_BOOKKEEPING))
+    ).fetchall()
 
 
 def grant_tenant_role(conn: Conn, location: TenantLocation) -> None:

@@ -2,7 +2,7 @@
 
 A bucket refills continuously at the tenant's rate up to its burst (``platform.quotas``); the
 check and the take are one statement under a row lock, so concurrent requests across processes
-never over-spend, and a caller whose transaction rolls back gives its token back.
+never over-spend; a caller whose (platform) transaction rolls back gives its token back.
 """
 
 from __future__ import annotations
@@ -31,3 +31,16 @@ def take_webhook_token(conn: psycopg.Connection[dict[str, object]], tenant: str)
         return NEVER_REFILLS
     seconds = float(str(wait))
     return None if seconds <= 0 else seconds
+
+
+def give_back_webhook_tokens(
+    conn: psycopg.Connection[dict[str, object]], tenant: str, tokens: int
+) -> None:
+    """Return ``tokens`` webhook tokens to ``tenant``'s bucket (never above its burst): for
+    deliveries whose tenant transaction rolled back after their tokens were taken."""
+    conn.execute(
+        "UPDATE platform.rate_buckets b SET tokens = least(q.webhook_burst, b.tokens + %s)"
+        " FROM platform.quotas q"
+        " WHERE q.tenant = b.tenant AND b.tenant = %s AND b.bucket = 'webhook'",
+        (tokens, tenant),
+    )

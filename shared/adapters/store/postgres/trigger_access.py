@@ -9,6 +9,7 @@ from datetime import datetime
 
 from shared.adapters.store.postgres.database import TenantTx
 from shared.domain.access import RepositoryAccess
+from shared.ports.trigger_access import TriggerAccessStore
 
 
 def cached_access(
@@ -57,3 +58,25 @@ def release_reply(tx: TenantTx, provider: str, author: str, claimed: datetime) -
         "DELETE FROM refusal_replies WHERE provider = %s AND author = %s AND replied_at = %s",
         (provider, author.strip().casefold(), claimed),
     )
+
+
+class PostgresTriggerAccess(TriggerAccessStore):
+    """The ``TriggerAccessStore`` port on the functions above."""
+
+    def cached_access(
+        self, tx: TenantTx, provider: str, repository: str, subject: str, max_age_s: float
+    ) -> RepositoryAccess | None:
+        return cached_access(tx, provider, repository, subject, max_age_s)
+
+    def store_access(
+        self, tx: TenantTx, provider: str, repository: str, subject: str, access: RepositoryAccess
+    ) -> None:
+        store_access(tx, provider, repository, subject, access)
+
+    def claim_reply(
+        self, tx: TenantTx, provider: str, author: str, window_s: float
+    ) -> datetime | None:
+        return claim_reply(tx, provider, author, window_s)
+
+    def release_reply(self, tx: TenantTx, provider: str, author: str, claimed: datetime) -> None:
+        release_reply(tx, provider, author, claimed)

@@ -1,0 +1,88 @@
+"""The login roles and the platform database: what a superuser sets up once per server.
+
+Two logins, so that the app never holds more than it uses:
+
+- the **provisioner** (``CREATEDB CREATEROLE``, not a superuser) owns the platform database and
+  every tenant database and object in them; it runs migrations and provisions tenants
+  (``tools.admin``, devhost's start-up, the tests' fixtures);
+- the **app** (``NOINHERIT``, nothing else) reads and writes the platform tables and switches to
+  a tenant's role for tenant work. It owns nothing and inherits nothing, so when a tenant role is
+  shed inside a transaction the app's own rights reach no tenant's tables.
+
+In Azure the infrastructure creates the equivalent roles for Entra ID principals; locally devhost
+and the tests call ``ensure_login_roles`` as the embedded server's superuser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from shared.adapters.store.postgres.database import Conn
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login role; ``password`` None leaves authentication to the server (local trust)."""
+
+    name: str
+    password: str | None = None
+
+
+_ATTRIBUTES = {
+    "provisioner": "LOGIN CREATEDB CREATEROLE NOSUPERUSER INHERIT",
+    "app": "LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE",
+}
+
+
+def ensure_login_roles(
+    conn: psycopg.Connection[tuple[object, ...]] | Conn,
+    *,
+    provisioner: Login,
+    app: Login,
+    database: str,
+) -> None:
+    """Create (or correct) both logins and the platform ``database``, owned by the provisioner.
+
+    ``conn`` is a superuser's autocommit connection; every step is idempotent.
+    """
+    for kind, login in (("provisioner", provisioner), ("app", app)):
+        name = sql.Identifier(login.name)
+        found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login.name,))
+        verb = "ALTER" if found.fetchone() else "CREATE"
+        statement = sql.SQL(verb + " ROLE {} WITH " + _ATTRIBUTES[kind]).format(name)
+        if login.password is not None:
+            statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(login.password))
+        conn.execute(statement)
+    # DROP DATABASE ... WITH (FORCE) ends the app's sessions in a tenant database.
+    conn.execute(sql.SQL("GRANT pg_signal_backend TO {}").format(sql.Identifier(provisioner.name)))
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(database), sql.Identifier(provisioner.name)
+            )
+        )
+    db = sql.Identifier(database)
+    conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+    # CREATE: devhost keeps its Durable store in a schema of its own in this database.
+    conn.execute(
+        sql.SQL("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE {} TO {}").format(
+            db, sql.Identifier(app.name)
+        )
+    )
+
+
+def grant_app_role(conn: Conn, app_role: str) -> None:
+    """Give the app's login DML on the platform schema (after each platform migration run)."""
+    app = sql.Identifier(app_role)
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA platform TO {}").format(app))
+    conn.execute(
+        sql.SQL(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA platform TO {}"
+        ).format(app)
+    )
+    conn.execute(
+        sql.SQL("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA platform TO {}").format(app)
+    )

@@ -1,0 +1,1 @@
+"""The admin API contract: operations, models, OpenAPI document, problem details."""

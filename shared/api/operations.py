@@ -1,0 +1,136 @@
+"""The admin API's operations: one table that the triggers register, the dispatcher enforces and
+the OpenAPI document describes, so that no operation can be served without its roles.
+
+Kept free of heavy imports (no pydantic, no services): ``functions/admin_api.py`` reads it when
+the app is imported (cold start). Models are named by their attribute in ``shared.api.models``.
+
+``roles`` are the app roles (``shared.policies.rbac.AppRole`` values) of which the caller needs
+one; ``None`` marks a public operation. ``scope`` says which directory must have issued the
+token: the tenant's (``tenant``) or the platform operators' (``platform``). ``requester_may``:
+the requester of the task may also call it (any role; checked by the service on identity links).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEWER = frozenset({"Viewer"})
+APPROVER = frozenset({"Approver"})
+TENANT_ADMIN = frozenset({"TenantAdmin"})
+AUDITOR = frozenset({"Auditor"})
+PLATFORM_ADMIN = frozenset({"PlatformAdmin"})
+USAGE_READERS = frozenset({"TenantAdmin", "Auditor"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: str
+    route: str  # under /api, Functions route syntax
+    summary: str
+    tag: str
+    roles: frozenset[str] | None
+    scope: str = "tenant"
+    request: str | None = None  # a model of shared.api.models (JSON body)
+    response: str | None = None  # a model of shared.api.models; None: no body
+    status: int = 200
+    query: str | None = None  # a model whose fields are the query parameters
+    etag: bool = False  # GET answers an ETag; PUT needs If-Match (428 without, 412 stale)
+    requester_may: bool = False
+    durable: bool = False  # needs the Durable client (raises events, terminates)
+    media_type: str = "application/json"
+
+
+_T = "tenants/{tenant}"
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("getOpenApi", "GET", "openapi.json", "This OpenAPI document", "meta", None,
+              scope="public", response="OpenApiDocument"),
+    # --- platform (PlatformAdmin) ---------------------------------------------------------------
+    Operation("listTenants", "GET", "tenants", "List tenants", "platform", PLATFORM_ADMIN,
+              scope="platform", response="TenantPage", query="PageQuery"),
+    Operation("createTenant", "POST", "tenants", "Provision a tenant", "platform",
+              PLATFORM_ADMIN, scope="platform", request="TenantCreate", response="TenantView",
+              status=201),
+    Operation("getTenant", "GET", _T, "Read a tenant", "platform", PLATFORM_ADMIN,
+              scope="platform", response="TenantView"),
+    Operation("disableTenant", "POST", f"{_T}/disable", "Disable a tenant", "platform",
+              PLATFORM_ADMIN, scope="platform", response="TenantView"),
+    Operation("enableTenant", "POST", f"{_T}/enable", "Enable a tenant", "platform",
+              PLATFORM_ADMIN, scope="platform", response="TenantView"),
+    Operation("deprovisionTenant", "DELETE", _T, "Deprovision a tenant and delete its data",
+              "platform", PLATFORM_ADMIN, scope="platform", status=204),
+    Operation("getQuotas", "GET", f"{_T}/quotas", "Quotas and budgets", "platform",
+              PLATFORM_ADMIN, scope="platform", response="Quotas", etag=True),
+    Operation("putQuotas", "PUT", f"{_T}/quotas", "Change quotas and budgets", "platform",
+              PLATFORM_ADMIN, scope="platform", request="Quotas", response="Quotas", etag=True),
+    # --- tenant administration (TenantAdmin) ----------------------------------------------------
+    Operation("listConnections", "GET", f"{_T}/connections", "SCM connections", "tenant",
+              TENANT_ADMIN, response="ConnectionList"),
+    Operation("registerConnection", "POST", f"{_T}/connections", "Register an SCM connection",
+              "tenant", TENANT_ADMIN, request="ConnectionCreate", response="ConnectionView",
+              status=201),
+    Operation("testConnection", "POST", f"{_T}/connections/{{connection}}/test",
+              "Test an SCM connection's connectivity", "tenant", TENANT_ADMIN,
+              response="ConnectivityResult"),
+    Operation("rotateScmToken", "PUT", f"{_T}/connections/{{connection}}/token",
+              "Replace an SCM connection's token", "tenant", TENANT_ADMIN,
+              request="TokenRotation", status=204),
+    Operation("rotateWebhookSecret", "POST", f"{_T}/webhook-secrets/{{provider}}/rotate",
+              "Rotate a webhook secret; the old one stays valid for the overlap", "tenant",
+              TENANT_ADMIN, request="SecretRotation", response="RotatedSecret"),
+    Operation("getTriggerPolicy", "GET", f"{_T}/policies/trigger", "Trigger policy", "tenant",
+              TENANT_ADMIN, response="TriggerPolicy", etag=True),
+    Operation("putTriggerPolicy", "PUT", f"{_T}/policies/trigger", "Replace the trigger policy",
+              "tenant", TENANT_ADMIN, request="TriggerPolicy", response="TriggerPolicy",
+              etag=True),
+    Operation("getPatchPolicy", "GET", f"{_T}/policies/patch", "Patch policy", "tenant",
+              TENANT_ADMIN, response="PatchPolicy", etag=True),
+    Operation("putPatchPolicy", "PUT", f"{_T}/policies/patch", "Replace the patch policy",
+              "tenant", TENANT_ADMIN, request="PatchPolicy", response="PatchPolicy", etag=True),
+    Operation("getModelRoute", "GET", f"{_T}/policies/model-route", "LLM routes", "tenant",
+              TENANT_ADMIN, response="ModelRoute", etag=True),
+    Operation("putModelRoute", "PUT", f"{_T}/policies/model-route", "Replace the LLM routes",
+              "tenant", TENANT_ADMIN, request="ModelRoute", response="ModelRoute", etag=True),
+    Operation("listIdentityLinks", "GET", f"{_T}/identities", "Identity links", "tenant",
+              TENANT_ADMIN, response="IdentityLinkList"),
+    Operation("putIdentityLink", "PUT", f"{_T}/identities/{{provider}}/{{scm_user}}",
+              "Link an SCM user to an Entra object id", "tenant", TENANT_ADMIN,
+              request="IdentityLinkBody", response="IdentityLinkView"),
+    Operation("deleteIdentityLink", "DELETE", f"{_T}/identities/{{provider}}/{{scm_user}}",
+              "Unlink an SCM user", "tenant", TENANT_ADMIN, status=204),
+    Operation("listRoleAssignments", "GET", f"{_T}/role-assignments", "Role assignments",
+              "tenant", TENANT_ADMIN, response="RoleAssignmentList"),
+    Operation("putRoleAssignment", "PUT", f"{_T}/role-assignments/{{object_id}}/{{role}}",
+              "Grant a role on this tenant to an Entra object id", "tenant", TENANT_ADMIN,
+              response="RoleAssignmentView"),
+    Operation("deleteRoleAssignment", "DELETE", f"{_T}/role-assignments/{{object_id}}/{{role}}",
+              "Revoke a role assignment", "tenant", TENANT_ADMIN, status=204),
+    # --- tasks (Viewer and above) and approvals (Approver) -------------------------------------
+    Operation("listTasks", "GET", f"{_T}/tasks", "List and filter tasks", "tasks", VIEWER,
+              response="TaskPage", query="TaskQuery"),
+    Operation("getTask", "GET", f"{_T}/tasks/{{task}}", "A task with its lineage", "tasks",
+              VIEWER, response="TaskDetail"),
+    Operation("getTaskTimeline", "GET", f"{_T}/tasks/{{task}}/timeline",
+              "Status changes and audit events of a task", "tasks", VIEWER,
+              response="Timeline"),
+    Operation("cancelTask", "POST", f"{_T}/tasks/{{task}}/cancel",
+              "Cancel a task (TenantAdmin or its requester)", "tasks", TENANT_ADMIN,
+              response="TaskSummary", requester_may=True, durable=True),
+    Operation("decideTask", "POST", f"{_T}/tasks/{{task}}/approval",
+              "Approve or reject a task waiting for a decision", "approvals", APPROVER,
+              request="DecisionBody", response="DecisionView", status=202, durable=True),
+    Operation("approvalsQueue", "GET", f"{_T}/approvals",
+              "Tasks waiting for a decision that the caller may take", "approvals", APPROVER,
+              response="ApprovalQueue"),
+    # --- audit (Auditor) and usage (TenantAdmin, Auditor) --------------------------------------
+    Operation("queryAudit", "GET", f"{_T}/audit", "Query the audit log", "audit", AUDITOR,
+              response="AuditPage", query="AuditQuery"),
+    Operation("exportAudit", "GET", f"{_T}/audit/export", "The audit chain as JSON Lines",
+              "audit", AUDITOR, response="AuditExport", media_type="application/jsonl"),
+    Operation("verifyAudit", "GET", f"{_T}/audit/verify", "Verify the audit chain", "audit",
+              AUDITOR, response="ChainCheck"),
+    Operation("getUsage", "GET", f"{_T}/usage", "Usage per day", "usage", USAGE_READERS,
+              response="UsageReport", query="UsageQuery"),
+)  # fmt: skip
+
+BY_ID = {op.id: op for op in OPERATIONS}

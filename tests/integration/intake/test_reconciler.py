@@ -1,0 +1,129 @@
+"""The reconciler on the real database: a task committed at intake whose orchestration start
+failed is started; a task without progress is re-driven, then dead-lettered, each step audited
+and the audit chain intact."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.domain.errors import Unavailable
+from shared.domain.tenant import Tenant, TenantLocation
+from shared.services.reconciler import Reconciler, ReconcileReport
+from tests.integration.intake.conftest import Intake
+from tests.unit.intake.deliveries import github_comment
+from tools.admin.__main__ import main as admin
+
+
+class _OnlyTenants:
+    """The directory restricted to this test's tenants (the session has many others)."""
+
+    def __init__(self, intake: Intake, slugs: list[str]) -> None:
+        self._directory, self._slugs = intake.directory, slugs
+
+    def list(self) -> list[Tenant]:
+        return [self._directory.get(slug) for slug in self._slugs]
+
+    def locate(self, slug: str) -> TenantLocation:
+        return self._directory.locate(slug)
+
+
+def _reconcile(intake: Intake, tenant: str, *, later: timedelta, **options: Any) -> ReconcileReport:
+    reconciler = Reconciler(
+        tenants=_OnlyTenants(intake, [tenant]),  # type: ignore[arg-type]
+        ledger=PostgresReconcileLedger(intake.db, PostgresAuditLog(intake.db, intake.directory)),
+        clock=lambda: datetime.now(UTC) + later,
+        poll_s=0.01,
+        **options,
+    )
+    return asyncio.run(reconciler.run(intake.orchestrations))
+
+
+def _unstarted_task(intake: Intake, tenant: str) -> dict[str, Any]:
+    intake.orchestrations.unavailable = True
+    with pytest.raises(Unavailable):
+        intake.send(tenant, github_comment("/agent fix the typo"), delivery_id="d-stuck")
+    intake.orchestrations.unavailable = False
+    [task] = intake.tasks(tenant)
+    assert task["status"] == "queued" and intake.orchestrations.start_calls == []
+    return task
+
+
+def test_a_task_whose_orchestration_start_failed_is_started_by_the_reconciler(
+    intake: Intake,
+) -> None:
+    tenant = intake.tenant()
+    task = _unstarted_task(intake, tenant)
+
+    too_soon = _reconcile(intake, tenant, later=timedelta(seconds=0))
+    assert too_soon.started == [] and intake.orchestrations.start_calls == []
+
+    report = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert report.started == [task["id"]]
+    assert intake.orchestrations.start_calls == [task["id"]]
+    flow, payload = intake.orchestrations.started[task["id"]]
+    assert flow == "patch_flow"
+    assert (payload["id"], payload["tenant"], payload["instruction"]) == (
+        task["id"],
+        tenant,
+        "the typo",
+    )
+    assert payload["delivery_id"] == "d-stuck"
+    kinds = [e["kind"] for e in intake.audit(tenant)]
+    assert kinds == ["task.received", "task.started-by-reconciler"]
+
+    again = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert again.started == [] and intake.orchestrations.start_calls == [task["id"]]
+    assert PostgresAuditLog(intake.db, intake.directory).verify_chain(tenant).ok
+
+
+def test_a_task_without_progress_is_redriven_then_dead_lettered(
+    intake: Intake,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    role_prefix: str,
+) -> None:
+    tenant = intake.tenant()
+    result = intake.send(tenant, github_comment("/agent fix the typo"))
+    task_id = result.task_id
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "running")
+    hours = timedelta(hours=2)
+
+    first = _reconcile(intake, tenant, later=hours, max_redrives=1)
+    assert first.redriven == [task_id] and first.dead_lettered == []
+    assert intake.orchestrations.terminated == [task_id]
+    assert intake.orchestrations.start_calls == [task_id, task_id]
+
+    second = _reconcile(intake, tenant, later=hours, max_redrives=1)
+    assert second.dead_lettered == [task_id] and second.dead_letters == 1
+    assert intake.orchestrations.terminated == [task_id, task_id]
+    [row] = intake.tasks(tenant)
+    assert row["status"] == "failed"
+    letters = intake.tenant_rows(tenant, "SELECT task_id, error_code FROM dead_letters")
+    assert letters == [{"task_id": task_id, "error_code": "no-progress"}]
+    kinds = [e["kind"] for e in intake.audit(tenant)]
+    assert kinds == ["task.received", "task.redriven", "task.dead-lettered"]
+    assert PostgresAuditLog(intake.db, intake.directory).verify_chain(tenant).ok
+
+    third = _reconcile(intake, tenant, later=hours, max_redrives=1)
+    assert (third.redriven, third.dead_lettered, third.dead_letters) == ([], [], 1)
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TENANT_ROLE_PREFIX", role_prefix)
+    assert admin(["dead-letters", tenant]) == 0
+    assert capsys.readouterr().out == f"{tenant}\t1\n"
+
+
+def test_a_stuck_task_whose_delivery_is_gone_becomes_a_dead_letter(intake: Intake) -> None:
+    tenant = intake.tenant()
+    task = _unstarted_task(intake, tenant)
+    intake.tenant_rows(tenant, "UPDATE webhook_deliveries SET body = %s RETURNING id", b"{}")
+    report = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert report.dead_lettered == [task["id"]] and intake.orchestrations.start_calls == []
+    assert [e["kind"] for e in intake.audit(tenant)][-1] == "task.dead-lettered"
