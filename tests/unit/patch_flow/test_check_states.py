@@ -39,15 +39,18 @@ TASK = {
 def _deps(tmp_path: Path, sandbox: FakeSandbox, files: dict[str, str]) -> PatchFlowDeps:
     checkout = FakeCheckout(files)
     return PatchFlowDeps(
-        db=None,  # type: ignore[arg-type]  # the validation step touches no database
+        tasks=None,  # type: ignore[arg-type]  # the validation step touches no database
         tenants=None,  # type: ignore[arg-type]
         audit=None,  # type: ignore[arg-type]
         approvals=None,  # type: ignore[arg-type]
         connections=SimpleNamespace(get=lambda *_: None),  # type: ignore[arg-type]
+        access=None,  # type: ignore[arg-type]
         scm_for=None,  # type: ignore[arg-type]
         llm=None,  # type: ignore[arg-type]
         work_dir=tmp_path / "work",
         public_base_url="http://localhost",
+        slots=None,  # type: ignore[arg-type]
+        slot_retry_s=1.0,
         checkout_for=lambda _connection: checkout,
         sandbox=sandbox,
         dependency_cache_dir=tmp_path / "cache",
