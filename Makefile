@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip install -q --disable-pip-version-check
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv lock sbom check-deps demo test test-app test-infra test-external-pg lint bench clean
+.PHONY: venv lock sbom check-deps demo test test-app test-infra test-external-pg lint bench clean sandbox-tools
 
 # Installs only what the hash-pinned lock files name (one resolution for app, dev and infra), then
 # checks the environment is consistent. Runs again only when a lock file changes.
@@ -57,12 +57,19 @@ AZURITE = tools/azurite/node_modules/.package-lock.json
 $(AZURITE): tools/azurite/package-lock.json
 	npm ci --prefix tools/azurite --no-audit --no-fund
 
-demo: venv
+# bubblewrap runs repository checks in the local sandbox (else unshare; else checks are
+# reported unchecked). Installed when missing and apt-get is there to install it.
+sandbox-tools:
+	@command -v bwrap >/dev/null || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq bubblewrap; } || \
+	  echo "bubblewrap not installed: the sandbox falls back to unshare"
+
+demo: venv sandbox-tools
 	$(PY) -m tools.demo
 
 test: test-app test-infra
 
-test-app: venv $(AZURITE)
+test-app: venv $(AZURITE) sandbox-tools
 	$(PY) -m pytest tests
 
 # Microsoft's KQL language service (npm), with which the infra tests check every deployed query.

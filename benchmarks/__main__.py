@@ -16,7 +16,9 @@ BENCHMARKS = (
     "webhook_intake",
     "load",
     "patch_flow_scale",
+    "checkout",
     "redaction",
+    "retrieval",
 )
 
 

@@ -23,6 +23,7 @@ from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.registry.mlflow import MlflowModelRegistry
 from shared.adapters.registry.store import ensure_registry_database
 from shared.adapters.scm import ScmFactory
+from shared.adapters.scm.git_checkout import GitCheckout, clone_source
 from shared.adapters.store.postgres.admin import (
     PostgresAdminReads,
     PostgresRoleAssignments,
@@ -48,6 +49,7 @@ from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.registry import ModelRegistry
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.secrets import SecretStore
 from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
@@ -345,7 +347,26 @@ class Container:
             public_base_url=self.settings.public_base_url,
             slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
             slot_retry_s=self.settings.task_slot_retry_s,
+            checkout_for=lambda connection: GitCheckout(
+                connection.tenant,
+                clone_source(connection, self.secrets, self.scm.local_git_root(connection.tenant)),
+            ),
+            sandbox=self.sandbox,
+            dependency_cache_dir=self.settings.data_dir / "dependency-cache",
+            setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
         )
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """Where repository code runs: Linux namespaces locally, dynamic sessions in Azure."""
+        s = self.settings
+        if s.sandbox_backend == "dynamic-sessions":
+            from shared.adapters.sandbox.dynamic_sessions import DynamicSessionsSandbox
+
+            return DynamicSessionsSandbox(s.sandbox_pool_endpoint, managed_identity_credential())
+        from shared.adapters.sandbox.local import LocalSandbox
+
+        return LocalSandbox(backend=s.sandbox_backend)
 
     @property
     def data_dir(self) -> Path:

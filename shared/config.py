@@ -129,6 +129,13 @@ class Settings(BaseSettings):
     scm_http_timeout_s: float = Field(default=30.0, gt=0)
     scm_local_git_root: Path | None = None
 
+    # --- Sandbox for repository code (issue 13) -----------------------------------------------
+    # auto: bubblewrap, else unshare (checks are "unchecked" where neither isolates); in Azure
+    # dynamic-sessions with SANDBOX_POOL_ENDPOINT. What setup: commands get: the network, or none.
+    sandbox_backend: Literal["auto", "bwrap", "unshare", "dynamic-sessions"] = "auto"
+    sandbox_pool_endpoint: str | None = None
+    sandbox_setup_network: Literal["setup", "none"] = "setup"
+
     # Entra ID (SSO for approvals and the admin API)
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"

@@ -152,6 +152,9 @@ def _produce_patch(
         if validation.get("policy_violation"):
             code = "policy-violation"  # not something the model may retry around
             break
+        if validation.get("setup_failed"):
+            code = "setup-failed"  # setup runs before the patch: no attempt can change it
+            break
         code = "validation-failed"
         feedback = validation["feedback"]
     raise Stop(

@@ -183,3 +183,42 @@ class CircuitOpen(LlmUnavailable):
 # --- patches and flow ------------------------------------------------------------------------
 class PatchRejected(DomainError):
     code = "patch-rejected"
+
+
+# --- sandbox (running repository code) -------------------------------------------------------
+class CheckoutTooLarge(DomainError):
+    """The repository is over the checkout limits: its check is reported ``unchecked``."""
+
+    code = "checkout-too-large"
+
+
+class CheckoutUnsupported(DomainError):
+    """The connection's credentials cannot fetch with git: the check is reported ``unchecked``."""
+
+    code = "checkout-unsupported"
+
+
+class SandboxError(DomainError):
+    """The sandbox itself failed (not the program in it)."""
+
+    code = "sandbox-error"
+
+
+class SandboxUnavailable(SandboxError):
+    """No sandbox can isolate code here: checks are reported ``unchecked``, never run bare."""
+
+    code = "sandbox-unavailable"
+
+
+class SandboxAuthError(SandboxError, Unauthenticated):
+    code = "sandbox-auth"
+
+
+class SandboxRateLimited(SandboxError, RateLimited):
+    code = "sandbox-rate-limited"
+
+
+class SandboxBusy(SandboxError, Unavailable):
+    """The sandbox service is down or overloaded (5xx, timeouts): retryable."""
+
+    code = "sandbox-busy"

@@ -3,16 +3,17 @@
     edits = parse_edits(answer, EditFormat.AUTO)          # raises PatchRejected if none found
     outcome = apply_edits(snapshot, edits)                # ApplyResult | ApplyRefusal
     if outcome.ok:
-        report = validate(outcome, policy, root=checkout, check=command)
+        report = validate(outcome, policy, root=checkout, check=SandboxCheck(...))
     else:
         feedback = outcome.to_feedback()                  # for the next LLM attempt
 
-Pure library: no I/O except ``run_check`` (and ``validate`` when given a check command or a root
-to inspect) and the command line (``python -m shared.patching``).
+Pure library: no I/O except ``SandboxCheck`` (the repository's check, through the ``Sandbox``
+port), ``validate`` when given a root to inspect, and the command line (``python -m
+shared.patching``).
 """
 
 from shared.patching.apply import apply_edits
-from shared.patching.check import CheckCommand, CheckRun, run_check
+from shared.patching.check import CheckCommand, CheckRun, CheckState, SandboxCheck
 from shared.patching.formats import FORMAT_INSTRUCTIONS, EditFormat, detect_format, parse_edits
 from shared.patching.model import (
     ApplyRefusal,
@@ -38,6 +39,7 @@ __all__ = [
     "Candidate",
     "CheckCommand",
     "CheckRun",
+    "CheckState",
     "EditFormat",
     "EditKind",
     "FailureReason",
@@ -47,12 +49,12 @@ __all__ = [
     "HunkFailure",
     "HunkLine",
     "PatchPolicy",
+    "SandboxCheck",
     "ValidationResult",
     "Violation",
     "apply_edits",
     "detect_format",
     "parse_edits",
     "render_file_diff",
-    "run_check",
     "validate",
 ]

@@ -11,12 +11,14 @@ import argparse
 import json
 import shlex
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from shared.adapters.sandbox.local import LocalSandbox
 from shared.domain.errors import PatchRejected
 from shared.patching.apply import apply_edits
-from shared.patching.check import CheckCommand
+from shared.patching.check import CheckCommand, SandboxCheck, copy_tree
 from shared.patching.formats import EditFormat, parse_edits
 from shared.patching.model import ApplyRefusal, FileEdit
 from shared.patching.policy import DEFAULT_DENIED_GLOBS, PatchPolicy
@@ -46,10 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_files=args.max_files,
             max_changed_lines=args.max_lines,
         )
-        check = None
-        if args.check:
-            check = CheckCommand(tuple(shlex.split(args.check)), args.check_timeout)
-        report = validate(outcome, policy, root=root, check=check)
+        with tempfile.TemporaryDirectory(prefix="patch-check-") as workspace:
+            check = None
+            if args.check:
+                copy_tree(root, Path(workspace))
+                command = CheckCommand(tuple(shlex.split(args.check)), args.check_timeout)
+                check = SandboxCheck(LocalSandbox(), "cli", command, Path(workspace))
+            report = validate(outcome, policy, root=root, check=check)
+        if report.check is not None and not report.check.passed and report.ok:
+            print(f"check {report.check.state}: {report.check.detail}", file=sys.stderr)
         if not report.ok:
             return _refuse(args, "validation-failed", [report.to_feedback()])
     if not args.dry_run:
@@ -119,6 +126,6 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--no-default-deny", action="store_true", help="drop default denials")
     apply.add_argument("--max-files", type=int, default=PatchPolicy.max_files)
     apply.add_argument("--max-lines", type=int, default=PatchPolicy.max_changed_lines)
-    apply.add_argument("--check", help="command run on a patched copy of the tree")
+    apply.add_argument("--check", help="command run in the sandbox on a patched copy of the tree")
     apply.add_argument("--check-timeout", type=float, default=CheckCommand.timeout_s)
     return parser

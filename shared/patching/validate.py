@@ -11,8 +11,10 @@ Checks, each reported as a ``Violation`` with a machine-readable code:
 - ``syntax-error``: a changed Python file that ``ast`` cannot parse;
 - ``secret``: an added line holding a secret (``shared.policies.secrets``; the secret itself is
   never echoed);
-- ``check-failed`` / ``check-timeout``: the repository's check command, run only when everything
-  else passed (never run code the policy refused).
+- ``check-failed`` / ``check-timeout`` / ``setup-failed`` / ``setup-timeout``: the repository's
+  check (``check.SandboxCheck``: setup, then the check command, in the sandbox), run once and
+  only when everything else passed (never run code the policy refused). A check that could not
+  run (``unchecked``) is no violation: the result carries it, and approval follows from it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from __future__ import annotations
 import ast
 import bisect
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from shared.patching.check import CheckCommand, CheckRun, run_check
+from shared.patching.check import CheckRun, CheckState
 from shared.patching.lines import TextLines
 from shared.patching.model import ApplyResult, FileChange
 from shared.patching.paths import unsafe_reason
@@ -32,6 +35,8 @@ from shared.patching.policy import PatchPolicy
 from shared.policies.secrets import find_secrets
 
 _PYTHON_SUFFIXES = (".py", ".pyi")
+#: Runs the check on the applied files (``check.SandboxCheck``).
+CheckRunner = Callable[[Mapping[str, str | None]], CheckRun]
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,10 @@ def validate(
     policy: PatchPolicy | None = None,
     *,
     root: Path | None = None,
-    check: CheckCommand | None = None,
+    check: CheckRunner | None = None,
 ) -> ValidationResult:
-    """Run every check on ``result``; ``root`` (the checkout) enables the symlink checks and is
-    required by ``check``."""
+    """Run every check on ``result``; ``root`` (the checkout) enables the symlink checks."""
     policy = policy or PatchPolicy()
-    if check is not None and root is None:
-        raise ValueError("a check command needs the checkout root to copy")
     violations: list[Violation] = []
     if not result.changes:
         violations.append(Violation("no-change", "the edit leaves every file as it was"))
@@ -98,18 +100,13 @@ def validate(
         )
     for change in result.changes:
         violations.extend(_check_change(change, policy, root))
-    if violations or check is None or root is None:
+    if violations or check is None:
         return ValidationResult(tuple(violations))
-    run = run_check(check, root, result.files)
-    if not run.passed:
-        code = "check-timeout" if run.timed_out else "check-failed"
-        detail = (
-            f"did not finish in {check.timeout_s:g} s"
-            if run.timed_out
-            else (f"exited with {run.exit_code}")
-        )
-        message = f"the check command {' '.join(check.argv)!r} {detail}:\n{run.output_tail}"
-        violations.append(Violation(code, message))
+    run = check(result.files)
+    if run.state is CheckState.FAILED:
+        tail = run.run.output_tail if run.run is not None else ""
+        message = f"{run.detail} Command: {run.command!r}. Output:\n{tail}"
+        violations.append(Violation(run.reason or "check-failed", message))
     return ValidationResult(tuple(violations), run)
 
 

@@ -5,6 +5,11 @@ never widen them: its ``allowed_paths`` are intersected with the tenant's by bei
 addition, its ``denied_paths`` add to the defaults, and its approval rule can only ask for more.
 Unknown keys and wrong types are refused with a clear message (a broken config must not silently
 become a permissive one).
+
+The check: ``check_command`` runs in the sandbox with no network; ``setup`` (shell command lines)
+runs before it with the setup network, to install dependencies; ``setup_cache`` names the
+workspace paths setup fills, kept per lock-file hash; ``checkout_paths`` are checked out when the
+repository has more files than a checkout takes (sparse checkout).
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ class FlowPlan:
     denied_paths: tuple[str, ...] = ()
     check_command: tuple[str, ...] = ()
     check_timeout_s: int = 120
+    #: Shell command lines run in the sandbox before the check, with the setup network.
+    setup: tuple[str, ...] = ()
+    #: Workspace paths setup fills (a virtualenv, node_modules) kept per lock-file hash.
+    setup_cache: tuple[str, ...] = ()
+    #: Paths checked out when the repository is over the checkout's file limit (sparse).
+    checkout_paths: tuple[str, ...] = ()
     approval: str = "risk"
     approval_timeout_hours: float = 72.0
     max_attempts: int = 3
@@ -65,6 +76,9 @@ _REPO_KEYS: dict[str, type | tuple[type, ...]] = {
     "denied_paths": list,
     "check_command": (list, str),
     "check_timeout_s": int,
+    "setup": (list, str),
+    "setup_cache": list,
+    "checkout_paths": list,
     "approval": str,
     "max_attempts": int,
     "max_files": int,
@@ -92,6 +106,12 @@ def parse_repo_config(text: str | None) -> dict[str, Any]:
             raise InvalidInput(f"{CONFIG_PATH}: unknown key {key!r}", code="bad-agent-config")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise InvalidInput(f"{CONFIG_PATH}: {key} has the wrong type", code="bad-agent-config")
+    for key in ("setup", "setup_cache", "checkout_paths"):
+        values = data.get(key, [])
+        if not all(isinstance(v, str) and v.strip() for v in _listed(values)):
+            raise InvalidInput(
+                f"{CONFIG_PATH}: {key} must be a list of non-empty strings", code="bad-agent-config"
+            )
     if data.get("approval", "risk") not in APPROVAL_RULES:
         raise InvalidInput(
             f"{CONFIG_PATH}: approval must be one of {APPROVAL_RULES}", code="bad-agent-config"
@@ -101,6 +121,10 @@ def parse_repo_config(text: str | None) -> dict[str, Any]:
             f"{CONFIG_PATH}: edit_format must be one of {EDIT_FORMATS}", code="bad-agent-config"
         )
     return data
+
+
+def _listed(value: str | list[Any]) -> list[Any]:
+    return [value] if isinstance(value, str) else value
 
 
 def _stricter_approval(tenant_rule: str, repo_rule: str | None) -> str:
@@ -124,6 +148,9 @@ def plan_for(tenant_settings: dict[str, Any], repo_config: dict[str, Any]) -> Fl
         denied_paths=base.denied_paths + tuple(repo_config.get("denied_paths", ())),
         check_command=tuple(check),
         check_timeout_s=narrowed("check_timeout_s"),
+        setup=tuple(_listed(repo_config.get("setup", []))),
+        setup_cache=tuple(repo_config.get("setup_cache", ())),
+        checkout_paths=tuple(repo_config.get("checkout_paths", ())),
         approval=_stricter_approval(base.approval, repo_config.get("approval")),
         max_attempts=max(1, narrowed("max_attempts")),
         max_files=narrowed("max_files"),

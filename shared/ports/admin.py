@@ -7,6 +7,7 @@ query can never see another tenant's rows; every change is audited in the same t
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.audit import canonical_json
 from shared.domain.errors import Conflict, NotFound
 
 
@@ -115,6 +117,49 @@ class TaskSlots(ABC):
         """Mark the task running if fewer than the quota are (``True``), else leave it queued
         (``False``). Claims of one tenant are serialised, so the quota is never overshot.
         Tasks waiting for approval or finished hold no slot."""
+
+
+class StaleVersion(Exception):
+    """The row changed since the caller read it; carries the current values."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("stale version")
+        self.current = current
+
+
+def version_of(values: dict[str, Any]) -> str:
+    """A strong version of a JSON-able value (what the API sends as its ETag)."""
+    return hashlib.sha256(canonical_json(values).encode()).hexdigest()[:32]
+
+
+class Quotas(ABC):
+    """Per-tenant quotas and budgets, and the platform's record of admin changes."""
+
+    @abstractmethod
+    def get(self, tenant: str) -> dict[str, Any]:
+        """The tenant's quotas, or ``TenantNotFound``."""
+
+    @abstractmethod
+    def update(
+        self, tenant: str, values: dict[str, Any], *, version: str, actor: str
+    ) -> dict[str, Any]:
+        """Replace the quotas if they are still at ``version`` (else ``StaleVersion``), and
+        record the change with its actor in the same transaction."""
+
+    @abstractmethod
+    def record(self, actor: str, kind: str, tenant: str, data: dict[str, Any]) -> None:
+        """Record a platform change (it outlives a deprovisioned tenant)."""
+
+
+class ConnectionListing(ABC):
+    """The tenant's SCM connections by id (registering one: ``ConnectionDirectory``)."""
+
+    @abstractmethod
+    def list(self, tenant: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def get(self, tenant: str, connection_id: int) -> dict[str, Any]:
+        """The connection, or ``NotFound`` (code ``connection-not-found``)."""
 
 
 # --- fakes for unit tests of services ------------------------------------------------------------

@@ -14,3 +14,14 @@ class ConnectionDirectory(Protocol):
         ``NotFound`` (code ``no-scm-connection``): a task for an unconnected repository cannot
         proceed."""
         ...
+
+    def register(
+        self,
+        connection: ScmConnection,
+        *,
+        event_provider: str | None = None,
+        event_repository: str | None = None,
+    ) -> None:
+        """Create or replace the connection for events of ``event_provider`` about
+        ``event_repository`` (defaults: the connection's own provider and repository)."""
+        ...

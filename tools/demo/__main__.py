@@ -248,7 +248,8 @@ def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         lineage = get_task(tx, task_id).lineage
     check = lineage["attempts"][-1].get("check") or {}
-    say(f"check: `{check.get('command')}` → {'passed' if check.get('passed') else 'failed'}")
+    state = check.get("state", "unchecked")
+    say(f"check: `{check.get('command')}` → {state} {check.get('detail') or ''}".rstrip())
     shown = {k: v for k, v in lineage.items() if k != "plan"}
     say("\nlineage (the plan left out):\n" + json.dumps(shown, indent=2, default=str))
     chain = app.audit.verify_chain(tenant.slug)

@@ -20,6 +20,7 @@ ROLES = {
     "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "Durable Task Data Contributor": "0ad04412-c4d5-4796-b79c-f76d14c8d402",
+    "Azure ContainerApps Session Executor": "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0",
 }
 
 
@@ -61,6 +62,7 @@ class AppAccessArgs:
     subscription_id: pulumi.Input[str]
     vault_id: pulumi.Input[str]
     artifact_account_id: pulumi.Input[str]
+    sandbox_pool_id: pulumi.Input[str]
     postgres_server_name: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
     database: pulumi.Resource
@@ -68,14 +70,16 @@ class AppAccessArgs:
 
 class AppAccess(pulumi.ComponentResource):
     """What the Function App's identity may use beyond its own host: the vault's secrets, the
-    artifact blobs, and PostgreSQL as Entra ID administrator (it creates tenant roles and schemas
-    at tenant provisioning). Per-tenant key access is granted by each ``TenantStack``."""
+    artifact blobs, running checks in the sandbox session pool, and PostgreSQL as Entra ID
+    administrator (it creates tenant roles and schemas at tenant provisioning). Per-tenant key
+    access is granted by each ``TenantStack``."""
 
     def __init__(self, name: str, args: AppAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aica:platform:AppAccess", name, None, opts)
         for role, scope in (
             ("Key Vault Secrets User", args.vault_id),
             ("Storage Blob Data Contributor", args.artifact_account_id),
+            ("Azure ContainerApps Session Executor", args.sandbox_pool_id),
         ):
             grant(
                 f"{name}-{role.lower().replace(' ', '-')}",

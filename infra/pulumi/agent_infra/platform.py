@@ -17,6 +17,7 @@ from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
+from agent_infra.sandbox_pool import SandboxPool, SandboxPoolArgs
 from agent_infra.settings import PlatformSettings
 from agent_infra.storage_account import PrivateStorage, StorageArgs
 from agent_infra.tags import platform_tags, tenant_tags
@@ -37,6 +38,7 @@ class Platform:
     gpu: GpuInference
     model_registry: ModelRegistryServer
     durable: DurableBackend
+    sandbox: SandboxPool
     functions: FunctionHost
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
@@ -50,6 +52,7 @@ def app_settings(
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
     mlflow_url: pulumi.Input[str],
+    sandbox_pool_endpoint: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
@@ -66,6 +69,10 @@ def app_settings(
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
         "MLFLOW_TRACKING_URI": mlflow_url,
+        # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
+        "SANDBOX_BACKEND": "dynamic-sessions",
+        "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
+        "SANDBOX_SETUP_NETWORK": "none",
         "DURABLE_TASK_HUB": cfg.function_app.durable_task_hub,
         **{setting: key_vault_reference(secret) for setting, secret in vault.secrets.items()},
     }
@@ -155,6 +162,16 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             resource_group_name=rg, settings=cfg.function_app, network=network, **common
         ),
     )
+    sandbox = SandboxPool(
+        "sandbox",
+        SandboxPoolArgs(
+            resource_group_name=rg,
+            settings=cfg.sandbox,
+            environment_id=gpu.environment.id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -171,6 +188,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                     artifact_blob_endpoint=artifacts.blob_endpoint,
                     ollama_url=gpu.url,
                     mlflow_url=model_registry.url,
+                    sandbox_pool_endpoint=sandbox.endpoint,
                 ),
                 **durable.app_settings,
             },
@@ -187,6 +205,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             subscription_id=client.subscription_id,
             vault_id=vault.vault.id,
             artifact_account_id=artifacts.account.id,
+            sandbox_pool_id=sandbox.pool.id,
             postgres_server_name=database.server_name,
             resource_group_name=rg,
             database=database,
@@ -232,6 +251,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         gpu,
         model_registry,
         durable,
+        sandbox,
         functions,
         alerts,
         tenants,

@@ -114,6 +114,20 @@ class ModelRegistrySettings:
 
 
 @dataclass(frozen=True)
+class SandboxSettings:
+    """The dynamic-sessions pool where repository checks run (image from sandbox-image/)."""
+
+    image: str
+    registry_server: str | None = None
+    registry_resource_id: str | None = None
+    cpu: float = 2.0
+    memory: str = "4Gi"
+    max_sessions: int = 20
+    ready_sessions: int = 2
+    cooldown_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     emails: tuple[str, ...] = ()
     health_path: str = "/api/health"
@@ -129,6 +143,7 @@ class PlatformSettings:
     owner: str
     gpu: GpuSettings
     model_registry: ModelRegistrySettings
+    sandbox: SandboxSettings
     name_seed: str = ""
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     network: NetworkSettings = field(default_factory=NetworkSettings)

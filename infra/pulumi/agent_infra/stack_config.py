@@ -27,6 +27,7 @@ from agent_infra.settings import (
     NetworkSettings,
     PlatformSettings,
     PostgresSettings,
+    SandboxSettings,
     SettingsError,
     TenantSettings,
 )
@@ -170,7 +171,15 @@ def parse_settings(
             problems.append(f"{key}: required")
     sections = {
         key: _section(raw, key, problems)
-        for key in ("network", "postgres", "functionApp", "gpu", "modelRegistry", "alerts")
+        for key in (
+            "network",
+            "postgres",
+            "functionApp",
+            "gpu",
+            "modelRegistry",
+            "sandbox",
+            "alerts",
+        )
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
     pg_raw = dict(sections["postgres"])
@@ -180,10 +189,15 @@ def parse_settings(
     if not sections["gpu"].get("image"):
         problems.append("gpu.image: required (the image built from gpu-inference/)")
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
-    for key in ("image", "entraClientId"):
-        if not sections["modelRegistry"].get(key):
-            problems.append(f"modelRegistry.{key}: required")
+    problems += [
+        f"modelRegistry.{key}: required"
+        for key in ("image", "entraClientId")
+        if not sections["modelRegistry"].get(key)
+    ]
     registry = _build(ModelRegistrySettings, sections["modelRegistry"], "modelRegistry", problems)
+    if not sections["sandbox"].get("image"):
+        problems.append("sandbox.image: required (the image built from sandbox-image/)")
+    sandbox = _build(SandboxSettings, sections["sandbox"], "sandbox", problems)
     alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
     tenants = _tenants(raw.get("tenants") or [], problems)
     env = str(raw.get("environment", ""))
@@ -212,6 +226,7 @@ def parse_settings(
                 function_app=function_app,
                 gpu=gpu,
                 model_registry=registry,
+                sandbox=sandbox,
                 alerts=alerts,
                 tenants=tenants,
             )
@@ -231,6 +246,7 @@ OBJECT_KEYS = (
     "functionApp",
     "gpu",
     "modelRegistry",
+    "sandbox",
     "alerts",
     "tenants",
 )

@@ -23,6 +23,7 @@ WEB_APP = "azure-native:web:WebApp"
 CONTAINER_APP = "azure-native:app:ContainerApp"
 CONTAINER_APP_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
 ENVIRONMENT_STORAGE = "azure-native:app:ManagedEnvironmentsStorage"
+SESSION_POOL = "azure-native:app:ContainerAppsSessionPool"
 
 # Tracked Azure resources: they carry tags and must carry ours.
 TAGGED_TYPES = frozenset(
@@ -45,6 +46,7 @@ TAGGED_TYPES = frozenset(
         WEB_APP,
         CONTAINER_APP_ENVIRONMENT,
         CONTAINER_APP,
+        SESSION_POOL,
         "azure-native:managedidentity:UserAssignedIdentity",
         "azure-native:monitor:ActionGroup",
         "azure-native:monitor:ScheduledQueryRule",
@@ -158,6 +160,15 @@ def private_inference(args: ResourceValidationArgs, report: Report) -> None:
         )
 
 
+def sandbox_without_egress(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type == SESSION_POOL:
+        _require(
+            report,
+            _is(_get(args.props, "sessionNetworkConfiguration.status"), "EgressDisabled"),
+            f"{args.name}: sandbox sessions run untrusted code and must have egress disabled",
+        )
+
+
 def tls_1_2_minimum(args: ResourceValidationArgs, report: Report) -> None:
     p, t = args.props, args.resource_type
     if t == STORAGE_ACCOUNT:
@@ -266,6 +277,11 @@ POLICIES = [
         "private-inference",
         "GPU inference is reachable only from the platform's VNet.",
         private_inference,
+    ),
+    _policy(
+        "sandbox-without-egress",
+        "Sessions that run repository code reach no network.",
+        sandbox_without_egress,
     ),
     _policy("tls-1-2-minimum", "Every endpoint requires TLS 1.2 or newer.", tls_1_2_minimum),
     _policy(

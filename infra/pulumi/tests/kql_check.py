@@ -25,5 +25,8 @@ def kql_errors(queries: Mapping[str, str]) -> dict[str, list[str]]:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, f"kqlcheck failed (run `make venv`?): {done.stderr[-2000:]}"
+    assert done.returncode == 0, (
+        "kqlcheck failed (`make test-infra` runs `npm ci --prefix infra/pulumi/kqlcheck`): "
+        + done.stderr[-2000:]
+    )
     return dict(json.loads(done.stdout))

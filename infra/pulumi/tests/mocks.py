@@ -135,6 +135,10 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
     "azure-native:app:ManagedEnvironmentsStorage": ("storageName", _none),
     "azure-native:app:ContainerApp": ("containerAppName", _none),
     "azure-native:app:ContainerAppsAuthConfig": ("authConfigName", _none),
+    "azure-native:app:ContainerAppsSessionPool": (
+        "sessionPoolName",
+        lambda n, i: {"poolManagementEndpoint": f"https://{n}.swedencentral.dynamicsessions.io"},
+    ),
     "azure-native:monitor:ActionGroup": ("actionGroupName", _none),
     "azure-native:monitor:ScheduledQueryRule": ("ruleName", _none),
     "azure-native:monitor:DiagnosticSetting": ("name", _none),

@@ -100,6 +100,7 @@ def test_app_identity_gets_only_the_roles_it_needs_on_the_narrowest_scopes(dev: 
         "3913510d-42f4-4e42-8a64-420c390055eb": {"Component"},  # Monitoring Metrics Publisher
         "12338af0-0e69-4776-bea7-57ae8d297424": {"Key"},  # Key Vault Crypto User, per tenant key
         "0ad04412-c4d5-4796-b79c-f76d14c8d402": {"TaskHub"},  # Durable Task Data Contributor
+        "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0": {"ContainerAppsSessionPool"},  # Session Executor
     }
     admin = dev.one("azure-native:dbforpostgresql:Administrator")
     assert admin.inputs["objectId"] == principal

@@ -42,6 +42,7 @@ def _set(props: dict[str, Any], path: str, value: Any) -> None:
 
 
 _DELETE = object()
+NO_EGRESS = "sandbox-without-egress"
 MUTATIONS = [
     ("postgres-server", "network.publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "publicNetworkAccess", "Enabled", "no-public-data-access"),
@@ -61,6 +62,8 @@ MUTATIONS = [
     ("functions-app", "tags.environment", "", "required-tags"),
     ("gpu-env", "vnetConfiguration.internal", False, "private-inference"),
     ("gpu-ollama", "configuration.ingress.ipSecurityRestrictions", [], "private-inference"),
+    ("sandbox-pool", "sessionNetworkConfiguration.status", "EgressEnabled", NO_EGRESS),
+    ("sandbox-pool", "sessionNetworkConfiguration", _DELETE, NO_EGRESS),
 ]
 
 

@@ -17,13 +17,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
-from shared.adapters.store.postgres.platform_admin import PostgresConnectionList
 from shared.auth.webhooks import rotation_deadline_name, secret_names
 from shared.domain.errors import DomainError, InvalidInput, NotFound
 from shared.domain.scm import ScmConnection
 from shared.domain.task import Provider
-from shared.ports.admin import AdminReads
+from shared.ports.admin import AdminReads, ConnectionListing
+from shared.ports.connections import ConnectionDirectory
 from shared.ports.scm import Scm
 from shared.ports.secrets import SecretStore
 from shared.services.admin.access import Caller
@@ -46,8 +45,8 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
 class ConnectionAdmin:
     def __init__(
         self,
-        directory: PostgresConnectionDirectory,
-        listing: PostgresConnectionList,
+        directory: ConnectionDirectory,
+        listing: ConnectionListing,
         secrets: SecretStore,
         reads: AdminReads,
         scm_for: ScmFor,

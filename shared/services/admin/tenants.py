@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.adapters.store.postgres.platform_admin import (
-    PostgresQuotas,
-    StaleVersion,
-    version_of,
-)
 from shared.domain.errors import ConfigurationError, DomainError, InvalidInput
 from shared.domain.llm import LlmRoute
 from shared.domain.tenant import Tenant, TenantStatus
 from shared.policies.triggers.rules import TriggerRules
-from shared.ports.admin import AdminReads
+from shared.ports.admin import AdminReads, Quotas, StaleVersion, version_of
 from shared.ports.tenants import TenantDirectory
 from shared.services.admin.access import Caller
 from shared.services.admin.paging import next_cursor, page
@@ -58,7 +53,7 @@ def check_version(current: str, if_match: str | None) -> None:
 
 
 class PlatformAdmin:
-    def __init__(self, tenants: TenantDirectory, quotas: PostgresQuotas) -> None:
+    def __init__(self, tenants: TenantDirectory, quotas: Quotas) -> None:
         self._tenants = tenants
         self._quotas = quotas
 

@@ -97,11 +97,13 @@ class AttemptRunner:
             endpoint=provider.endpoint,
             model=route.model,
             template=template,
-            # What the provider received, plus the hub's own settings of the call.
+            # What the provider received, plus the hub's own settings of the call (the output
+            # limit it asked for reaches the provider under its wire name, or not at all).
             parameters={
                 **provider.sent_parameters(request),
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
+                "output_limit": request.max_tokens,
                 # The registry version that answered, when the route named the registry.
                 **({"registry_version": route.registry_version} if route.registry_version else {}),
             },

@@ -1,9 +1,10 @@
-"""Choosing the repository files an LLM sees for a task, within a token budget.
+"""Choosing the repository code an LLM sees for a task, within a token budget.
 
-Ranking is lexical and explainable: paths and file names named in the task text score highest,
-then files whose path words or defined symbols (``def``/``class``/``function`` names) match the
-task's words, then files whose text mentions them. Binary, oversized and skipped files never
-enter; secrets are redacted later, at the LLM hub, before anything leaves the platform.
+Candidates are chosen by path first (paths and file names named in the task, then path words),
+without reading anything; the candidates read are then ranked by ``shared.retrieval`` (BM25F over
+identifiers, paths, docstrings and comments fused with the symbol graph) and packed as symbol
+slices with their enclosing signatures, each slice's reasons kept for lineage. Binary, oversized
+and skipped files never enter; secrets are redacted later, at the LLM hub.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from shared.domain.scm import FileContent, TreeEntry
+from shared.retrieval.index import RepoIndex
+from shared.retrieval.slices import estimate_tokens, pack
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}")
-_SYMBOL = re.compile(
-    r"^\s*(?:async\s+)?(?:def|class|function|func|fn|interface|struct)\s+(\w+)", re.M
-)
 _STOP = frozenset(
     [
         "the",
@@ -86,11 +86,6 @@ _SOURCE_SUFFIXES = frozenset(
 )
 
 
-def estimate_tokens(text: str) -> int:
-    """A conservative token estimate (about four characters a token)."""
-    return len(text) // 4 + 1
-
-
 def task_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP}
 
@@ -112,6 +107,7 @@ class ContextFile:
     tokens: int
     score: float
     why: str
+    slices: tuple[dict[str, object], ...] = ()
 
     def lineage(self) -> dict[str, Any]:
         data = asdict(self)
@@ -149,42 +145,40 @@ def select_context(
     read: Callable[[str], FileContent],
     text: str,
     budget_tokens: int,
+    *,
+    whole_files: bool = False,
 ) -> list[ContextFile]:
-    """Read candidates, score them by path, defined symbols and content words, and keep the
-    best that fit the budget (a file that does not fit is skipped, a smaller one may still)."""
-    words, named = _task_terms(text)
-    chosen: list[ContextFile] = []
-    for path in candidates:
-        content = read(path)
-        if content.text is None:
+    """Read the candidates, rank them for the task (``shared.retrieval``: fused BM25F and symbol
+    graph), and keep what fits the budget: the best symbol slices under their enclosing
+    signatures (``slices`` says which and why), or, with ``whole_files`` (the "whole" edit
+    format, where the model must return entire files), the best whole files."""
+    contents = {path: read(path).text for path in candidates}
+    index = RepoIndex()
+    index.update(contents)
+    files = {hit.id: hit for hit in index.rank_files(text, k=len(candidates) or 1)}
+    bodies: dict[str, list[tuple[str, dict[str, object] | None]]]
+    if whole_files:
+        bodies = {p: [(contents[p] or "", None)] for p in files}
+    else:
+        packed = pack(index, index.rank_chunks(text, k=200), budget_tokens)
+        bodies = {p: [(s.text, s.lineage()) for s in pieces] for p, pieces in packed.items()}
+    chosen, used = [], 0
+    for path, parts in bodies.items():
+        body = "\n\n".join(part for part, _ in parts)
+        tokens = estimate_tokens(body)
+        if used + tokens > budget_tokens:
             continue
-        score, why = path_score(path, words, named)
-        symbols = {s.lower() for s in _SYMBOL.findall(content.text)} & words
-        if symbols:
-            score += 5.0 * len(symbols)
-            why = ", ".join(filter(None, [why, f"defines {', '.join(sorted(symbols))}"]))
-        body_hits = len(words & task_words(content.text))
-        score += 0.5 * body_hits
-        if body_hits and not why:
-            why = f"mentions {body_hits} task word(s)"
-        if score <= 0:
-            continue
+        used += tokens
+        hit = files.get(path)
         chosen.append(
             ContextFile(
                 path=path,
-                text=content.text,
-                sha256=hashlib.sha256(content.text.encode("utf-8")).hexdigest(),
-                tokens=estimate_tokens(content.text),
-                score=round(score, 2),
-                why=why,
+                text=body,
+                sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                tokens=tokens,
+                score=round(hit.score, 6) if hit else 0.0,
+                why="; ".join(hit.why) if hit else "slice ranked",
+                slices=tuple(lineage for _, lineage in parts if lineage),
             )
         )
-    chosen.sort(key=lambda f: (-f.score, f.path))
-    kept: list[ContextFile] = []
-    used = 0
-    for item in chosen:
-        if used + item.tokens > budget_tokens:
-            continue
-        kept.append(item)
-        used += item.tokens
-    return kept
+    return chosen

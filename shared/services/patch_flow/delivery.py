@@ -36,13 +36,14 @@ _REFUSALS = frozenset({"budget-exceeded"})
 def assess_risk(
     deps: PatchFlowDeps, task: dict[str, Any], plan: dict[str, Any], validation: dict[str, Any]
 ) -> dict[str, Any]:
-    check = validation.get("check")
+    check = validation.get("check") or {}
     risk = score_risk(
         FlowPlan.from_dict(plan),
         paths=sorted(validation["files"]),
         deleted=validation["deleted"],
         lines_changed=validation["stats"]["added"] + validation["stats"]["removed"],
-        check_passed=None if not check else bool(check["passed"]),
+        check_passed=None if check.get("state", "unchecked") == "unchecked" else check["passed"],
+        unchecked_reason=check.get("detail"),
     ).to_dict()
     deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage={"risk": risk})
     return risk

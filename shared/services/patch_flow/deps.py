@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,9 @@ from shared.domain.task import TaskStatus
 from shared.ports.admin import TaskSlots
 from shared.ports.approvals import ApprovalStore
 from shared.ports.audit import AuditLog
+from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 from shared.ports.connections import ConnectionDirectory
+from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
 from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
@@ -36,9 +38,22 @@ class PatchFlowDeps:
     public_base_url: str
     slots: TaskSlots
     slot_retry_s: float
+    checkout_for: Callable[[ScmConnection], RepositoryCheckout]
+    sandbox: Sandbox
+    #: Per-repository dependency caches (what ``setup:`` installed), by lock-file hash.
+    dependency_cache_dir: Path
+    #: What setup commands get: the network locally, none where the sandbox has no egress.
+    setup_network: NetworkPolicy = NetworkPolicy.SETUP
+    #: Bounds of a checkout; larger repositories are checked out sparsely or left unchecked.
+    checkout_limits: CheckoutLimits = field(default_factory=CheckoutLimits)
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(
+            self.connections.get(task["tenant"], task["provider"], task["repository"])
+        )
+
+    def checkout(self, task: dict[str, Any]) -> RepositoryCheckout:
+        return self.checkout_for(
             self.connections.get(task["tenant"], task["provider"], task["repository"])
         )
 

@@ -25,15 +25,23 @@ def _fenced_diff(diff: str) -> str:
     return f"```diff\n{shown}```"
 
 
+def _check_summary(validation: dict[str, Any]) -> str:
+    """One honest line on the repository's check: passed, failed, or not run and why."""
+    check = validation.get("check") or {}
+    state = check.get("state", "unchecked")
+    if state == "unchecked":
+        why = check.get("detail") or "no check command configured"
+        return f"⚠️ **unchecked**: {why}; the code was not run, so a human must approve it"
+    command = f"check `{check['command']}`" if check.get("command") else "check"
+    if state == "passed":
+        return f"{command} passed in the sandbox"
+    return f"{command} **failed**"
+
+
 def _stats(validation: dict[str, Any]) -> str:
     stats = validation["stats"]
-    check = validation.get("check") or {}
-    checked = (
-        "check not run"
-        if not check
-        else f"check `{check['command']}` {'passed' if check['passed'] else 'failed'}"
-    )
-    return f"{stats['files']} file(s), +{stats['added']} -{stats['removed']} lines; {checked}"
+    summary = _check_summary(validation)
+    return f"{stats['files']} file(s), +{stats['added']} -{stats['removed']} lines; {summary}"
 
 
 def pull_request_title(task: dict[str, Any], title: str) -> str:

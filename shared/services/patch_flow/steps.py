@@ -6,6 +6,7 @@ non-retryable domain errors, which the activity edge turns into ``{"failed": ...
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -17,17 +18,24 @@ from shared.patching import (
     ApplyRefusal,
     CheckCommand,
     PatchPolicy,
+    SandboxCheck,
     apply_edits,
     parse_edits,
     validate,
 )
+from shared.patching.check import unchecked
+from shared.patching.dependencies import DependencyCache
+from shared.patching.validate import CheckRunner
 from shared.policies.agent_config import CONFIG_PATH, FlowPlan, parse_repo_config, plan_for
 from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.patch_flow.deps import PatchFlowDeps
-from shared.services.patch_flow.workspace import Workspace, materialize
+from shared.services.patch_flow.workspace import Workspace, checked_out
 
-#: Violations the model may fix on another attempt; any other one is a policy violation.
+#: Violations the model may fix on another attempt; any other one is a policy violation, except
+#: a failed setup: it runs on the unpatched repository, so no attempt can change it (it ends the
+#: task with ``setup_failed`` and says why).
 _RETRYABLE_CODES = frozenset({"syntax-error", "check-failed", "check-timeout"})
+_SETUP_CODES = frozenset({"setup-failed", "setup-timeout"})
 
 
 def start_task(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +91,7 @@ def gather_context(
         lambda path: scm.repository.read_file(tenant, tree.commit_sha, path),
         text,
         int(plan["context_budget_tokens"]),
+        whole_files=plan["edit_format"] == "whole",
     )
     lineage = {"commit": tree.commit_sha, "context_files": [f.lineage() for f in files]}
     deps.record(task, "context.gathered", lineage, step="gathering-context", lineage=lineage)
@@ -197,36 +206,38 @@ def _validate(
             f"Your answer had no usable edit: "
             f"{exc.message}. Answer with an edit in the requested format.",
         )
-    scm = deps.scm(task)
-    tree = scm.repository.list_tree(task["tenant"], commit)
-    workspace = materialize(scm.repository, task["tenant"], tree, deps.work_dir)
-    paths = {p for e in edits for p in (e.old_path, e.new_path) if p}
-    snapshot = {p: t for p in paths if (t := _text(deps, task, workspace, commit, p)) is not None}
-    applied = apply_edits(snapshot, edits)
-    if isinstance(applied, ApplyRefusal):
-        return _failed(
-            f"edit could not be applied ({len(applied.failures)} hunk(s))", applied.to_feedback()
-        )
-    check = None
-    if plan.check_command and workspace.root is not None:
-        check = CheckCommand(tuple(plan.check_command), timeout_s=float(plan.check_timeout_s))
-    report = None
-    for policy in _policy(plan):
-        report = validate(applied, policy, root=workspace.root, check=check)
-        if not report.ok:
-            break
-    assert report is not None
-    check_view = (
-        None
-        if report.check is None
-        else {
-            "command": " ".join(plan.check_command),
-            "passed": report.check.passed,
-            "exit_code": report.check.exit_code,
-            "output_tail": report.check.output_tail[-2000:],
-        }
-    )
+    limits = replace(deps.checkout_limits, sparse=plan.checkout_paths)
+    with checked_out(deps.checkout(task), task["tenant"], commit, deps.work_dir, limits) as ws:
+        paths = {p for e in edits for p in (e.old_path, e.new_path) if p}
+        snapshot = ws.texts(paths) if ws.root is not None else _read(deps, task, commit, paths)
+        applied = apply_edits(snapshot, edits)
+        if isinstance(applied, ApplyRefusal):
+            return _failed(
+                f"edit could not be applied ({len(applied.failures)} hunk(s))",
+                applied.to_feedback(),
+            )
+        policies = _policy(plan)
+        report = None
+        for index, policy in enumerate(policies):
+            # the check goes with the last policy: it runs once, and only if all others pass
+            last = index == len(policies) - 1
+            check = _check(deps, task, plan, ws) if last else None
+            report = validate(applied, policy, root=ws.root, check=check)
+            if not report.ok:
+                break
+        assert report is not None
+        sparse = ws.sparse
+    check_view = None if report.check is None else report.check.to_dict()
+    if check_view is not None:
+        check_view["sparse_checkout"] = sparse  # the check saw only ``checkout_paths``
     if not report.ok:
+        if report.codes & _SETUP_CODES and report.check is not None:
+            summary = f"setup: {report.check.detail} Command: {report.check.command!r}."
+            return {
+                **_failed(summary, report.to_feedback()),
+                "setup_failed": True,
+                "check": check_view,
+            }
         policy_violation = not report.codes <= _RETRYABLE_CODES
         return {
             **_failed("; ".join(sorted(report.codes)), report.to_feedback()),
@@ -246,20 +257,46 @@ def _validate(
         },
         "deleted": [p for p, text in applied.files.items() if text is None],
         "check": check_view,
-        "check_skipped": workspace.skipped_reason,
         "llm": proposal.get("llm", {}),
     }
 
 
-def _text(
-    deps: PatchFlowDeps, task: dict[str, Any], workspace: Workspace, commit: str, path: str
-) -> str | None:
-    if workspace.root is not None:
-        return workspace.text(path)
-    try:
-        return deps.scm(task).repository.read_file(task["tenant"], commit, path).text
-    except ScmNotFound:
-        return None
+def _check(
+    deps: PatchFlowDeps, task: dict[str, Any], plan: FlowPlan, workspace: Workspace
+) -> CheckRunner:
+    """The one check of this attempt, or what says why it cannot run (``unchecked``)."""
+    display = " ".join(plan.check_command)
+    if not plan.check_command:
+        return lambda _files: unchecked(display, "no-check-configured")
+    if workspace.root is None:
+        return lambda _files: unchecked(display, workspace.skipped_reason or "too-large")
+    if deps.sandbox.unavailable_reason() is not None:
+        return lambda _files: unchecked(display, "no-sandbox")
+    command = CheckCommand(
+        tuple(plan.check_command),
+        timeout_s=float(plan.check_timeout_s),
+        setup=tuple(("/bin/sh", "-c", line) for line in plan.setup),
+        cache_paths=plan.setup_cache,
+    )
+    cache = DependencyCache(deps.dependency_cache_dir, f"{task['provider']}:{task['repository']}")
+    return SandboxCheck(
+        deps.sandbox, task["tenant"], command, workspace.root, cache, deps.setup_network
+    )
+
+
+def _read(
+    deps: PatchFlowDeps, task: dict[str, Any], commit: str, paths: Iterable[str]
+) -> dict[str, str]:
+    """The files an edit needs, through the SCM API (repositories too large to check out)."""
+    texts = {}
+    for path in paths:
+        try:
+            text = deps.scm(task).repository.read_file(task["tenant"], commit, path).text
+        except ScmNotFound:
+            continue
+        if text is not None:
+            texts[path] = text
+    return texts
 
 
 def _failed(summary: str, feedback: str) -> dict[str, Any]:

@@ -1,66 +1,76 @@
-"""A read-only copy of the repository at the task's commit, for applying and checking patches.
+"""The per-attempt workspace: a git checkout of the task's base commit, removed afterwards.
 
-Built from the ``RepositoryReader`` (so it works for every SCM), once per commit, under the data
-dir; a later attempt of the same task (or an activity re-run) reuses it. Writing goes to a
-temporary directory that is renamed into place, so a crash never leaves a half-built copy.
-Binary and oversized files are left out (the patch flow never edits them); so are repositories
-larger than the limits, for which checks are skipped with a reason.
+Each validation attempt gets a fresh checkout (``RepositoryCheckout``: a shallow fetch of that
+one commit) in a directory of its own under ``<work dir>/<tenant>/``, which the patch is written
+into and the sandbox runs in; it is removed when the attempt ends, whatever happened (the check
+may have written anything there). Workspaces a killed process left behind are removed by the
+tenant's next attempt once older than any attempt runs. A repository over the checkout limits
+yields a workspace without a root and ``skipped_reason="too-large"`` (``"no-checkout"`` for
+credentials git cannot use): the flow then reads the files it needs through the SCM API and
+reports the check ``unchecked``.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.domain.scm import RepositoryTree
-from shared.ports.scm import RepositoryReader
+from shared.domain.errors import CheckoutTooLarge, CheckoutUnsupported
+from shared.patching.workspace import read_snapshot
+from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 
-MAX_FILES = 5_000
-MAX_BYTES = 64 * 1024 * 1024
+#: Older than any attempt lives (checkout + setup + check are bounded well below this).
+ABANDONED_AFTER_S = 6 * 3600
 
 
 @dataclass(frozen=True)
 class Workspace:
     root: Path | None
     skipped_reason: str | None = None
+    sparse: bool = False
 
-    def text(self, path: str) -> str | None:
-        if self.root is None:
-            return None
-        target = self.root / path
-        return target.read_text(encoding="utf-8") if target.is_file() else None
+    def texts(self, paths: Iterable[str]) -> dict[str, str]:
+        """The UTF-8 text of those of ``paths`` that are regular files inside the checkout
+        (symlinks and binaries are left out)."""
+        return {} if self.root is None else read_snapshot(self.root, list(paths))
 
 
-def materialize(
-    reader: RepositoryReader, tenant: str, tree: RepositoryTree, base_dir: Path
-) -> Workspace:
-    """The copy of ``tree`` (at ``tree.commit_sha``) under ``base_dir``; built if absent."""
-    files = [e for e in tree.entries if e.skipped is None]
-    size = sum(e.size or 0 for e in files)
-    if len(files) > MAX_FILES or size > MAX_BYTES or tree.truncated:
-        return Workspace(None, f"repository too large to check out ({len(files)} files)")
-    target = base_dir / tenant / tree.commit_sha
-    if target.is_dir():
-        return Workspace(target)
-    base_dir.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=".build-", dir=base_dir))
+@contextmanager
+def checked_out(
+    checkout: RepositoryCheckout,
+    tenant: str,
+    commit: str,
+    base_dir: Path,
+    limits: CheckoutLimits,
+) -> Iterator[Workspace]:
+    """A fresh checkout of ``commit`` for the duration of the ``with`` block."""
+    parent = base_dir / tenant
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(parent)
+    directory = Path(tempfile.mkdtemp(prefix=f"{commit[:12]}-", dir=parent))
     try:
-        for entry in files:
-            content = reader.read_file(tenant, tree.commit_sha, entry.path)
-            if content.text is None:
-                continue
-            path = building / entry.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content.text.encode("utf-8"))
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.rename(building, target)
-        except OSError:
-            if not target.is_dir():  # not a concurrent build of the same commit
-                raise
+            done = checkout.check_out(tenant, commit, directory, limits)
+            workspace = Workspace(directory, sparse=done.sparse)
+        except CheckoutTooLarge:
+            workspace = Workspace(None, "too-large")
+        except CheckoutUnsupported:
+            workspace = Workspace(None, "no-checkout")
+        yield workspace
     finally:
-        shutil.rmtree(building, ignore_errors=True)
-    return Workspace(target)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _remove_abandoned(parent: Path) -> None:
+    cutoff = time.time() - ABANDONED_AFTER_S
+    for entry in parent.iterdir():
+        try:
+            if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+        except FileNotFoundError:
+            continue

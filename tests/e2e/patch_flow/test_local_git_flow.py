@@ -270,7 +270,7 @@ def test_answers_cut_short_by_the_output_limit_are_never_applied(app, http):
         ).fetchall()
     # Each attempt: the first limit, then the larger one; every call's lineage says why.
     assert [c["outcome"] for c in calls] == ["output-truncated"] * 6
-    assert [c["parameters"]["max_tokens"] for c in calls] == [4096, 16384] * 3
+    assert [c["parameters"]["output_limit"] for c in calls] == [4096, 16384] * 3
 
 
 def test_policy_violating_patch_is_never_pushed_nor_retried(app, http):

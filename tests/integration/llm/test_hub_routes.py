@@ -190,7 +190,11 @@ def test_lineage_records_exactly_the_parameters_the_provider_received(
     body = sent.json()
     assert body.pop("tools", []) == []  # the Ollama SDK always sends an empty tool list
     on_wire = {k: v for k, v in body.items() if k not in conversation}
-    recorded = {k: v for k, v in call.parameters.items() if k not in ("timeout_s", "edit_format")}
+    recorded = {
+        k: v
+        for k, v in call.parameters.items()
+        if k not in ("timeout_s", "edit_format", "output_limit")
+    }
     assert recorded == on_wire and recorded  # nothing claimed that was not sent, nothing missed
     if route["provider"] == "anthropic":
         assert "temperature" not in recorded  # the adapter never sends one

@@ -14,6 +14,7 @@ from typing import Any
 from tests.integration.scm.azure_devops_repos import AdoRepositoryApi, ado_error, identity
 from tests.integration.scm.azure_devops_security import SECURITY_LOCATIONS, AdoSecurityApi
 from tests.integration.scm.forge import Forge
+from tests.integration.scm.git_http import GitHttp
 from tests.integration.scm.http_stub import Reply, Request, Router, StubServer
 
 _REPO = "{project}/_apis/{area}/repositories/{repositoryId}"
@@ -88,6 +89,7 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
         self._ids = itertools.count(1)
         self.init_security("agent@contoso.com")
         self.server = StubServer(self.route)
+        self.git = GitHttp(forge, f"/{org}/{project}/_git/{repo}", lambda h: h in self.auth)
         self.router = Router()
         base = rf"/{org}/{project}/_apis"
         r = rf"{base}/git/repositories/{repo}"
@@ -136,6 +138,8 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
         return f"{self.org_url}/{self.project}/_apis/{suffix}"
 
     def route(self, request: Request) -> Reply:
+        if (served := self.git.serve(request)) is not None:
+            return served
         if request.headers.get("authorization") not in self.auth:
             return Reply(
                 401,

@@ -1,7 +1,8 @@
-"""The repository state behind the HTTP emulators: git-style objects kept in memory.
+"""The repository state behind the HTTP emulators: git objects kept in memory.
 
-Blob ids are real git blob ids; trees are flat (full path -> mode, blob id), which is all the
-emulated endpoints need.
+Every id is a real git object id (blobs, nested trees, commits), so that ``git_http`` can serve
+the same repository to git itself over the smart HTTP protocol; ``trees`` keeps each root tree
+flat (full path -> mode, blob id), which is all the emulated REST endpoints need.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+def _object_id(kind: bytes, content: bytes) -> str:
+    return hashlib.sha1(
+        b"%s %d\x00" % (kind, len(content)) + content, usedforsecurity=False
+    ).hexdigest()
 
 
 class Forge:
@@ -26,24 +29,54 @@ class Forge:
         self.trees: dict[str, dict[str, tuple[str, str]]] = {}
         self.commits: dict[str, dict[str, object]] = {}
         self.branches: dict[str, str] = {}
+        self.objects: dict[str, tuple[bytes, bytes]] = {}  # id -> (kind, content), for git
         modes = modes or {}
         tree = self.put_tree(
             {p: (modes.get(p, "100644"), self.put_blob(d)) for p, d in files.items()}
         )
         self.branches["main"] = self.put_commit(tree, [], "initial import")
 
+    def _put_object(self, kind: bytes, content: bytes) -> str:
+        sha = _object_id(kind, content)
+        self.objects[sha] = (kind, content)
+        return sha
+
     def put_blob(self, data: bytes) -> str:
-        sha = blob_id(data)
+        sha = self._put_object(b"blob", data)
         self.blobs[sha] = data
         return sha
 
     def put_tree(self, entries: dict[str, tuple[str, str]]) -> str:
-        sha = _digest(repr(sorted(entries.items())))
+        sha = self._nested_tree({p: v for p, v in entries.items()})
         self.trees[sha] = dict(entries)
         return sha
 
+    def _nested_tree(self, entries: dict[str, tuple[str, str]]) -> str:
+        """The git tree of ``entries`` (paths relative to it); subtrees written first."""
+        children: dict[str, tuple[str, str]] = {}
+        subdirs: dict[str, dict[str, tuple[str, str]]] = {}
+        for path, value in entries.items():
+            head, slash, rest = path.partition("/")
+            if slash:
+                subdirs.setdefault(head, {})[rest] = value
+            else:
+                children[head] = value
+        for name, sub in subdirs.items():
+            children[name] = ("40000", self._nested_tree(sub))
+        # git orders entries by name, a directory's name as if it ended with "/"
+        order = sorted(children, key=lambda n: n + "/" if children[n][0] == "40000" else n)
+        content = b"".join(
+            b"%s %s\x00" % (children[n][0].encode(), n.encode()) + bytes.fromhex(children[n][1])
+            for n in order
+        )
+        return self._put_object(b"tree", content)
+
     def put_commit(self, tree: str, parents: list[str], message: str) -> str:
-        sha = _digest(f"{tree}{parents}{message}{len(self.commits)}")
+        stamp = 1_700_000_000 + len(self.commits)  # distinct commits for equal trees
+        person = f"Forge <forge@example.com> {stamp} +0000"
+        lines = [f"tree {tree}", *(f"parent {p}" for p in parents)]
+        text = "\n".join([*lines, f"author {person}", f"committer {person}", "", message, ""])
+        sha = self._put_object(b"commit", text.encode())
         self.commits[sha] = {"tree": tree, "parents": parents, "message": message}
         return sha
 

@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 
 from tests.integration.scm.forge import Forge
+from tests.integration.scm.git_http import GitHttp, basic_password
 from tests.integration.scm.github_git import GithubGitApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
@@ -34,6 +35,9 @@ class GithubEmulator(GithubGitApi):
         self.login = "agent-bot"
         self._ids = itertools.count(1001)
         self.server = StubServer(self.route)
+        self.git = GitHttp(
+            forge, f"/{owner}/{name}.git", lambda header: basic_password(header) in self.tokens
+        )
         self.router = Router()
         repo = rf"{PREFIX}/repos/{owner}/{name}"
         for method, pattern, handler in [
@@ -72,6 +76,8 @@ class GithubEmulator(GithubGitApi):
 
     # --- plumbing -------------------------------------------------------------------------------
     def route(self, request: Request) -> Reply:
+        if (served := self.git.serve(request)) is not None:
+            return served
         if not request.path.endswith("/access_tokens"):
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "token" or token not in self.tokens:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.integration.scm.forge import Forge
+from tests.integration.scm.git_http import GitHttp, basic_password
 from tests.integration.scm.gitlab_repository import GitlabRepositoryApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
@@ -30,6 +31,9 @@ class GitlabEmulator(GitlabRepositoryApi):
         self.login = "agent-bot"
         self._ids = itertools.count(301)
         self.server = StubServer(self.route)
+        self.git = GitHttp(
+            forge, f"/{path}.git", lambda header: basic_password(header) == self.token
+        )
         self.router = Router()
         # A project is addressed by its URL-encoded path or by its numeric id (3 here).
         p = rf"{API}/projects/(?:{quote(path, safe='')}|3)"
@@ -62,6 +66,8 @@ class GitlabEmulator(GitlabRepositoryApi):
         return f"{self.server.url}/{self.path}/-/{suffix}"
 
     def route(self, request: Request) -> Reply:
+        if (served := self.git.serve(request)) is not None:
+            return served
         if request.headers.get("private-token") != self.token:
             return Reply(401, {"message": "401 Unauthorized"})
         return self.router.dispatch(request)

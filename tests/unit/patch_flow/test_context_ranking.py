@@ -33,13 +33,23 @@ def test_named_path_and_defined_symbol_rank_first_and_skipped_files_never_enter(
     assert candidates[0] == "src/calc/arith.py"
     assert "assets/logo.png" not in candidates
     chosen = select_context(candidates, _read, text, budget_tokens=10_000)
-    assert [f.path for f in chosen][:2] == ["src/calc/arith.py", "tests/test_arith.py"]
-    assert "src/calc/parser.py" not in [f.path for f in chosen]
-    assert chosen[0].why == "named in the task, defines add"
+    assert chosen[0].path == "src/calc/arith.py"
+    assert "graph #1" in chosen[0].why and "defines add" in chosen[0].why
+    assert chosen[0].text.startswith("# src/calc/arith.py lines 1-2 (function add)\n")
+    assert chosen[0].slices[0]["symbol"] == "add"
     assert len(chosen[0].sha256) == 64
 
 
 def test_budget_keeps_the_best_files_that_fit() -> None:
     text = "add is broken in arith"
-    chosen = select_context(rank_candidates(_entries(), text), _read, text, budget_tokens=12)
+    chosen = select_context(rank_candidates(_entries(), text), _read, text, budget_tokens=25)
     assert [f.path for f in chosen] == ["src/calc/arith.py"]
+
+
+def test_whole_edit_format_gets_whole_files_best_first() -> None:
+    text = "add() returns the wrong sum"
+    chosen = select_context(
+        rank_candidates(_entries(), text), _read, text, budget_tokens=10_000, whole_files=True
+    )
+    assert chosen[0].path == "src/calc/arith.py"
+    assert chosen[0].text == FILES["src/calc/arith.py"] and chosen[0].slices == ()

@@ -1,9 +1,8 @@
-"""The validation gate: syntax, path policy, limits, binary content, secrets, check command."""
+"""The validation gate: syntax, path policy, limits, binary content, secrets, sandboxed check."""
 
 from __future__ import annotations
 
 import string
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,15 @@ import pytest
 from shared.patching import (
     ApplyResult,
     CheckCommand,
+    CheckState,
     PatchPolicy,
+    SandboxCheck,
     apply_edits,
     parse_edits,
     validate,
 )
 from shared.patching.paths import matches_glob
+from shared.ports.sandbox import FakeSandbox
 
 
 def applied(snapshot: dict[str, str], diff: str) -> ApplyResult:
@@ -124,49 +126,59 @@ def test_symlink_leading_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
     assert report.codes == {"symlink"}
 
 
-def test_check_command_runs_on_a_patched_copy(tmp_path: Path) -> None:
+def _program(workspace: Path, argv, limits) -> tuple[int | None, str]:
+    """Stands for the repository's check: passes when app.py says VALUE = 2."""
+    if argv[0] == "sleep":
+        return None, ""
+    text = (workspace / "app.py").read_text() if (workspace / "app.py").exists() else ""
+    return (0, "ok") if "VALUE = 2" in text else (4, "boom")
+
+
+def test_check_runs_in_the_sandbox_on_the_patched_workspace(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("VALUE = 1\n")
     result = applied(
         {"app.py": "VALUE = 1\n"},
         "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-VALUE = 1\n+VALUE = 2\n",
     )
-    script = "import app, sys; sys.exit(0 if app.VALUE == 2 else 3)"
-    report = validate(result, root=tmp_path, check=CheckCommand((sys.executable, "-c", script), 30))
-    assert report.ok and report.check is not None and report.check.passed
-    assert (tmp_path / "app.py").read_text() == "VALUE = 1\n"  # the checkout itself is untouched
-    failing = "import sys; print('boom'); sys.exit(4)"
-    report = validate(
-        result, root=tmp_path, check=CheckCommand((sys.executable, "-c", failing), 30)
-    )
+    sandbox = FakeSandbox(_program)
+    check = SandboxCheck(sandbox, "acme", CheckCommand(("pytest",), 30), tmp_path)
+    report = validate(result, root=tmp_path, check=check)
+    assert report.ok and report.check is not None and report.check.state is CheckState.PASSED
+    assert [run[:2] for run in sandbox.runs] == [("acme", ("pytest",))]
+    assert (tmp_path / "app.py").read_text() == "VALUE = 2\n"  # written into the workspace
+
+
+def test_a_failing_check_is_a_violation_with_its_output(tmp_path: Path) -> None:
+    check = SandboxCheck(FakeSandbox(_program), "acme", CheckCommand(("pytest",), 30), tmp_path)
+    report = validate(applied({}, create("a.txt", "x")), root=tmp_path, check=check)
     [violation] = report.violations
     assert violation.code == "check-failed" and "exited with 4" in violation.message
     assert "boom" in violation.message
+    assert report.check is not None and report.check.state is CheckState.FAILED
 
 
-def test_check_command_past_its_time_limit_is_killed(tmp_path: Path) -> None:
-    result = applied({}, create("a.txt", "x"))
-    sleeper = CheckCommand((sys.executable, "-c", "import time; time.sleep(30)"), 0.5)
-    report = validate(result, root=tmp_path, check=sleeper)
+def test_check_command_past_its_time_limit_is_a_timeout(tmp_path: Path) -> None:
+    sleeper = SandboxCheck(FakeSandbox(_program), "acme", CheckCommand(("sleep",), 0.5), tmp_path)
+    report = validate(applied({}, create("a.txt", "x")), root=tmp_path, check=sleeper)
     assert report.codes == {"check-timeout"}
-    assert report.check is not None and report.check.duration_s < 10
+    assert "did not finish in 0.5 s" in report.violations[0].message
 
 
 def test_check_command_does_not_run_when_the_policy_refuses(tmp_path: Path) -> None:
-    marker = tmp_path.parent / f"{tmp_path.name}-ran"
-    result = applied({}, create(".github/workflows/ci.yml", "x"))
-    script = f"open({str(marker)!r}, 'w').close()"
-    report = validate(result, root=tmp_path, check=CheckCommand((sys.executable, "-c", script)))
+    sandbox = FakeSandbox(_program)
+    check = SandboxCheck(sandbox, "acme", CheckCommand(("pytest",)), tmp_path)
+    report = validate(applied({}, create(".github/workflows/ci.yml", "x")), check=check)
     assert report.codes == {"denied-path"} and report.check is None
-    assert not marker.exists()
+    assert sandbox.runs == [] and not (tmp_path / ".github").exists()
 
 
-def test_check_command_environment_is_scrubbed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GITHUB_TOKEN", "not-for-checks")
-    result = applied({}, create("a.txt", "x"))
-    script = "import os, sys; sys.exit(1 if 'GITHUB_TOKEN' in os.environ else 0)"
-    assert validate(result, root=tmp_path, check=CheckCommand((sys.executable, "-c", script))).ok
+def test_without_a_sandbox_the_check_is_unchecked_never_run(tmp_path: Path) -> None:
+    sandbox = FakeSandbox(_program, unavailable="no namespaces here")
+    check = SandboxCheck(sandbox, "acme", CheckCommand(("pytest",)), tmp_path)
+    report = validate(applied({}, create("a.txt", "x")), root=tmp_path, check=check)
+    assert report.ok and report.check is not None
+    assert (report.check.state, report.check.reason) == (CheckState.UNCHECKED, "no-sandbox")
+    assert not report.check.passed and sandbox.runs == []
 
 
 def test_policy_from_a_repository_config() -> None:

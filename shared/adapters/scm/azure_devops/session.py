@@ -144,13 +144,15 @@ class AdoSession:
         from azure.core.exceptions import ClientAuthenticationError
 
         try:
-            token = self._entra_credential(tenant).get_token(ADO_SCOPE)
+            token = self.entra_credential(tenant).get_token(ADO_SCOPE)
         except ClientAuthenticationError as exc:
             raise ScmAuthError("Azure DevOps: no Entra ID token for the connection") from exc
         self._token_expires = float(token.expires_on)
         return BasicTokenAuthentication({"access_token": token.token})
 
-    def _entra_credential(self, tenant: str) -> TokenCredential:
+    def entra_credential(self, tenant: str) -> TokenCredential:
+        """The Entra ID credential of an ``ENTRA`` connection (a service principal when the
+        connection names one, else the process's identity); git checkouts use it too."""
         options = self.bound.connection.options
         if options.get("tenant_id") and options.get("client_id"):
             from azure.identity import ClientSecretCredential

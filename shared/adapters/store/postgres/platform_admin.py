@@ -7,13 +7,12 @@ so of two writers that read the same version only the first one's change is kept
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from shared.adapters.store.postgres.database import Database
-from shared.domain.audit import canonical_json
 from shared.domain.errors import NotFound, TenantNotFound
+from shared.ports.admin import ConnectionListing, Quotas, StaleVersion, version_of
 
 _COLUMNS = (
     "webhook_rate_per_sec, webhook_burst, max_concurrent_tasks, daily_token_budget, "
@@ -28,20 +27,7 @@ FIELDS = (
 )
 
 
-class StaleVersion(Exception):
-    """The row changed since the caller read it; carries the current values."""
-
-    def __init__(self, current: dict[str, Any]) -> None:
-        super().__init__("stale version")
-        self.current = current
-
-
-def version_of(values: dict[str, Any]) -> str:
-    """A strong version of a JSON-able value (what the API sends as its ETag)."""
-    return hashlib.sha256(canonical_json(values).encode()).hexdigest()[:32]
-
-
-class PostgresQuotas:
+class PostgresQuotas(Quotas):
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -101,7 +87,7 @@ def _connection(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class PostgresConnectionList:
+class PostgresConnectionList(ConnectionListing):
     """The tenant's SCM connections by id (registering one: ``PostgresConnectionDirectory``)."""
 
     def __init__(self, db: Database) -> None:

@@ -64,6 +64,7 @@ def ensure_login_roles(
                 sql.Identifier(database), sql.Identifier(provisioner.name)
             )
         )
+    ensure_vector_extension(conn, "template1")
     db = sql.Identifier(database)
     conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
     # CREATE: devhost keeps its Durable store in a schema of its own in this database.
@@ -72,6 +73,24 @@ def ensure_login_roles(
             db, sql.Identifier(app.name)
         )
     )
+
+
+def ensure_vector_extension(
+    conn: psycopg.Connection[tuple[object, ...]] | Conn, database: str
+) -> None:
+    """pgvector (code retrieval's chunk embeddings) in ``database``'s ``extensions`` schema.
+
+    Creating it needs a superuser, so it is installed in ``template1`` here and every tenant
+    database the provisioner creates afterwards has it. ``conn`` is the superuser's connection;
+    its parameters (never a password: the local server trusts it) reach ``database``. In Azure
+    the server parameter ``azure.extensions`` must allow VECTOR.
+    """
+    params = {**conn.info.get_parameters(), "dbname": database}
+    with psycopg.connect(**params, autocommit=True) as target:  # type: ignore[arg-type]
+        target.execute("CREATE SCHEMA IF NOT EXISTS extensions")
+        target.execute("REVOKE CREATE ON SCHEMA extensions FROM PUBLIC")
+        target.execute("GRANT USAGE ON SCHEMA extensions TO PUBLIC")
+        target.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions")
 
 
 def grant_app_role(conn: Conn, app_role: str) -> None:

@@ -1,0 +1,1 @@
+"""Operator and test entry point of the local sandbox: ``python -m shared.sandbox run ...``."""

@@ -1,0 +1,5 @@
+import sys
+
+from shared.sandbox.cli import main
+
+sys.exit(main())
