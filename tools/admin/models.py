@@ -71,7 +71,7 @@ def evaluate_version(app: Container, name: str, version: int, suite_dir: Path) -
     settings = app.settings.model_copy(update={"llm_recordings_dir": suite_dir / "recordings"})
     provider = ConfiguredLlmProviders(settings).for_route("", found.spec.route(found.uri))
     prices = PriceTable.from_json(settings.llm_prices_json)
-    result = evaluate(suite, provider, found.spec, PromptLibrary(), prices)
+    result = evaluate(suite, provider, found.spec, PromptLibrary(), prices, sandbox=app.sandbox)
     return app.model_registry.log_evaluation(name, version, result)
 
 

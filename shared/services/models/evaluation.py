@@ -5,8 +5,9 @@ PyPI sdist with its own tests, a bug injected by an exact search/replace that ma
 fail (the SWE-smith approach), and the issue a user would write. Each task goes through the
 patch flow's own steps: context (``rank_candidates``/``select_context``), the version's pinned
 prompt template, one call to the version's provider, the patch engine (``parse_edits``,
-``apply_edits``), and the project's check on a scratch copy (``run_check``, until the Sandbox
-port lands). A task is
+``apply_edits``), and the project's tests in the ``Sandbox`` on a scratch copy (``SandboxCheck``,
+as the patch flow runs checks). The sandbox's toolchain has no pytest, so the host's pytest and
+its dependencies are copied into the scratch copy (``.eval-deps``) and loaded from there. A task is
 ``well_formed`` when the answer parses as the version's edit format, ``applied`` when the edits
 apply, ``resolved`` when the project's tests then pass.
 
@@ -18,9 +19,9 @@ hub's price table; ``latency_ms`` is the mean model latency per task.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,16 +33,25 @@ from shared.domain.llm import CompletionRequest
 from shared.domain.models import EvaluationResult, ModelSpec
 from shared.domain.scm import FileContent, ReadLimits, TreeEntry
 from shared.patching.apply import apply_edits
-from shared.patching.check import CheckCommand, run_check
+from shared.patching.check import CheckCommand, SandboxCheck
 from shared.patching.formats import parse_edits
 from shared.patching.model import ApplyResult
 from shared.ports.llm import LlmProvider
+from shared.ports.sandbox import Sandbox
 from shared.services.llm_hub.patch_prompts import patch_variables
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.patch_flow.context import rank_candidates, select_context
 
 CONTEXT_BUDGET_TOKENS = 8000
+#: The interpreter inside the sandbox (its read-only toolchain) and the test runner it gets.
+SANDBOX_PYTHON = "/usr/bin/python3"
+TEST_DEPS = ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py")
+_BOOT = (
+    "import sys; sys.path.insert(0, '.eval-deps'); import pytest; "
+    "sys.exit(pytest.main(sys.argv[1:]))"
+)
+EVAL_TENANT = "model-eval"
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,25 @@ class Suite:
         target.write_text(text.replace(task.bug["search"], task.bug["replace"]), encoding="utf-8")
         return tree
 
-    def check(self, task: SuiteTask, python: str) -> CheckCommand:
-        argv = [python if part == "{python}" else part for part in self.checks[task.project]]
-        return CheckCommand(tuple(argv), timeout_s=120.0)
+    def check(self, task: SuiteTask) -> CheckCommand:
+        """The project's pytest arguments, run by the sandbox's Python with pytest from
+        ``.eval-deps`` (see ``with_test_deps``)."""
+        return CheckCommand((SANDBOX_PYTHON, "-c", _BOOT, *self.checks[task.project]), 120.0)
+
+
+def with_test_deps(tree: Path) -> None:
+    """Copy the host's pytest and its dependencies into ``tree/.eval-deps``."""
+    deps = tree / ".eval-deps"
+    deps.mkdir()
+    for name in TEST_DEPS:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, deps / name, ignore=shutil.ignore_patterns("*.pyc"))
+        else:
+            shutil.copy2(origin, deps / origin.name)
 
 
 def _files(tree: Path) -> dict[str, str]:
@@ -122,7 +148,7 @@ def solve(
     spec: ModelSpec,
     prompts: PromptLibrary,
     *,
-    python: str = sys.executable,
+    sandbox: Sandbox,
 ) -> dict[str, Any]:
     """One task through context, generation, the patch engine and the check."""
     prompt = prompts.get(spec.prompt)
@@ -168,7 +194,9 @@ def solve(
         applied = apply_edits(files, edits)
         if not isinstance(applied, ApplyResult):
             return outcome | {"well_formed": True, "error": "edit-not-applied"}
-        run = run_check(suite.check(task, python), tree, applied.files)
+        with_test_deps(tree)
+        check = SandboxCheck(sandbox, EVAL_TENANT, suite.check(task), tree)
+        run = check(applied.files)
         return outcome | {"well_formed": True, "applied": True, "resolved": run.passed}
 
 
@@ -179,10 +207,10 @@ def evaluate(
     prompts: PromptLibrary,
     prices: PriceTable,
     *,
-    python: str = sys.executable,
+    sandbox: Sandbox,
 ) -> EvaluationResult:
     """Every task of ``suite`` solved by ``spec`` on ``provider``; the rates and totals."""
-    details = [solve(suite, t, provider, spec, prompts, python=python) for t in suite.tasks]
+    details = [solve(suite, t, provider, spec, prompts, sandbox=sandbox) for t in suite.tasks]
     count = max(1, len(details))
     cost = sum(
         (

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.llm.providers import ConfiguredLlmProviders
+from shared.adapters.sandbox.local import LocalSandbox
 from shared.config import Settings
 from shared.domain.errors import ConfigurationError
 from shared.domain.llm import LlmRoute, ProviderKind
@@ -27,7 +28,8 @@ def _run(recording: str):
     route = LlmRoute(ProviderKind.SCRIPTED, recording)
     providers = ConfiguredLlmProviders(Settings(llm_recordings_dir=SUITE_DIR / "recordings"))
     spec = spec_for(route, edit_format="udiff", prompts=PromptLibrary())
-    return evaluate(SUITE, providers.for_route("", route), spec, PromptLibrary(), PriceTable())
+    provider = providers.for_route("", route)
+    return evaluate(SUITE, provider, spec, PromptLibrary(), PriceTable(), sandbox=LocalSandbox())
 
 
 def test_each_injected_bug_fails_its_named_tests(tmp_path: Path) -> None:
@@ -66,4 +68,5 @@ def test_a_version_whose_template_changed_is_not_evaluated() -> None:
     forged = type(spec)(**{**spec.__dict__, "prompt_hash": "sha256:" + "f" * 64})
     providers = ConfiguredLlmProviders(Settings(llm_recordings_dir=SUITE_DIR / "recordings"))
     with pytest.raises(ConfigurationError):
-        evaluate(SUITE, providers.for_route("", route), forged, PromptLibrary(), PriceTable())
+        provider = providers.for_route("", route)
+        evaluate(SUITE, provider, forged, PromptLibrary(), PriceTable(), sandbox=LocalSandbox())
