@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from shared.domain.scm import ScmConnection
 from shared.domain.task import Provider
 from shared.policies.agent_config import parse_repo_config, plan_for
 from shared.ports.sandbox import NetworkPolicy
-from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.steps import _validate
 from tests.integration.scm.gitrepo import git, make_bare_repo
 from tests.support.package_index import serving_package_index
+from tests.support.validation_deps import validation_deps
 
 AGENT_YML = """\
 check_command: python3 -m unittest -v
@@ -81,19 +80,11 @@ def _flow(tmp_path: Path, index: str, sandbox: LocalSandbox, network: NetworkPol
     bare = make_bare_repo(root / "hello.git", files)
     commit = git(bare, "rev-parse", "main").decode().strip()
     connection = ScmConnection("acme", Provider.LOCAL_GIT, "hello", base_url=str(root))
-    deps = PatchFlowDeps(
-        db=None,  # type: ignore[arg-type]  # the validation step touches no database
-        tenants=None,  # type: ignore[arg-type]
-        audit=None,  # type: ignore[arg-type]
-        approvals=None,  # type: ignore[arg-type]
-        connections=SimpleNamespace(get=lambda *_: connection),  # type: ignore[arg-type]
-        scm_for=None,  # type: ignore[arg-type]
-        llm=None,  # type: ignore[arg-type]
-        work_dir=tmp_path / "work",
-        public_base_url="http://localhost",
+    deps = validation_deps(
+        tmp_path,
+        connection=connection,
         checkout_for=lambda c: GitCheckout("acme", clone_source(c, None, None)),
         sandbox=sandbox,
-        dependency_cache_dir=tmp_path / "cache",
         setup_network=network,
     )
     plan = plan_for({}, parse_repo_config(files[".agent.yml"].decode()))

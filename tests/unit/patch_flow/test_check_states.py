@@ -22,6 +22,7 @@ from shared.services.patch_flow import messages
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.steps import _validate
 from shared.services.patch_flow.workspace import ABANDONED_AFTER_S
+from tests.support.validation_deps import validation_deps
 
 PATCH = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-VALUE = 1\n+VALUE = 2\n"
 TASK = {
@@ -38,23 +39,8 @@ TASK = {
 
 def _deps(tmp_path: Path, sandbox: FakeSandbox, files: dict[str, str]) -> PatchFlowDeps:
     checkout = FakeCheckout(files)
-    return PatchFlowDeps(
-        tasks=None,  # type: ignore[arg-type]  # the validation step touches no database
-        tenants=None,  # type: ignore[arg-type]
-        audit=None,  # type: ignore[arg-type]
-        approvals=None,  # type: ignore[arg-type]
-        connections=SimpleNamespace(get=lambda *_: None),  # type: ignore[arg-type]
-        access=None,  # type: ignore[arg-type]
-        scm_for=None,  # type: ignore[arg-type]
-        llm=None,  # type: ignore[arg-type]
-        work_dir=tmp_path / "work",
-        public_base_url="http://localhost",
-        slots=None,  # type: ignore[arg-type]
-        slot_retry_s=1.0,
-        checkout_for=lambda _connection: checkout,
-        sandbox=sandbox,
-        dependency_cache_dir=tmp_path / "cache",
-        setup_network=NetworkPolicy.SETUP,
+    return validation_deps(
+        tmp_path, connection=None, checkout_for=lambda _connection: checkout, sandbox=sandbox
     )
 
 
