@@ -271,7 +271,11 @@ def main() -> None:
             asyncio.run(_drive(clients, args.seconds))
         finally:
             child.terminate()
-            child.wait(timeout=60)
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a host stuck stopping must not lose the figures
+                child.kill()
+                child.wait(timeout=60)
         app.db.close()
 
     mix = merged("mix", list(runs.values()))

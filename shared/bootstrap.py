@@ -23,6 +23,7 @@ from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.registry.mlflow import MlflowModelRegistry
 from shared.adapters.registry.store import ensure_registry_database
 from shared.adapters.scm import ScmFactory
+from shared.adapters.scm.egress import EgressPolicy, parse_allowed_hosts
 from shared.adapters.scm.git_checkout import GitCheckout, clone_source
 from shared.adapters.store.postgres.admin import (
     PostgresAdminReads,
@@ -45,7 +46,7 @@ from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
 from shared.auth.entra import EntraTokenValidator
 from shared.config import Settings, load_settings
 from shared.domain.errors import ConfigurationError
-from shared.domain.scm import ReadLimits
+from shared.domain.scm import ReadLimits, ScmConnection
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.registry import ModelRegistry
@@ -175,6 +176,7 @@ class Container:
             self.secrets,
             reads,
             lambda connection: self.scm.for_connection(connection, self.secrets),
+            check_egress=self.scm.check_egress,
         )
         return AdminServices(
             access=access,
@@ -197,6 +199,10 @@ class Container:
             local_git_root=s.scm_local_git_root or s.data_dir / "git",
             db=lambda: self.db,
             tenants=lambda: self.tenants,
+            egress=EgressPolicy(
+                allowed_hosts=parse_allowed_hosts(s.scm_allowed_hosts),
+                require_https=s.app_environment == "azure",
+            ),
         )
 
     # --- secrets, tenant keys, artifacts: Key Vault / Blob when configured, else DATA_DIR ------
@@ -347,14 +353,17 @@ class Container:
             public_base_url=self.settings.public_base_url,
             slots=PostgresTaskSlots(self.db, self.tenants, self.audit, PostgresQuotas(self.db)),
             slot_retry_s=self.settings.task_slot_retry_s,
-            checkout_for=lambda connection: GitCheckout(
-                connection.tenant,
-                clone_source(connection, self.secrets, self.scm.local_git_root(connection.tenant)),
-            ),
+            checkout_for=self._checkout,
             sandbox=self.sandbox,
             dependency_cache_dir=self.settings.data_dir / "dependency-cache",
             setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
         )
+
+    def _checkout(self, connection: ScmConnection) -> GitCheckout:
+        """A clone of the connection's repository; its URL passes the SCM egress policy."""
+        self.scm.check_egress(connection)
+        source = clone_source(connection, self.secrets, self.scm.local_git_root(connection.tenant))
+        return GitCheckout(connection.tenant, source)
 
     @cached_property
     def sandbox(self) -> Sandbox:

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     scm_max_tree_entries: int = Field(default=100_000, ge=1)
     scm_http_timeout_s: float = Field(default=30.0, gt=0)
     scm_local_git_root: Path | None = None
+    # Hosts (or host:port) an SCM base_url may name although they resolve to non-public
+    # addresses: comma-separated, ``*`` wildcards (shared/adapters/scm/egress.py).
+    scm_allowed_hosts: str = ""
 
     # --- Sandbox for repository code (issue 13) -----------------------------------------------
     # auto: bubblewrap, else unshare (checks are "unchecked" where neither isolates); in Azure

@@ -44,16 +44,36 @@ class EntraTokenValidator:
         self._leeway = leeway_s
         self._timeout = timeout_s
         self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._discovering: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def issuer_for(self, tenant_id: str) -> str:
         return f"{self._authority}/{tenant_id}/v2.0"
 
     def _jwks_client(self, issuer: str) -> jwt.PyJWKClient:
+        """The issuer's JWKS client, its discovery document read once: callers arriving while
+        it is read wait for that one read (per issuer) instead of each fetching it — under
+        load a burst of first requests otherwise sends a burst of discovery requests, each
+        slower than the last."""
         with self._lock:
             client = self._clients.get(issuer)
-        if client is not None:
-            return client
+            if client is not None:
+                return client
+            discovering = self._discovering.setdefault(issuer, threading.Lock())
+        with discovering:
+            with self._lock:
+                client = self._clients.get(issuer)
+            try:
+                if client is None:
+                    client = self._discover(issuer)
+                    with self._lock:
+                        self._clients[issuer] = client
+                return client
+            finally:  # unverified tids name issuers: keep no lock per name tried
+                with self._lock:
+                    self._discovering.pop(issuer, None)
+
+    def _discover(self, issuer: str) -> jwt.PyJWKClient:
         url = f"{issuer}/.well-known/openid-configuration"
         try:
             with urllib.request.urlopen(url, timeout=self._timeout) as response:  # noqa: S310
@@ -61,9 +81,7 @@ class EntraTokenValidator:
             jwks_uri = str(document["jwks_uri"])
         except Exception as exc:
             raise Unauthenticated(f"cannot read OIDC discovery of {issuer}") from exc
-        client = jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=3600, timeout=self._timeout)
-        with self._lock:
-            return self._clients.setdefault(issuer, client)
+        return jwt.PyJWKClient(jwks_uri, cache_keys=True, lifespan=3600, timeout=self._timeout)
 
     def validate(self, token: str, *, expected_tenant_id: str) -> Principal:
         """The caller, or ``Unauthenticated`` (bad token) / ``PermissionDenied`` (other tenant)."""

@@ -43,3 +43,11 @@ class TenantDirectory(ABC):
     @abstractmethod
     def locate(self, slug: str) -> TenantLocation:
         """Where the tenant's data lives, or ``TenantNotFound``."""
+
+    def shares_directory(self, slug: str, directory: str) -> bool:
+        """Whether a tenant other than ``slug`` is bound to the Entra ``directory`` too.
+
+        Asked on every admin API call; stores answer it without listing every tenant."""
+        return any(
+            t.slug != slug and t.settings.get("entra_tenant_id") == directory for t in self.list()
+        )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.adapters.scm.azure_devops import TokenCredential, azure_devops_scm
+from shared.adapters.scm.egress import EgressPolicy
 from shared.adapters.scm.github import github_scm
 from shared.adapters.scm.gitlab import gitlab_scm
 from shared.adapters.scm.local_git import local_git_scm
@@ -58,6 +59,10 @@ class ScmFactory:
 
     The database and tenant directory are passed as getters so that building the factory opens
     nothing; only a local_git connection touches them.
+
+    Every network connection's ``base_url`` passes ``egress`` each time its SCM is built (the
+    address is resolved again: a name re-pointed at a private address since registration is
+    refused now).
     """
 
     def __init__(
@@ -68,12 +73,20 @@ class ScmFactory:
         local_git_root: Path,
         db: Callable[[], Database],
         tenants: Callable[[], TenantDirectory],
+        egress: EgressPolicy,
     ) -> None:
         self._limits = limits
         self._timeout_s = timeout_s
         self._root = local_git_root
         self._db = db
         self._tenants = tenants
+        self._egress = egress
+
+    def check_egress(self, connection: ScmConnection) -> None:
+        """Refuse (``base-url-not-allowed``) a network connection whose base_url the policy
+        does not allow; local_git's base_url is a path on this machine, not a request target."""
+        if connection.provider is not Provider.LOCAL_GIT and connection.base_url:
+            self._egress.check(connection.base_url)
 
     def local_git_root(self, tenant: str) -> Path:
         """Where the tenant's local_git repositories live (without an explicit base_url)."""
@@ -81,6 +94,7 @@ class ScmFactory:
 
     def for_connection(self, connection: ScmConnection, secrets: SecretStore) -> Scm:
         """The connection's SCM, every call traced (``traced.traced_scm``)."""
+        self.check_egress(connection)
         local = connection.provider is Provider.LOCAL_GIT
         scm = scm_for(
             connection,

@@ -71,7 +71,7 @@ class AccessService:
         if not record.active:
             raise TenantDisabled(f"tenant {tenant!r} is disabled")
         from_token = app_roles(principal.roles) & TENANT_ROLES
-        if from_token and self._shares_directory(tenant, directory):
+        if from_token and self._tenants.shares_directory(tenant, directory):
             from_token = frozenset()
         assigned = app_roles(self._assignments.roles_of(tenant, principal.object_id))
         return Caller(principal, granted(from_token | (assigned & TENANT_ROLES)))
@@ -100,12 +100,6 @@ class AccessService:
 
     def revoke_role(self, tenant: str, object_id: str, role: str, caller: Caller) -> None:
         self._assignments.revoke(tenant, object_id, _tenant_role(role), actor=caller.actor)
-
-    def _shares_directory(self, tenant: str, directory: str) -> bool:
-        return any(
-            t.slug != tenant and t.settings.get("entra_tenant_id") == directory
-            for t in self._tenants.list()
-        )
 
 
 def _tenant_role(role: str) -> str:

@@ -28,6 +28,7 @@ from shared.ports.secrets import SecretStore
 from shared.services.admin.access import Caller
 
 ScmFor = Any  # Callable[[ScmConnection], Scm]
+EgressCheck = Any  # Callable[[ScmConnection], None]: raises InvalidInput "base-url-not-allowed"
 
 
 def _token_name(provider: str, repository: str) -> str:
@@ -50,12 +51,15 @@ class ConnectionAdmin:
         secrets: SecretStore,
         reads: AdminReads,
         scm_for: ScmFor,
+        *,
+        check_egress: EgressCheck,
     ) -> None:
         self._directory = directory
         self._listing = listing
         self._secrets = secrets
         self._reads = reads
         self._scm_for = scm_for
+        self._check_egress = check_egress
 
     def list(self, tenant: str) -> dict[str, Any]:
         return {"items": [_view(r) for r in self._listing.list(tenant)]}
@@ -69,8 +73,6 @@ class ConnectionAdmin:
                 code="invalid-connection",
             )
         token_name = _token_name(provider, repository) if body.get("token") else None
-        if token_name is not None:
-            self._secrets.set(tenant, token_name, body["token"])
         connection = ScmConnection(
             tenant=tenant,
             provider=backend,
@@ -78,6 +80,9 @@ class ConnectionAdmin:
             base_url=body.get("base_url"),
             token_secret=token_name,
         )
+        self._check_egress(connection)  # before anything is stored: a refusal leaves no trace
+        if token_name is not None:
+            self._secrets.set(tenant, token_name, body["token"])
         self._directory.register(connection, event_provider=provider, event_repository=repository)
         found = next(
             r
@@ -89,8 +94,13 @@ class ConnectionAdmin:
         return view
 
     def test(self, tenant: str, connection_id: int) -> dict[str, Any]:
-        """Reach the repository with the stored credentials; the SCM's error is the answer."""
+        """Reach the repository with the stored credentials; the SCM's error is the answer.
+
+        A base_url the egress policy no longer allows (its host re-pointed since registration)
+        is refused with a 400 before any request leaves: the answer must not tell an attacker
+        what a private address would have said."""
         connection = self._connection(tenant, connection_id)
+        self._check_egress(connection)
         try:
             scm: Scm = self._scm_for(connection)
             branch = scm.repository.default_branch(tenant)

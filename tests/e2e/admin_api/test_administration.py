@@ -12,6 +12,8 @@ import uuid
 
 from devhost.dev_oidc import object_id_for
 from tests.e2e.admin_api.conftest import PLATFORM_DIRECTORY
+from tests.integration.scm.forge import Forge
+from tests.integration.scm.github_server import GithubEmulator
 
 
 def _platform(api):
@@ -214,3 +216,40 @@ def test_of_two_writers_with_the_same_version_exactly_one_wins(api, demo_tenant)
     assert sorted(codes) == [200] + [412] * (len(writes) - 1)
     winner = writes[codes.index(200)]["max_files"]
     assert api.call("GET", path, admin)[1]["max_files"] == winner
+
+
+def test_connections_to_private_addresses_are_refused_and_an_allowed_emulator_works(
+    api, demo_tenant
+):
+    """SSRF guard: a base_url reaching metadata, loopback or a private network is a 400
+    ``base-url-not-allowed`` and nothing is stored; 127.0.0.1 is on this suite's allow-list
+    (``SCM_ALLOWED_HOSTS``) only with the emulator's exact host, so the real SDK reaches it."""
+    tenant = demo_tenant()
+    admin = api.token(tenant.directory_id, "admin@contoso.example", "TenantAdmin")
+    base = f"tenants/{tenant.slug}/connections"
+    before = api.call("GET", base, admin)[1]["items"]
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/api/v3",
+        "http://[::1]:5432/",
+        "http://[fd00::1]/",
+        "http://127.0.0.2:7071/",
+    ):
+        body = {"provider": "github", "repository": "o/r", "base_url": url, "token": "t"}
+        code, answer = api.call("POST", base, admin, body)
+        assert (code, answer["code"]) == (400, "base-url-not-allowed"), url
+    assert api.call("GET", base, admin)[1]["items"] == before
+
+    token = secrets.token_hex(8)
+    emulator = GithubEmulator("octo", "hello", Forge({"README.md": b"hi\n"}), token)
+    with emulator.server.running():
+        body = {
+            "provider": "github",
+            "repository": "octo/hello",
+            "base_url": emulator.api_url,
+            "token": token,
+        }
+        code, made = api.call("POST", base, admin, body)
+        assert code == 201, made
+        code, result = api.call("POST", f"{base}/{made['id']}/test", admin)
+    assert (code, result["ok"], result["default_branch"]) == (200, True, "main")

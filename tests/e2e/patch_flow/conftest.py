@@ -50,6 +50,7 @@ def app_env(role_prefix, admin_database_url, issuer, tmp_path_factory) -> dict[s
         "LLM_RECORDINGS_DIR": str(recordings),
         "DEV_OIDC_ENABLED": "true",
         "RECONCILE_START_AFTER_S": "1",  # the reconciler test runs it by hand
+        "SCM_ALLOWED_HOSTS": "127.0.0.1,localhost",  # the SCM emulators of tests/integration/scm
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 from psycopg import sql
 
 from shared.adapters.store.postgres.database import Database, PoolLimits
+from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.domain.errors import Conflict, InvalidTenantSlug, TenantBusy, TenantNotFound
 
 
@@ -64,10 +65,12 @@ def test_provisioning_creates_a_database_and_role_and_deprovisioning_drops_them(
 
 
 def test_an_interrupted_provisioning_is_resumed_by_provisioning_again(
-    db: Database, admin_db: Database, as_owner, tenant_directory, new_tenant
+    db: Database, admin_db: Database, as_owner, tenant_directory, new_tenant, role_prefix
 ) -> None:
     tenant = new_tenant("resume")
     location = tenant_directory.locate(tenant.slug)
+    # The process that died is not the one resuming: a directory that has not located it yet.
+    tenant_directory = PostgresTenantDirectory(db, role_prefix=role_prefix, admin=admin_db)
     # As if the process died after creating the database, before the schema and migrations.
     with admin_db.connection() as conn:
         conn.execute(

@@ -10,6 +10,7 @@ provisioning is resumed by provisioning the same slug again; until it finishes t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -75,6 +76,8 @@ class PostgresTenantDirectory(TenantDirectory):
         self._db = db
         self._admin = admin or db
         self._role_prefix = role_prefix
+        self._located: dict[str, TenantLocation] = {}
+        self._located_lock = threading.Lock()
 
     def _location_for(self, slug: str) -> TenantLocation:
         underscored = slug.replace("-", "_")
@@ -221,8 +224,12 @@ class PostgresTenantDirectory(TenantDirectory):
 
     def deprovision(self, slug: str) -> None:
         """Drop the tenant's database and role, then its platform rows; resumable too."""
-        with self._exclusive(slug):
-            self._deprovision(self._location_row(slug))
+        try:
+            with self._exclusive(slug):
+                self._deprovision(self._location_row(slug))
+        finally:
+            with self._located_lock:
+                self._located.pop(slug, None)
 
     def _deprovision(self, location: TenantLocation) -> None:
         slug, database = location.slug, str(location.database)
@@ -277,10 +284,31 @@ class PostgresTenantDirectory(TenantDirectory):
         return _tenant(self._row(slug))
 
     def locate(self, slug: str) -> TenantLocation:
+        """Looked up once per slug: every tenant transaction asks, and a provisioned tenant's
+        database, schema and role names never change (they derive from the slug). Forgotten
+        when this directory deprovisions the tenant; a tenant deprovisioned by another process
+        fails at its (dropped) database instead of with ``TenantNotFound`` — callers check the
+        tenant itself (``get``) before touching its data, so no data is reached either way."""
+        with self._located_lock:
+            cached = self._located.get(slug)
+        if cached is not None:
+            return cached
         row = self._row(slug)
         if row["provisioned_at"] is None:
             raise TenantNotFound(f"tenant {slug!r} is still being provisioned")
-        return _location(row)
+        location = _location(row)
+        with self._located_lock:
+            self._located[slug] = location
+        return location
+
+    def shares_directory(self, slug: str, directory: str) -> bool:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM platform.tenants WHERE slug <> %s"
+                " AND settings->>'entra_tenant_id' = %s) AS shared",
+                (slug, directory),
+            ).fetchone()
+        return bool(row and row["shared"])
 
     def _location_row(self, slug: str) -> TenantLocation:
         return _location(self._row(slug))
