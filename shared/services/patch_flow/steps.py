@@ -29,6 +29,7 @@ from shared.patching.validate import CheckRunner
 from shared.policies.agent_config import CONFIG_PATH, FlowPlan, parse_repo_config, plan_for
 from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.patch_flow.tools import TOOL_SPECS, history_messages
 from shared.services.patch_flow.workspace import Workspace, checked_out
 
 #: Violations the model may fix on another attempt; any other one is a policy violation, except
@@ -116,7 +117,11 @@ def generate_patch(
     context: dict[str, Any],
     attempt: int,
     feedback: str | None,
+    history: list[dict[str, Any]] | None = None,
+    tools: bool = False,
 ) -> dict[str, Any]:
+    """The model's next answer: an edit, or (when ``tools``) the tool calls it asks for first,
+    after this attempt's earlier tool turns (``history``)."""
     result = deps.llm.generate_patch(
         tenant=task["tenant"],
         task_id=task["id"],
@@ -132,6 +137,8 @@ def generate_patch(
             "feedback": feedback or "",
             "attempt": attempt,
         },
+        history=history_messages(history or []),
+        tools=TOOL_SPECS if tools else (),
     )
     deps.record(
         task, "patch.generated", {"attempt": attempt, **result["llm"]}, step="generating-patch"

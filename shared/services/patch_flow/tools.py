@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shared.domain.errors import SandboxUnavailable
+from shared.domain.llm import Message, Role
 from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.patching.paths import unsafe_reason
 from shared.patching.workspace import read_snapshot
@@ -92,6 +93,21 @@ class ToolResult:
             "redactions": self.redactions,
             "truncated": self.truncated,
         }
+
+
+def history_messages(history: Sequence[Mapping[str, Any]]) -> tuple[Message, ...]:
+    """The attempt's tool turns, as the flow carries them (``{"role": "assistant", "content",
+    "tool_calls"}`` and ``{"role": "tool", "content", "tool_call_id", "tool_name"}``)."""
+    return tuple(
+        Message(
+            Role(turn["role"]),
+            str(turn.get("content") or ""),
+            tool_calls=tuple(ToolCall.from_dict(c) for c in turn.get("tool_calls") or ()),
+            tool_call_id=turn.get("tool_call_id"),
+            tool_name=turn.get("tool_name"),
+        )
+        for turn in history
+    )
 
 
 class _Refused(Exception):
