@@ -112,6 +112,7 @@ def generate_patch(payload: Payload) -> Payload:
             feedback=payload["feedback"],
             history=payload.get("history"),
             tools=bool(payload.get("tools")),
+            previous_answer=payload.get("previous_answer"),
         ),
     )
 

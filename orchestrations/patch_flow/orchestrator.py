@@ -132,6 +132,7 @@ def _produce_patch(
 ) -> Flow:
     """Generate and validate up to ``max_attempts`` times; the validation that passed."""
     feedback: str | None = None
+    previous: str | None = None
     attempts: list[dict[str, Any]] = []
     for attempt in range(1, int(plan["max_attempts"]) + 1):
         proposal = yield from _propose(
@@ -141,6 +142,7 @@ def _produce_patch(
             gathered=gathered,
             attempt=attempt,
             feedback=feedback,
+            previous=previous,
             flags=flags,
         )
         validation = yield from _step(
@@ -161,7 +163,7 @@ def _produce_patch(
             code = "setup-failed"  # setup runs before the patch: no attempt can change it
             break
         code = "validation-failed"
-        feedback = validation["feedback"]
+        feedback, previous = validation["feedback"], proposal.get("answer")
     raise Stop(
         "failed",
         {
@@ -183,9 +185,11 @@ def _propose(
     gathered: dict[str, Any],
     attempt: int,
     feedback: str | None,
+    previous: str | None,
     flags: dict[str, Any],
 ) -> Flow:
-    """The attempt's proposal. While this attempt's tool calls and tool-turn tokens are within
+    """The attempt's proposal (``previous``: the last attempt's answer, fed back with why it
+    failed). While this attempt's tool calls and tool-turn tokens are within
     the plan's budget, the model is offered the tools; each call it asks for runs as its own
     activity and its result goes back to it. Calls past the step budget are answered "not run"
     (every call needs an answer); once the budget is spent the tools stay in the request only
@@ -204,6 +208,7 @@ def _propose(
                 "context": gathered,
                 "attempt": attempt,
                 "feedback": feedback,
+                "previous_answer": previous,
                 "history": history,
                 "tools": offer or bool(history),
             },

@@ -119,9 +119,11 @@ def generate_patch(
     feedback: str | None,
     history: list[dict[str, Any]] | None = None,
     tools: bool = False,
+    previous_answer: str | None = None,
 ) -> dict[str, Any]:
     """The model's next answer: an edit, or (when ``tools``) the tool calls it asks for first,
-    after this attempt's earlier tool turns (``history``)."""
+    after this attempt's earlier tool turns (``history``). ``feedback`` and
+    ``previous_answer`` say what the last attempt answered and why it failed."""
     result = deps.llm.generate_patch(
         tenant=task["tenant"],
         task_id=task["id"],
@@ -135,6 +137,7 @@ def generate_patch(
             "discussion": context["source"]["discussion"],
             "files": context["files"],
             "feedback": feedback or "",
+            "previous_answer": previous_answer or "",
             "attempt": attempt,
         },
         history=history_messages(history or []),
