@@ -231,7 +231,7 @@ def _validate(
         for index, policy in enumerate(policies):
             # the check goes with the last policy: it runs once, and only if all others pass
             last = index == len(policies) - 1
-            check = _check(deps, task, plan, ws) if last else None
+            check = check_runner(deps, task, plan, ws) if last else None
             report = validate(applied, policy, root=ws.root, check=check)
             if not report.ok:
                 break
@@ -271,10 +271,11 @@ def _validate(
     }
 
 
-def _check(
+def check_runner(
     deps: PatchFlowDeps, task: dict[str, Any], plan: FlowPlan, workspace: Workspace
 ) -> CheckRunner:
-    """The one check of this attempt, or what says why it cannot run (``unchecked``)."""
+    """The check of this attempt (or of the model's ``run_check`` tool), or what says why it
+    cannot run (``unchecked``)."""
     display = " ".join(plan.check_command)
     if not plan.check_command:
         return lambda _files: unchecked(display, "no-check-configured")

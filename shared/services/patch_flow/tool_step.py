@@ -13,9 +13,9 @@ from typing import Any
 
 from shared.domain.llm_tools import ToolCall
 from shared.policies.agent_config import FlowPlan
-from shared.ports.sandbox import Limits
 from shared.retrieval.index import RepoIndex
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.patch_flow.steps import check_runner
 from shared.services.patch_flow.tools import CheckoutTools, ToolResult
 from shared.services.patch_flow.workspace import checked_out
 
@@ -44,11 +44,8 @@ def run_tool(
             tools = CheckoutTools(
                 ws.root,
                 RepoIndex.from_checkout(ws.root),
-                deps.sandbox,
-                task["tenant"],
+                check_runner(deps, task, flow, ws),
                 deps.llm.redaction_key(task["tenant"]),
-                check_argv=flow.check_command or None,
-                check_limits=Limits(wall_s=float(flow.check_timeout_s)),
             )
             result = tools.run(tool_call)
     entry = {

@@ -2,8 +2,9 @@
 
 ``search_code`` ranks symbol chunks with the retrieval index, ``read_file`` and ``list_dir`` read
 the checkout, ``find_symbol`` asks the index's symbol graph where a name is defined, and
-``run_check`` runs the repository's check command through the ``Sandbox`` port (never any other
-way: without a sandbox the tool answers that it cannot).
+``run_check`` runs the repository's check (its setup, then its check command) on the unchanged
+checkout exactly as validation does: through the ``Sandbox`` port, never any other way (without
+a sandbox or a check command the tool says the check is unchecked, and why).
 
 Everything a tool returns is untrusted text headed for a prompt, and everything the model asks
 is untrusted input. So: paths must be repository-relative (no absolute paths, no ``..``, nothing
@@ -19,17 +20,16 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.domain.errors import SandboxUnavailable
 from shared.domain.llm import Message, Role
 from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.patching.paths import unsafe_reason
+from shared.patching.validate import CheckRunner
 from shared.patching.workspace import read_snapshot
 from shared.policies.secrets import redact
-from shared.ports.sandbox import Limits, Sandbox
 from shared.retrieval.index import RepoIndex
 
 _PATH = {"type": "string", "description": "repository-relative path, '/'-separated"}
@@ -116,16 +116,13 @@ class _Refused(Exception):
 
 @dataclass
 class CheckoutTools:
-    """The tools on one checkout. ``check_argv`` is the repository's check command (None when it
-    has none); ``redaction_key`` is the tenant's key for secret placeholders."""
+    """The tools on one checkout. ``check`` runs the repository's check on it (the runner
+    validation uses); ``redaction_key`` is the tenant's key for secret placeholders."""
 
     root: Path
     index: RepoIndex
-    sandbox: Sandbox
-    tenant: str
+    check: CheckRunner
     redaction_key: bytes
-    check_argv: Sequence[str] | None = None
-    check_limits: Limits = field(default_factory=Limits)
     max_chars: int = 8000
 
     def run(self, call: ToolCall) -> ToolResult:
@@ -199,14 +196,14 @@ class CheckoutTools:
         return "\n".join(found) or f"no definition of {wanted!r}"
 
     def _run_check(self) -> str:
-        if not self.check_argv:
-            raise _Refused("the repository has no check command")
-        try:
-            run = self.sandbox.run(self.tenant, self.root, self.check_argv, self.check_limits)
-        except SandboxUnavailable as exc:
-            raise _Refused(f"checks cannot run here: {exc.message}") from exc
-        verdict = "timed out" if run.timed_out else f"exit code {run.exit_code}"
-        return f"{verdict}\n{run.output_tail}"
+        run = self.check({})
+        head = f"{run.state.value}: {run.command}" + (f" ({run.reason})" if run.reason else "")
+        if run.detail:
+            head += f"\n{run.detail}"
+        if run.run is None:
+            return head
+        verdict = "timed out" if run.run.timed_out else f"exit code {run.run.exit_code}"
+        return f"{head}\n{run.phase} {verdict}\n{run.run.output_tail}"
 
 
 def _text(value: object, name: str) -> str:

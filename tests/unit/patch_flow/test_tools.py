@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from shared.domain.llm_tools import ToolCall
+from shared.patching import CheckCommand, SandboxCheck
+from shared.patching.check import CheckRun, unchecked
 from shared.ports.sandbox import FakeSandbox
 from shared.retrieval.index import RepoIndex
 from shared.services.patch_flow.tools import TOOL_SPECS, CheckoutTools, ToolResult
@@ -42,9 +44,13 @@ def checkout(tmp_path: Path) -> Path:
     return root
 
 
+def no_check(_files: object) -> CheckRun:
+    return unchecked("", "no-check-configured")
+
+
 def tools(root: Path, **kwargs: object) -> CheckoutTools:
     index = RepoIndex.from_checkout(root)
-    return CheckoutTools(root, index, FakeSandbox(), "t1", KEY, **kwargs)  # type: ignore[arg-type]
+    return CheckoutTools(root, index, no_check, KEY, **kwargs)  # type: ignore[arg-type]
 
 
 def call(t: CheckoutTools, tool: str, **arguments: object) -> ToolResult:
@@ -109,18 +115,16 @@ def test_outputs_are_redacted_with_the_tenant_key_and_cut(checkout: Path) -> Non
     assert short.output.endswith("[... cut at 20 characters]")
 
 
-def test_run_check_goes_through_the_sandbox(checkout: Path) -> None:
+def test_run_check_runs_the_repositorys_check_in_the_sandbox(checkout: Path) -> None:
     sandbox = FakeSandbox(lambda _w, _a, _l: (1, f"FAILED test_x token={TOKEN}"))
-    t = CheckoutTools(checkout, RepoIndex.from_checkout(checkout), sandbox, "t1", KEY,
-                      check_argv=("pytest", "-q"))  # fmt: skip
+    command = CheckCommand(("pytest", "-q"), timeout_s=30)
+    check = SandboxCheck(sandbox, "t1", command, checkout, None)
+    t = CheckoutTools(checkout, RepoIndex.from_checkout(checkout), check, KEY)
     result = call(t, "run_check")
-    assert result.ok and result.output.startswith("exit code 1\nFAILED test_x")
-    assert TOKEN not in result.output
+    assert result.ok and result.output.startswith("failed: pytest -q")
+    assert "check exit code 1\nFAILED test_x" in result.output and TOKEN not in result.output
     assert sandbox.runs[0][:2] == ("t1", ("pytest", "-q"))
-    refused = CheckoutTools(checkout, t.index, FakeSandbox(unavailable="no namespaces"), "t1", KEY,
-                            check_argv=("pytest",))  # fmt: skip
-    assert call(refused, "run_check").output == "checks cannot run here: no namespaces"
-    assert not call(tools(checkout), "run_check").ok  # no check command
+    assert call(tools(checkout), "run_check").output.startswith("unchecked:  (no-check-configured)")
 
 
 @pytest.mark.parametrize(
