@@ -14,6 +14,7 @@ from typing import Any
 from shared.domain.llm_tools import ToolCall
 from shared.policies.agent_config import FlowPlan
 from shared.retrieval.index import RepoIndex
+from shared.services.llm_hub.transcripts import redact_call
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.patch_flow.steps import check_runner
 from shared.services.patch_flow.tools import CheckoutTools, ToolResult
@@ -31,10 +32,12 @@ def run_tool(
     step: int,
 ) -> dict[str, Any]:
     """The result of ``call`` (``ToolResult.to_dict``); the lineage's ``tool_calls`` and an
-    audit event ``tool.called`` say what was called, whether it answered and what was cut or
-    redacted (never the output itself, which the LLM transcript keeps sealed)."""
+    audit event ``tool.called`` say what was called (arguments redacted), whether it answered
+    and what was cut or redacted (never the output itself, which the LLM transcript keeps
+    sealed)."""
     flow = FlowPlan.from_dict(plan)
     tool_call = ToolCall.from_dict(call)
+    key = deps.llm.redaction_key(task["tenant"])
     limits = replace(deps.checkout_limits, sparse=flow.checkout_paths)
     with checked_out(deps.checkout(task), task["tenant"], commit, deps.work_dir, limits) as ws:
         if ws.root is None:
@@ -45,13 +48,13 @@ def run_tool(
                 ws.root,
                 RepoIndex.from_checkout(ws.root),
                 check_runner(deps, task, flow, ws),
-                deps.llm.redaction_key(task["tenant"]),
+                key,
             )
             result = tools.run(tool_call)
     entry = {
         "attempt": attempt,
         "step": step,
-        "call": tool_call.to_dict(),
+        "call": redact_call(tool_call, key).to_dict(),
         "ok": result.ok,
         "redactions": result.redactions,
         "truncated": result.truncated,

@@ -271,8 +271,11 @@ def test_feedback_of_a_failed_attempt_reaches_the_prompt(rig: Rig) -> None:
 
 
 def test_previous_answer_tools_and_redacted_tool_turns_reach_the_provider(rig: Rig) -> None:
-    fake = rig.provider(PRIMARY, "answer")
     token = "ghp_" + "".join(secrets.choice(string.ascii_letters) for _ in range(36))
+    search = ToolCall("c2", "search_code", {"query": f"token {token}"})
+    fake = rig.provider(
+        PRIMARY, Completion("", "gpt", 5, 5, 1, FinishReason.TOOL_CALLS, tool_calls=(search,))
+    )
     read = ToolCall("c1", "read_file", {"path": "settings.env"})
     history = (
         Message(Role.ASSISTANT, "", tool_calls=(read,)),
@@ -307,7 +310,12 @@ def test_previous_answer_tools_and_redacted_tool_turns_reach_the_provider(rig: R
     assert "<REDACTED:github-token:" in request.messages[-1].content
     prompt = request.messages[1].content
     assert prompt.index("my earlier diff") < prompt.index("check failed: test_x")
-    assert out["llm"]["tool_calls"] == [] and out["llm"]["redactions"] == 1
+    assert out["llm"]["tool_calls"] == [search.to_dict()] and out["llm"]["redactions"] == 1
+    transcript = rig.hub.transcript("acme", out["llm"]["lineage_id"])
+    assert transcript.messages[-2].tool_calls == (read,)
+    assert transcript.messages[-1].tool_call_id == "c1"
+    assert [c.name for c in transcript.tool_calls] == ["search_code"]
+    assert token not in repr(transcript)  # the model's arguments are redacted when sealed
 
 
 def test_routes_come_from_the_call_then_tenant_settings_then_defaults(rig: Rig) -> None:
