@@ -12,12 +12,16 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from psycopg.conninfo import conninfo_to_dict
+
 from shared.adapters.llm.postgres import (
     PostgresCircuitStore,
     PostgresLlmCallLog,
     PostgresUsageLedger,
 )
 from shared.adapters.llm.providers import ConfiguredLlmProviders
+from shared.adapters.registry.mlflow import MlflowModelRegistry
+from shared.adapters.registry.store import ensure_registry_database
 from shared.adapters.scm import ScmFactory
 from shared.adapters.scm.git_checkout import GitCheckout, clone_source
 from shared.adapters.store.postgres.admin import (
@@ -32,6 +36,7 @@ from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
 from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
+from shared.adapters.store.postgres.promotions import PostgresPromotionLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
 from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
@@ -43,6 +48,7 @@ from shared.domain.errors import ConfigurationError
 from shared.domain.scm import ReadLimits
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
+from shared.ports.registry import ModelRegistry
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.secrets import SecretStore
 from shared.services.admin import AdminServices
@@ -57,6 +63,9 @@ from shared.services.intake import IntakeService
 from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
+from shared.services.models.cards import ModelCards
+from shared.services.models.governance import ModelGovernance
+from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.reconciler import Reconciler
 from shared.services.retention import RetentionService
@@ -277,7 +286,50 @@ class Container:
             calls=PostgresLlmCallLog(self.db, self.tenants, self.audit),
             keys=self.keys,
             prices=PriceTable.from_json(s.llm_prices_json),
+            models=ModelRoutes(self.model_registry, ttl_s=s.model_alias_cache_s)
+            if self.has_model_registry
+            else None,
         )
+
+    # --- model registry -----------------------------------------------------------------------
+    @property
+    def has_model_registry(self) -> bool:
+        s = self.settings
+        return bool(
+            s.mlflow_tracking_uri or (s.app_environment == "local" and s.database_admin_url)
+        )
+
+    @cached_property
+    def model_registry(self) -> ModelRegistry:
+        """MLflow at ``MLFLOW_TRACKING_URI``; locally without it, the registry's own database
+        on the platform's server (created on first use, as the provisioner)."""
+        s = self.settings
+        artifacts = s.mlflow_artifact_location
+        if s.mlflow_tracking_uri:
+            return MlflowModelRegistry(s.mlflow_tracking_uri, artifact_location=artifacts)
+        admin_url = s.database_admin_url
+        if not self.has_model_registry or admin_url is None:
+            raise ConfigurationError(
+                "the model registry needs MLFLOW_TRACKING_URI (or, locally, DATABASE_ADMIN_URL)"
+            )
+        platform = conninfo_to_dict(admin_url).get("dbname") or "platform"
+        database = s.mlflow_database or f"{platform}_mlflow"
+        return MlflowModelRegistry(
+            lambda: ensure_registry_database(admin_url, database),
+            artifact_location=artifacts or (s.data_dir / "mlflow").resolve().as_uri(),
+        )
+
+    @cached_property
+    def model_promotions(self) -> PostgresPromotionLog:
+        return PostgresPromotionLog(self.db)
+
+    @cached_property
+    def model_governance(self) -> ModelGovernance:
+        return ModelGovernance(self.model_registry, self.model_promotions)
+
+    @cached_property
+    def model_cards(self) -> ModelCards:
+        return ModelCards(self.model_registry, self.model_promotions)
 
     # --- patch flow -------------------------------------------------------------------------------
     @cached_property

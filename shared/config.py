@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     artifact_blob_connection_string: str | None = None
     artifact_blob_container: str = "artifacts"
 
+    # Model registry (MLflow): a tracking server's URL (Azure: the Container App; its Entra
+    # token in MLFLOW_TRACKING_TOKEN). Unset locally: database MLFLOW_DATABASE (default: the
+    # platform database's name + "_mlflow") on the platform's server, as the provisioner's
+    # login, with artifacts under DATA_DIR/mlflow.
+    mlflow_tracking_uri: str | None = None
+    mlflow_database: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    mlflow_artifact_location: str | None = None
+    # How long a route's registry alias is cached per process (a promotion's delay).
+    model_alias_cache_s: float = Field(default=30.0, ge=0)
+
     # Telemetry
     applicationinsights_connection_string: str | None = None
     otel_exporter_otlp_endpoint: str | None = None

@@ -134,6 +134,8 @@ class LlmRoute:
     ``model`` is the deployment name for Azure OpenAI and the recording name for the scripted
     provider; ``endpoint`` overrides the provider's base URL from settings; ``edit_format``, when
     set, is the form of edit the patch flow asks this model for (else the flow's own choice).
+    ``registry_version`` (``models:/NAME/N``) and ``prompt`` (a pinned ``name.vN``) are set only
+    on routes resolved from the model registry (``shared.domain.models``), never from settings.
     """
 
     provider: ProviderKind
@@ -142,6 +144,8 @@ class LlmRoute:
     timeout_s: float = 120.0
     edit_format: str | None = None
     api_version: str | None = None
+    registry_version: str | None = None
+    prompt: str | None = None
 
     def __post_init__(self) -> None:
         if not _MODEL.match(self.model):
@@ -168,7 +172,9 @@ class LlmRoute:
             raise InvalidInput(
                 f"an LLM route must be an object, got {data!r}", code="invalid-llm-route"
             )
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - {f for f in cls.__dataclass_fields__} | (
+            set(data) & {"registry_version", "prompt"}
+        )
         if unknown:
             raise InvalidInput(
                 f"unknown LLM route field(s): {', '.join(sorted(unknown))}",
@@ -197,7 +203,7 @@ class LlmRoute:
             "model": self.model,
             "timeout_s": self.timeout_s,
         }
-        for name in ("endpoint", "edit_format", "api_version"):
+        for name in ("endpoint", "edit_format", "api_version", "registry_version", "prompt"):
             if (value := getattr(self, name)) is not None:
                 data[name] = value
         return data
@@ -302,6 +308,7 @@ class HubResult:
             "model": c.model,
             "model_version": c.model_version,
             "edit_format": self.edit_format,
+            "registry_version": self.route.registry_version,
             "lineage_id": self.lineage_id,
             "scripted": self.scripted,
             "redactions": self.redactions,

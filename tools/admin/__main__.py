@@ -11,6 +11,7 @@
     identities list SLUG            the tenant's SCM user <-> Entra object id links
     identities link SLUG PROVIDER SCM_USER OBJECT_ID
     identities unlink SLUG PROVIDER SCM_USER
+    models list|register|evaluate|promote|card   the model registry (see tools/admin/models.py)
     roles list|assign|revoke SLUG [OBJECT_ID ROLE]   per-tenant role assignments
     tasks list SLUG [--status S] [--requester U]     newest first (JSON Lines)
     usage SLUG                      per-day tokens, cost, tasks by outcome, lead time (JSON)
@@ -41,6 +42,9 @@ from shared.domain.errors import DomainError
 from shared.domain.tenant import TenantStatus
 from shared.ports.admin import TaskFilter
 from shared.services.admin.access import OPERATOR
+from shared.services.llm_hub.prompts import PromptLibrary
+from shared.services.models.registration import ensure_default_champion
+from tools.admin import models
 
 QUOTA_FIELDS = tuple(Quotas.model_fields)
 
@@ -74,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         change = identities.add_parser(action)
         for name in names:
             change.add_argument(name)
+    models.add_parser(commands)
     _admin_commands(commands)
     return parser
 
@@ -106,10 +111,8 @@ def _admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def run(app: Container, args: argparse.Namespace) -> int:
-    if args.command == "migrate":
-        applied = app.tenants.migrate()
-        print("\n".join(applied) if applied else "nothing to apply")
-        return 0
+    if args.command in ("migrate", "models"):
+        return _migrate(app) if args.command == "migrate" else models.run(app, args)
     if args.command == "tenants":
         return _tenants(app, args)
     if args.command == "dead-letters":
@@ -121,6 +124,21 @@ def run(app: Container, args: argparse.Namespace) -> int:
     if args.command in ("roles", "tasks", "usage", "quotas", "webhook-secret"):
         return _admin(app, args)
     return _audit(app, args)
+
+
+def _migrate(app: Container) -> int:
+    """Pending migrations; then, on a registry without ``patch-generator``, the platform's
+    default route (the configured provider, or the scripted one) as its champion."""
+    applied = app.tenants.migrate()
+    print("\n".join(applied) if applied else "nothing to apply")
+    if app.has_model_registry:
+        default = app.llm_providers.default_routes()[0]
+        made = ensure_default_champion(
+            app.model_registry, app.model_promotions, default, PromptLibrary()
+        )
+        if made is not None:
+            print(f"registered {made.uri} ({default.label}) as champion")
+    return 0
 
 
 def _tenants(app: Container, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
 from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
+from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
 from agent_infra.sandbox_pool import SandboxPool, SandboxPoolArgs
@@ -35,6 +36,7 @@ class Platform:
     vault: Vault
     artifacts: PrivateStorage
     gpu: GpuInference
+    model_registry: ModelRegistryServer
     durable: DurableBackend
     sandbox: SandboxPool
     functions: FunctionHost
@@ -49,6 +51,7 @@ def app_settings(
     vault: Vault,
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
+    mlflow_url: pulumi.Input[str],
     sandbox_pool_endpoint: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
@@ -65,6 +68,7 @@ def app_settings(
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
+        "MLFLOW_TRACKING_URI": mlflow_url,
         # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
         "SANDBOX_BACKEND": "dynamic-sessions",
         "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
@@ -136,6 +140,22 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    model_registry = ModelRegistryServer(
+        "model-registry",
+        ModelRegistryArgs(
+            resource_group_name=rg,
+            settings=cfg.model_registry,
+            network=network,
+            environment_id=gpu.environment.id,
+            environment_domain=gpu.environment.default_domain,
+            postgres_server_name=database.server_name,
+            postgres_host=database.host,
+            allowed_source_cidr=cfg.network.function_subnet,
+            tenant_id=client.tenant_id,
+            subscription_id=client.subscription_id,
+            **common,
+        ),
+    )
     durable = DurableBackend(
         "durable",
         DurableBackendArgs(
@@ -167,6 +187,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                     vault=vault,
                     artifact_blob_endpoint=artifacts.blob_endpoint,
                     ollama_url=gpu.url,
+                    mlflow_url=model_registry.url,
                     sandbox_pool_endpoint=sandbox.endpoint,
                 ),
                 **durable.app_settings,
@@ -228,6 +249,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         vault,
         artifacts,
         gpu,
+        model_registry,
         durable,
         sandbox,
         functions,

@@ -100,6 +100,20 @@ class GpuSettings:
 
 
 @dataclass(frozen=True)
+class ModelRegistrySettings:
+    """The MLflow tracking server (``model_registry``): an image with mlflow, psycopg2 and
+    azure-storage-blob; ``entra_client_id`` is the app registration that fronts it."""
+
+    image: str
+    entra_client_id: str
+    registry_server: str | None = None
+    registry_resource_id: str | None = None
+    cpu: float = 1.0
+    memory: str = "2Gi"
+    max_replicas: int = 2
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     """The dynamic-sessions pool where repository checks run (image from sandbox-image/)."""
 
@@ -128,6 +142,7 @@ class PlatformSettings:
     name_prefix: str
     owner: str
     gpu: GpuSettings
+    model_registry: ModelRegistrySettings
     sandbox: SandboxSettings
     name_seed: str = ""
     extra_tags: Mapping[str, str] = field(default_factory=dict)

@@ -23,6 +23,7 @@ from agent_infra.settings import (
     AlertSettings,
     FunctionAppSettings,
     GpuSettings,
+    ModelRegistrySettings,
     NetworkSettings,
     PlatformSettings,
     PostgresSettings,
@@ -170,7 +171,15 @@ def parse_settings(
             problems.append(f"{key}: required")
     sections = {
         key: _section(raw, key, problems)
-        for key in ("network", "postgres", "functionApp", "gpu", "sandbox", "alerts")
+        for key in (
+            "network",
+            "postgres",
+            "functionApp",
+            "gpu",
+            "modelRegistry",
+            "sandbox",
+            "alerts",
+        )
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
     pg_raw = dict(sections["postgres"])
@@ -180,6 +189,12 @@ def parse_settings(
     if not sections["gpu"].get("image"):
         problems.append("gpu.image: required (the image built from gpu-inference/)")
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
+    problems += [
+        f"modelRegistry.{key}: required"
+        for key in ("image", "entraClientId")
+        if not sections["modelRegistry"].get(key)
+    ]
+    registry = _build(ModelRegistrySettings, sections["modelRegistry"], "modelRegistry", problems)
     if not sections["sandbox"].get("image"):
         problems.append("sandbox.image: required (the image built from sandbox-image/)")
     sandbox = _build(SandboxSettings, sections["sandbox"], "sandbox", problems)
@@ -210,6 +225,7 @@ def parse_settings(
                 postgres=postgres,
                 function_app=function_app,
                 gpu=gpu,
+                model_registry=registry,
                 sandbox=sandbox,
                 alerts=alerts,
                 tenants=tenants,
@@ -229,6 +245,7 @@ OBJECT_KEYS = (
     "postgres",
     "functionApp",
     "gpu",
+    "modelRegistry",
     "sandbox",
     "alerts",
     "tenants",

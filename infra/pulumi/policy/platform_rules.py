@@ -67,6 +67,7 @@ UNTAGGED_TYPES = frozenset(
         "azure-native:storage:EncryptionScope",
         "azure-native:authorization:RoleAssignment",
         ENVIRONMENT_STORAGE,
+        "azure-native:app:ContainerAppsAuthConfig",
         "azure-native:monitor:DiagnosticSetting",
         "azure-native:durabletask:TaskHub",
     }

@@ -134,6 +134,7 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
     ),
     "azure-native:app:ManagedEnvironmentsStorage": ("storageName", _none),
     "azure-native:app:ContainerApp": ("containerAppName", _none),
+    "azure-native:app:ContainerAppsAuthConfig": ("authConfigName", _none),
     "azure-native:app:ContainerAppsSessionPool": (
         "sessionPoolName",
         lambda n, i: {"poolManagementEndpoint": f"https://{n}.swedencentral.dynamicsessions.io"},

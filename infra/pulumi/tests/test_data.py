@@ -33,4 +33,4 @@ def test_the_platform_database_is_the_one_the_app_connects_to(dev: Deployment):
     databases = {
         r.inputs["databaseName"] for r in dev.of_type("azure-native:dbforpostgresql:Database")
     }
-    assert databases == {"platform", "tenant_contoso", "tenant_fabrikam"}
+    assert databases == {"platform", "mlflow", "tenant_contoso", "tenant_fabrikam"}

@@ -11,7 +11,7 @@ from tests.harness import PROJECT, Deployment, stack_config
 
 def test_gpu_app_is_internal_only_on_the_gpu_profile(dev: Deployment):
     env = dev.one("azure-native:app:ManagedEnvironment")
-    app = dev.one("azure-native:app:ContainerApp")
+    app = dev.one("azure-native:app:ContainerApp", "gpu-ollama")
     aca_subnet = dev.one("azure-native:network:Subnet", "network-snet-container-apps")
     assert env.inputs["vnetConfiguration"] == {
         "infrastructureSubnetId": aca_subnet.id,
@@ -45,7 +45,7 @@ def test_the_environment_domain_resolves_privately_to_the_internal_load_balancer
 
 
 def test_gpu_app_scales_to_zero_and_keeps_models_on_azure_files(dev: Deployment):
-    app = dev.one("azure-native:app:ContainerApp")
+    app = dev.one("azure-native:app:ContainerApp", "gpu-ollama")
     template = app.inputs["template"]
     assert template["scale"]["minReplicas"] == 0
     (container,) = template["containers"]
@@ -69,7 +69,7 @@ def test_gpu_app_scales_to_zero_and_keeps_models_on_azure_files(dev: Deployment)
 
 def test_ollama_url_is_wired_into_the_function_app(dev: Deployment):
     env = dev.one("azure-native:app:ManagedEnvironment")
-    app = dev.one("azure-native:app:ContainerApp")
+    app = dev.one("azure-native:app:ContainerApp", "gpu-ollama")
     settings = {
         s["name"]: s["value"]
         for s in dev.one("azure-native:web:WebApp").inputs["siteConfig"]["appSettings"]

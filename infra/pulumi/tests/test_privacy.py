@@ -32,6 +32,7 @@ def test_each_storage_account_has_endpoints_for_the_services_it_serves(dev: Depl
         "staicadevfunc": ["blob", "queue", "table"],
         "staicadevart": ["blob"],  # artifacts
         "staicadevmodels": ["file"],  # GPU model cache (NFS)
+        "staicadevmlf": ["blob"],  # model registry artifacts
     }
 
 

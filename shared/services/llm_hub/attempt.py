@@ -104,6 +104,8 @@ class AttemptRunner:
                 "timeout_s": route.timeout_s,
                 "edit_format": edit_format,
                 "output_limit": request.max_tokens,
+                # The registry version that answered, when the route named the registry.
+                **({"registry_version": route.registry_version} if route.registry_version else {}),
             },
             outcome="pending",
             redactions=redactions,

@@ -40,6 +40,7 @@ from shared.domain.llm import (
     ResponseFormat,
 )
 from shared.domain.llm_tools import ToolSpec
+from shared.domain.models import card_path
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact
 from shared.ports.keys import KeyProvider
 from shared.ports.llm import LlmCallLog, LlmProviders, UsageLedger
@@ -50,6 +51,7 @@ from shared.services.llm_hub.patch_prompts import PATCH_TEMPLATE, patch_variable
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.llm_hub.transcripts import Transcript, unseal
+from shared.services.models.routing import ModelRoutes
 
 #: The output limits of a patch generation: the first, then the larger one an answer cut short
 #: by the first is asked again with.
@@ -92,6 +94,7 @@ class LlmHub:
         keys: KeyProvider,
         prices: PriceTable | None = None,
         prompts: PromptLibrary | None = None,
+        models: ModelRoutes | None = None,
     ) -> None:
         self._providers = providers
         self._tenants = tenants
@@ -99,31 +102,44 @@ class LlmHub:
         self._calls = calls
         self._keys = keys
         self._prompts = prompts or PromptLibrary()
+        self._models = models
         self._attempts = AttemptRunner(
             breaker=breaker, ledger=ledger, calls=calls, keys=keys, prices=prices or PriceTable()
         )
 
     # --- routes ---------------------------------------------------------------------------
+    def _route(self, tenant: str, route: LlmRoute | Mapping[str, Any] | str) -> LlmRoute:
+        """A route as given, or the registry version a ``models:/...`` reference names."""
+        if isinstance(route, LlmRoute):
+            return route
+        if isinstance(route, str):
+            if self._models is None:
+                raise ConfigurationError(f"route {route!r} needs the model registry")
+            return self._models.route(tenant, route)
+        return LlmRoute.from_dict(route)
+
     def routes_for(
-        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None
+        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any] | str] | None = None
     ) -> tuple[LlmRoute, ...]:
         """``routes`` when given and not empty, else the tenant's ``settings["llm_routes"]``,
-        else the platform's defaults. Raises ``InvalidInput`` for a malformed route and the
-        tenant's status errors (a disabled tenant makes no calls)."""
+        else the platform's defaults. A route may be a registry reference
+        (``models:/patch-generator@champion``), resolved for the tenant. Raises ``InvalidInput``
+        for a malformed route and the tenant's status errors (a disabled tenant makes no
+        calls)."""
         record = self._tenants.get(tenant)
         if not record.active:
             raise TenantDisabled(f"tenant {tenant!r} is disabled")
         chosen = routes or record.settings.get("llm_routes") or ()
-        if not isinstance(chosen, Sequence):
+        if not isinstance(chosen, Sequence) or isinstance(chosen, str):
             raise InvalidInput("llm_routes must be a list", code="invalid-llm-route")
-        parsed = tuple(r if isinstance(r, LlmRoute) else LlmRoute.from_dict(r) for r in chosen)
+        parsed = tuple(self._route(tenant, r) for r in chosen)
         resolved = parsed or self._providers.default_routes()
         if not resolved:
             raise ConfigurationError(f"no LLM route for tenant {tenant!r}")
         return resolved
 
     def is_scripted(
-        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None
+        self, tenant: str, routes: Sequence[LlmRoute | Mapping[str, Any] | str] | None = None
     ) -> bool:
         """Whether a call for ``tenant`` may be answered by the scripted provider."""
         return any(r.provider is ProviderKind.SCRIPTED for r in self.routes_for(tenant, routes))
@@ -135,7 +151,7 @@ class LlmHub:
         task_id: str | None,
         template: str,
         variables: Mapping[str, object],
-        routes: Sequence[LlmRoute | Mapping[str, Any]] | None = None,
+        routes: Sequence[LlmRoute | Mapping[str, Any] | str] | None = None,
         *,
         edit_format: str | None = None,
         temperature: float = 0.0,
@@ -159,7 +175,10 @@ class LlmHub:
         last: LlmError | None = None
         for attempt, route in enumerate(chain, start=1):
             fmt = route.edit_format or edit_format
-            prompt = self._prompts.get(_template_name(template, fmt))
+            name = _template_name(template, fmt)
+            # A registry version pins its template's version: use it when it is this template.
+            pinned = route.prompt if route.prompt and route.prompt.split(".v")[0] == name else None
+            prompt = self._prompts.get(pinned or name)
             rendered = (*prompt.render(variables), *history)
             messages, redactions = redact_messages(rendered, redaction_key)
             request = CompletionRequest(
@@ -210,7 +229,7 @@ class LlmHub:
         tenant: str,
         task_id: str,
         edit_format: str,
-        routes: Sequence[LlmRoute | Mapping[str, Any]] | None,
+        routes: Sequence[LlmRoute | Mapping[str, Any] | str] | None,
         variables: Mapping[str, Any],
         history: Sequence[Message] = (),
         tools: Sequence[ToolSpec] = (),
@@ -256,6 +275,7 @@ class LlmHub:
         assert result is not None
         summary = dataclasses.replace(result, attempts=tuple(tried)).to_dict()
         answer = summary.pop("text")
+        summary["model_card"] = card_path(result.route.registry_version)  # lineage links it
         return {"answer": answer, "format": result.edit_format, "llm": summary}
 
     def transcript(self, tenant: str, lineage_id: str) -> Transcript:

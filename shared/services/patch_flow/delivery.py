@@ -116,6 +116,9 @@ def open_pull_request(
         risk=risk,
         llm=validation.get("llm", {}),
         approval=approval,
+        model_card=messages.model_card_link(
+            deps.public_base_url, tenant, validation.get("llm", {})
+        ),
     )
     pr = scm.pull_requests.open_pull_request(
         tenant,

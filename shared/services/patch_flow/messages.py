@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.models import card_path
+
 MAX_DIFF_CHARS = 12_000
 
 
 def task_link(public_base_url: str, tenant: str, task_id: str) -> str:
     return f"{public_base_url.rstrip('/')}/api/tenants/{tenant}/tasks/{task_id}"
+
+
+def model_card_link(public_base_url: str, tenant: str, llm: dict[str, Any]) -> str | None:
+    """The card of the registry version that answered (``llm["registry_version"]``), or None
+    when the answer came from a route outside the registry."""
+    path = card_path(llm.get("registry_version"))
+    return f"{public_base_url.rstrip('/')}{path}?tenant={tenant}" if path else None
 
 
 def _fenced_diff(diff: str) -> str:
@@ -48,6 +57,7 @@ def pull_request_body(
     risk: dict[str, Any],
     llm: dict[str, Any],
     approval: dict[str, Any] | None,
+    model_card: str | None = None,
 ) -> str:
     approved = (
         f"Approved by **{approval['approver']}**" if approval else "No approval required by policy"
@@ -64,7 +74,9 @@ def pull_request_body(
         f"- Change: {_stats(validation)}\n"
         f"- Risk: **{risk['level']}**{reasons}\n"
         f"- {approved}\n"
-        f"- Model: {llm.get('provider', '?')} / {llm.get('model', '?')}\n"
+        f"- Model: {llm.get('provider', '?')} / {llm.get('model', '?')}"
+        f" ({llm.get('registry_version') or 'not from the model registry'}); model card: "
+        f"{model_card or 'none'}\n"
         f"- Lineage and audit: {link}{scripted}\n"
     )
 

@@ -1,0 +1,77 @@
+"""The model registry: MLflow as a Container App behind Entra ID, its own PostgreSQL database,
+artifacts in a private Blob container it proxies, and the app pointed at it."""
+
+from __future__ import annotations
+
+from tests.harness import Deployment
+from tests.test_function_app import settings_of
+
+SERVER = "azure-native:app:ContainerApp"
+ACR_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aica-shared"
+
+
+def test_entra_id_answers_401_before_anything_reaches_mlflow(dev: Deployment):
+    auth = dev.one("azure-native:app:ContainerAppsAuthConfig")
+    server = dev.one(SERVER, "model-registry-server")
+    assert auth.inputs["containerAppName"] == server.outputs["name"]
+    assert auth.inputs["platform"] == {"enabled": True}
+    assert auth.inputs["globalValidation"]["unauthenticatedClientAction"] == "Return401"
+    aad = auth.inputs["identityProviders"]["azureActiveDirectory"]
+    client_id = "00000000-0000-0000-0000-00000000dd01"
+    assert aad["enabled"] is True and aad["registration"]["clientId"] == client_id
+    assert aad["registration"]["openIdIssuer"].startswith("https://login.microsoftonline.com/")
+    assert client_id in aad["validation"]["allowedAudiences"]
+
+
+def test_the_server_is_reachable_from_the_function_subnet_only(dev: Deployment):
+    server = dev.one(SERVER, "model-registry-server")
+    env = dev.one("azure-native:app:ManagedEnvironment")
+    assert server.inputs["managedEnvironmentId"] == env.id  # the internal environment
+    ingress = server.inputs["configuration"]["ingress"]
+    assert ingress["allowInsecure"] is False
+    assert [r["ipAddressRange"] for r in ingress["ipSecurityRestrictions"]] == ["10.40.0.0/24"]
+
+
+def test_backend_store_is_its_own_database_with_entra_tokens_and_no_password(dev: Deployment):
+    databases = {
+        r.inputs["databaseName"] for r in dev.of_type("azure-native:dbforpostgresql:Database")
+    }
+    assert "mlflow" in databases
+    server = dev.one(SERVER, "model-registry-server")
+    (container,) = server.inputs["template"]["containers"]
+    script = container["command"][-1]
+    assert "ossrdbms-aad.database.windows.net" in script and "IDENTITY_ENDPOINT" in script
+    assert "/mlflow?sslmode=require" in script and "--serve-artifacts" in script
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert "PGPASSWORD" not in env and not any("password" in k.lower() for k in env)
+    assert env["ARTIFACTS"].startswith("wasbs://mlflow@staicadevmlf")
+    assert env["ARTIFACTS"].endswith(".blob.core.windows.net/")
+
+
+def test_the_servers_identity_may_write_its_artifacts_and_pull_its_image_only(dev: Deployment):
+    identity = dev.one(
+        "azure-native:managedidentity:UserAssignedIdentity", "model-registry-identity"
+    )
+    principal = identity.outputs["principalId"]
+    grants = [
+        (r.inputs["roleDefinitionId"].rsplit("/", 1)[1], r.inputs["scope"])
+        for r in dev.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["principalId"] == principal
+    ]
+    account = dev.one("azure-native:storage:StorageAccount", "model-registry-artifacts-account")
+    registry = dev.one(SERVER, "model-registry-server").inputs["configuration"]["registries"]
+    assert [r["server"] for r in registry] == ["aicaregistry.azurecr.io"]
+    acr = "/providers/Microsoft.ContainerRegistry/registries/aicaregistry"
+    assert sorted(grants) == sorted(
+        [
+            ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", account.id),  # Blob Data Contributor
+            ("7f951dda-4ed3-4680-a7ca-43fe172d538d", f"{ACR_SCOPE}{acr}"),  # AcrPull
+        ]
+    )
+
+
+def test_the_app_reads_the_registry_url(dev: Deployment):
+    env = dev.one("azure-native:app:ManagedEnvironment")
+    url = settings_of(dev)["MLFLOW_TRACKING_URI"]
+    server = dev.one(SERVER, "model-registry-server")
+    assert url == f"https://{server.inputs['containerAppName']}.{env.outputs['defaultDomain']}"

@@ -1,0 +1,1 @@
+"""Model governance: routing through registry aliases, promotion, evaluation, model cards."""

@@ -1,0 +1,141 @@
+"""Promotion of model versions: propose a challenger, approve it as champion, roll back.
+
+Two keys turn: the gate (``shared.policies.model_gate``) on the challenger's evaluation, and a
+PlatformAdmin's approval, who must not be the proposer. Every step (refusals included) is
+appended to the ``PromotionLog`` before or together with the alias move, so the record shows
+who decided what on which evidence. A rollback moves ``champion`` back to the version the last
+approval replaced: one call, recorded like the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.domain.errors import Conflict, NotFound, PermissionDenied
+from shared.domain.models import CHALLENGER, CHAMPION, EvaluationResult, Promotion
+from shared.policies.model_gate import GatePolicy, GateVerdict, judge
+from shared.policies.rbac import AppRole
+from shared.ports.registry import ModelRegistry, PromotionLog
+
+PLATFORM_ADMIN = str(AppRole.PLATFORM_ADMIN)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a stable id (an Entra object id, or an operator's name at the CLI) and the
+    app roles held."""
+
+    id: str
+    roles: frozenset[str] = frozenset()
+
+
+class ModelGovernance:
+    def __init__(
+        self, registry: ModelRegistry, promotions: PromotionLog, policy: GatePolicy | None = None
+    ) -> None:
+        self._registry = registry
+        self._promotions = promotions
+        self._policy = policy or GatePolicy()
+
+    def latest_evaluation(self, name: str, version: int) -> EvaluationResult | None:
+        found = self._registry.evaluations(name, version)
+        return found[-1] if found else None
+
+    def gate(self, name: str, version: int, tenant: str | None = None) -> GateVerdict:
+        """The gate's verdict on ``version`` against the current champion (for ``tenant``)."""
+        try:
+            champion = self._registry.resolve(name, CHAMPION, tenant).version
+        except NotFound:
+            champion = None
+        return judge(
+            self._policy,
+            self.latest_evaluation(name, version),
+            self.latest_evaluation(name, champion) if champion else None,
+        )
+
+    def propose(
+        self, name: str, version: int, actor: Actor, tenant: str | None = None
+    ) -> Promotion:
+        """Make ``version`` the challenger, if the gate passes; a refusal is recorded and raised
+        (``Conflict``, code ``promotion-gate-refused``)."""
+        self._registry.get(name, version)
+        verdict = self.gate(name, version, tenant)
+        step = Promotion(
+            name, version, CHALLENGER, tenant, "proposed", actor.id, gate=verdict.to_dict()
+        )
+        if not verdict.passed:
+            self._refuse(step, "gate: " + "; ".join(verdict.reasons), "promotion-gate-refused")
+        self._registry.set_alias(name, CHALLENGER, version, tenant)
+        return self._promotions.append(step)
+
+    def approve(
+        self, name: str, version: int, actor: Actor, tenant: str | None = None
+    ) -> Promotion:
+        """Make the proposed ``version`` champion. Refused (recorded, then raised) unless the
+        actor is a PlatformAdmin other than the proposer and the gate still passes."""
+        proposal = self._pending(name, version, tenant)
+        step = Promotion(name, version, CHAMPION, tenant, "approved", actor.id)
+        if PLATFORM_ADMIN not in actor.roles:
+            self._refuse(step, "the PlatformAdmin role is required", "platform-admin-required")
+        if actor.id == proposal.actor:
+            self._refuse(step, "the proposer cannot approve", "proposer-cannot-approve")
+        verdict = self.gate(name, version, tenant)
+        if not verdict.passed:
+            self._refuse(step, "gate: " + "; ".join(verdict.reasons), "promotion-gate-refused")
+        previous = self._champion(name, tenant)
+        recorded = self._promotions.append(
+            Promotion(**{**step.__dict__, "gate": verdict.to_dict(), "previous": previous})
+        )
+        self._registry.set_alias(name, CHAMPION, version, tenant)
+        self._registry.set_tag(name, version, "approved_by", actor.id)
+        return recorded
+
+    def rollback(self, name: str, actor: Actor, tenant: str | None = None) -> Promotion:
+        """Point ``champion`` back at the version the last approval (or rollback) replaced."""
+        if PLATFORM_ADMIN not in actor.roles:
+            raise PermissionDenied(
+                "the PlatformAdmin role is required", code="platform-admin-required"
+            )
+        moves = [
+            s
+            for s in self._promotions.history(name)
+            if s.alias == CHAMPION
+            and s.tenant == tenant
+            and s.action in ("approved", "rolled-back")
+        ]
+        if not moves or moves[-1].previous is None:
+            raise Conflict(
+                f"{name}: no earlier champion to roll back to", code="nothing-to-roll-back"
+            )
+        current, target = moves[-1].version, moves[-1].previous
+        step = Promotion(name, target, CHAMPION, tenant, "rolled-back", actor.id, previous=current)
+        recorded = self._promotions.append(step)
+        self._registry.set_alias(name, CHAMPION, target, tenant)
+        return recorded
+
+    def _champion(self, name: str, tenant: str | None) -> int | None:
+        try:
+            return self._registry.resolve(name, CHAMPION, tenant).version
+        except NotFound:
+            return None
+
+    def _pending(self, name: str, version: int, tenant: str | None) -> Promotion:
+        """The open proposal of ``version``: proposed after its last approval, if any."""
+        steps = [
+            s
+            for s in self._promotions.history(name, version)
+            if s.tenant == tenant and s.action in ("proposed", "approved")
+        ]
+        if not steps or steps[-1].action != "proposed":
+            raise Conflict(
+                f"{name}/{version} has no open proposal: propose it first", code="not-proposed"
+            )
+        return steps[-1]
+
+    def _refuse(self, step: Promotion, reason: str, code: str) -> None:
+        self._promotions.append(
+            Promotion(
+                **{**step.__dict__, "action": "refused", "reason": f"{step.action}: {reason}"}
+            )
+        )
+        raise (PermissionDenied if "gate" not in code else Conflict)(reason, code=code)
