@@ -181,3 +181,17 @@ def test_without_a_tool_budget_no_tools_are_offered() -> None:
     state = _replay(completed=3)
     generate = json.loads(state["actions"][0][-1]["compoundActions"][0]["input"])
     assert generate["tools"] is False and generate["history"] == []
+
+
+def test_a_failed_attempt_feeds_back_its_answer_and_why_it_failed() -> None:
+    failed = {"ok": False, "summary": "check-failed", "feedback": "test_x failed: 2 != 4"}
+    results = [*RESULTS[:3], ("generate_patch", {"answer": "diff one"}), ("validate_patch", failed)]
+    state = _replay(completed=5, results=results)
+    retry = state["actions"][0][-1]["compoundActions"][0]
+    assert retry["functionName"] == "generate_patch"
+    payload = json.loads(retry["input"])
+    assert (payload["attempt"], payload["previous_answer"], payload["feedback"]) == (
+        2,
+        "diff one",
+        "test_x failed: 2 != 4",
+    )
