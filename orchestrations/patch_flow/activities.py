@@ -110,6 +110,28 @@ def generate_patch(payload: Payload) -> Payload:
             context=payload["context"],
             attempt=payload["attempt"],
             feedback=payload["feedback"],
+            history=payload.get("history"),
+            tools=bool(payload.get("tools")),
+            previous_answer=payload.get("previous_answer"),
+        ),
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+def run_tool(payload: Payload) -> Payload:
+    from shared.services.patch_flow import tool_step
+
+    return _edge(
+        "run_tool",
+        payload,
+        lambda d: tool_step.run_tool(
+            d,
+            payload["task"],
+            plan=payload["plan"],
+            commit=payload["context"]["commit"],
+            call=payload["call"],
+            attempt=payload["attempt"],
+            step=payload["step"],
         ),
     )
 

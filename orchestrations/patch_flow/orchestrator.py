@@ -2,7 +2,9 @@
 
 Steps: authorise (the requester may push to the repository; before anything else is read) →
 start (config + policy) → gather context → up to N attempts of (generate patch, validate),
-each failure fed back to the model → assess risk → human approval when required (an
+each failure fed back to the model; within an attempt the model may first call tools (search,
+read, list, find, check: each call one ``run_tool`` activity, bounded by the plan's
+``max_tool_steps`` and ``max_tool_tokens``) → assess risk → human approval when required (an
 ``approval`` event naming a recorded decision, verified by an activity, raced against a durable
 timer) → open the PR → comment back → finish.
 ``custom_status`` always names the current step. Transient activity failures are retried by
@@ -130,13 +132,18 @@ def _produce_patch(
 ) -> Flow:
     """Generate and validate up to ``max_attempts`` times; the validation that passed."""
     feedback: str | None = None
+    previous: str | None = None
     attempts: list[dict[str, Any]] = []
     for attempt in range(1, int(plan["max_attempts"]) + 1):
-        proposal = yield from _step(
+        proposal = yield from _propose(
             context,
-            "generate_patch",
-            {**base, "plan": plan, "context": gathered, "attempt": attempt, "feedback": feedback},
-            {"step": "generating-patch", "attempt": attempt, **flags},
+            base,
+            plan=plan,
+            gathered=gathered,
+            attempt=attempt,
+            feedback=feedback,
+            previous=previous,
+            flags=flags,
         )
         validation = yield from _step(
             context,
@@ -156,7 +163,7 @@ def _produce_patch(
             code = "setup-failed"  # setup runs before the patch: no attempt can change it
             break
         code = "validation-failed"
-        feedback = validation["feedback"]
+        feedback, previous = validation["feedback"], proposal.get("answer")
     raise Stop(
         "failed",
         {
@@ -168,6 +175,72 @@ def _produce_patch(
             }
         },
     )
+
+
+def _propose(
+    context: df.DurableOrchestrationContext,
+    base: dict[str, Any],
+    *,
+    plan: dict[str, Any],
+    gathered: dict[str, Any],
+    attempt: int,
+    feedback: str | None,
+    previous: str | None,
+    flags: dict[str, Any],
+) -> Flow:
+    """The attempt's proposal (``previous``: the last attempt's answer, fed back with why it
+    failed). While this attempt's tool calls and tool-turn tokens are within
+    the plan's budget, the model is offered the tools; each call it asks for runs as its own
+    activity and its result goes back to it. Calls past the step budget are answered "not run"
+    (every call needs an answer); once the budget is spent the tools stay in the request only
+    to describe the earlier turns, and further calls are not run."""
+    max_steps, max_tokens = int(plan.get("max_tool_steps", 0)), int(plan.get("max_tool_tokens", 0))
+    history: list[dict[str, Any]] = []
+    steps = tokens = 0
+    while True:
+        offer = steps < max_steps and tokens < max_tokens
+        proposal: dict[str, Any] = yield from _step(
+            context,
+            "generate_patch",
+            {
+                **base,
+                "plan": plan,
+                "context": gathered,
+                "attempt": attempt,
+                "feedback": feedback,
+                "previous_answer": previous,
+                "history": history,
+                "tools": offer or bool(history),
+            },
+            {"step": "generating-patch", "attempt": attempt, **flags},
+        )
+        llm = proposal.get("llm", {})
+        calls = llm.get("tool_calls") or []
+        if not offer or not calls:
+            return proposal
+        tokens += int(llm.get("input_tokens", 0)) + int(llm.get("output_tokens", 0))
+        history.append({"role": "assistant", "content": proposal["answer"], "tool_calls": calls})
+        for call in calls:
+            steps += 1
+            if steps > max_steps:
+                output = "not run: this attempt's tool budget is spent; answer with the edit"
+            else:
+                result = yield from _step(
+                    context,
+                    "run_tool",
+                    {**base, "plan": plan, "context": gathered, "call": call,
+                     "attempt": attempt, "step": steps},
+                    {"step": "using-tools", "attempt": attempt, "tool": call["name"], **flags},
+                )  # fmt: skip
+                output = result["output"]
+            history.append(
+                {
+                    "role": "tool",
+                    "content": output,
+                    "tool_call_id": call["id"],
+                    "tool_name": call["name"],
+                }
+            )
 
 
 def _await_approval(

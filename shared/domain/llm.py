@@ -5,13 +5,14 @@ and the records the hub keeps (circuit state, lineage). No I/O here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from shared.domain.errors import InvalidInput
+from shared.domain.llm_tools import ToolCall, ToolSpec
 
 #: The edit formats a route may ask its model for; the same values as the patch parser's
 #: ``shared.patching.formats.EditFormat`` (less ``auto``, which is for reading, not asking).
@@ -22,6 +23,7 @@ class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"
 
 
 class ResponseFormat(StrEnum):
@@ -39,6 +41,7 @@ class FinishReason(StrEnum):
     STOP = "stop"
     LENGTH = "length"
     CONTENT_FILTER = "content_filter"
+    TOOL_CALLS = "tool_calls"
     OTHER = "other"
 
 
@@ -52,8 +55,16 @@ class ProviderKind(StrEnum):
 
 @dataclass(frozen=True)
 class Message:
+    """One turn. An assistant turn may carry the ``tool_calls`` it asked for; a ``tool`` turn
+    is the result of the call named by ``tool_call_id`` (``tool_name`` for providers that
+    pair results by name)."""
+
     role: Role
     content: str
+    _: KW_ONLY
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class CompletionRequest:
     stop: tuple[str, ...] = ()
     response_format: ResponseFormat = ResponseFormat.TEXT
     template: str = ""
+    tools: tuple[ToolSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.messages:
@@ -97,6 +109,7 @@ class Completion:
     latency_ms: int
     finish_reason: FinishReason
     model_version: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
     @property
     def outcome(self) -> str:
@@ -310,4 +323,5 @@ class HubResult:
             "latency_ms": c.latency_ms,
             "finish_reason": str(c.finish_reason),
             "attempts": list(self.attempts),
+            "tool_calls": [call.to_dict() for call in c.tool_calls],
         }

@@ -44,6 +44,10 @@ class FlowPlan:
     approval: str = "risk"
     approval_timeout_hours: float = 72.0
     max_attempts: int = 3
+    #: Tool calls (search, read, list, find, check) the model may make per attempt before it
+    #: must edit, and the tokens those tool-using turns may spend together per attempt.
+    max_tool_steps: int = 6
+    max_tool_tokens: int = 60_000
     max_files: int = 20
     max_changed_lines: int = 600
     context_budget_tokens: int = 12_000
@@ -81,6 +85,8 @@ _REPO_KEYS: dict[str, type | tuple[type, ...]] = {
     "checkout_paths": list,
     "approval": str,
     "max_attempts": int,
+    "max_tool_steps": int,
+    "max_tool_tokens": int,
     "max_files": int,
     "max_changed_lines": int,
     "sensitive_paths": list,
@@ -153,6 +159,8 @@ def plan_for(tenant_settings: dict[str, Any], repo_config: dict[str, Any]) -> Fl
         checkout_paths=tuple(repo_config.get("checkout_paths", ())),
         approval=_stricter_approval(base.approval, repo_config.get("approval")),
         max_attempts=max(1, narrowed("max_attempts")),
+        max_tool_steps=max(0, narrowed("max_tool_steps")),
+        max_tool_tokens=max(0, narrowed("max_tool_tokens")),
         max_files=narrowed("max_files"),
         max_changed_lines=narrowed("max_changed_lines"),
         sensitive_paths=base.sensitive_paths + tuple(repo_config.get("sensitive_paths", ())),

@@ -4,6 +4,10 @@ The SDK is imported on first use and its own retries are off (``max_retries=0``)
 messages go to the ``system`` parameter. The JSON hint becomes an instruction appended to the
 system prompt (structured outputs want a schema, which a hint does not have). The temperature is
 not sent: the Messages API of this SDK generation no longer takes one.
+
+Tool calls are ``tool_use`` content blocks of the assistant turn; their results go back as
+``tool_result`` blocks of one user turn (consecutive tool turns are merged into it, as the API
+requires every result of a turn in the next user message).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from shared.domain.llm import (
     Completion,
     CompletionRequest,
     FinishReason,
+    Message,
     ProviderKind,
     ResponseFormat,
     Role,
 )
+from shared.domain.llm_tools import ToolCall
 from shared.ports.llm import LlmProvider
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -32,7 +38,43 @@ _FINISH = {
     "stop_sequence": FinishReason.STOP,
     "max_tokens": FinishReason.LENGTH,
     "refusal": FinishReason.CONTENT_FILTER,
+    "tool_use": FinishReason.TOOL_CALLS,
 }
+
+
+def _messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
+    wire: list[dict[str, Any]] = []
+    for m in messages:
+        if m.role is Role.SYSTEM:
+            continue
+        if m.role is Role.TOOL:
+            block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.content}
+            if wire and wire[-1]["role"] == "user" and isinstance(wire[-1]["content"], list):
+                wire[-1]["content"].append(block)
+            else:
+                wire.append({"role": "user", "content": [block]})
+        elif m.tool_calls:
+            text = [{"type": "text", "text": m.content}] if m.content else []
+            uses = [
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+                for c in m.tool_calls
+            ]
+            wire.append({"role": "assistant", "content": text + uses})
+        else:
+            wire.append({"role": str(m.role), "content": m.content})
+    return wire
+
+
+def _tool_calls(blocks: list[Any]) -> tuple[ToolCall, ...]:
+    calls = []
+    for block in blocks:
+        if getattr(block, "type", None) != "tool_use":
+            continue
+        name, arguments = getattr(block, "name", None), getattr(block, "input", None)
+        if not isinstance(name, str) or not isinstance(arguments, dict):
+            raise LlmBadResponse("anthropic sent a tool_use block without a name or object input")
+        calls.append(ToolCall(str(getattr(block, "id", "") or ""), name, arguments))
+    return tuple(calls)
 
 
 def _arguments(request: CompletionRequest) -> dict[str, Any]:
@@ -42,16 +84,17 @@ def _arguments(request: CompletionRequest) -> dict[str, Any]:
     arguments: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens,
-        "messages": [
-            {"role": str(m.role), "content": m.content}
-            for m in request.messages
-            if m.role is not Role.SYSTEM
-        ],
+        "messages": _messages(request.messages),
     }
     if system:
         arguments["system"] = "\n\n".join(system)
     if request.stop:
         arguments["stop_sequences"] = list(request.stop)
+    if request.tools:
+        arguments["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters}
+            for t in request.tools
+        ]
     return arguments
 
 
@@ -75,6 +118,7 @@ def _completion(response: Any, latency_ms: int) -> Completion:
         output_tokens=output_tokens,
         latency_ms=latency_ms,
         finish_reason=_FINISH.get(str(getattr(response, "stop_reason", "")), FinishReason.OTHER),
+        tool_calls=_tool_calls(blocks),
     )
 
 
@@ -100,7 +144,9 @@ class AnthropicLlm(LlmProvider):
 
     def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
         arguments = _arguments(request)
-        return {k: v for k, v in arguments.items() if k not in ("model", "messages", "system")}
+        return {
+            k: v for k, v in arguments.items() if k not in ("model", "messages", "system", "tools")
+        }
 
     def complete(self, request: CompletionRequest) -> Completion:
         import anthropic

@@ -6,6 +6,10 @@ answer when there is no such line); it is cached per model for the adapter's lif
 
 The SDK raises its own ``ResponseError`` without the response headers, so an httpx response hook
 keeps the ``Retry-After`` of a 429/503 answer (per thread) for the rate-limit error.
+
+Tools go as ``tools`` (function schemas) and come back as ``message.tool_calls``; Ollama gives
+calls no ids, so the adapter names them ``call_<index>``, and tool results go back as ``tool``
+turns with the ``tool_name`` they answer.
 """
 
 from __future__ import annotations
@@ -25,14 +29,41 @@ from shared.domain.llm import (
     Completion,
     CompletionRequest,
     FinishReason,
+    Message,
     ProviderKind,
     ResponseFormat,
+    Role,
     estimate_tokens,
 )
+from shared.domain.llm_tools import ToolCall
 from shared.ports.llm import LlmProvider
 
 _BLOB = re.compile(r"^FROM\s+\S*sha256[-:]([0-9a-f]{64})\s*$", re.MULTILINE)
 _FINISH = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
+
+
+def _message(message: Message) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": str(message.role), "content": message.content}
+    if message.role is Role.TOOL and message.tool_name:
+        wire["tool_name"] = message.tool_name
+    if message.tool_calls:
+        wire["tool_calls"] = [
+            {"function": {"name": c.name, "arguments": c.arguments}} for c in message.tool_calls
+        ]
+    return wire
+
+
+def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
+    calls = []
+    for index, call in enumerate(getattr(message, "tool_calls", None) or ()):
+        function = getattr(call, "function", None)
+        name, arguments = getattr(function, "name", None), getattr(function, "arguments", None)
+        if not isinstance(name, str) or not isinstance(arguments, dict):
+            raise LlmBadResponse("ollama sent a tool call without a name or object arguments")
+        calls.append(ToolCall(f"call_{index}", name, dict(arguments)))
+    return tuple(calls)
+
+
 T = TypeVar("T")
 
 
@@ -95,7 +126,19 @@ class OllamaLlm(LlmProvider):
         response = self._call(
             lambda: self._client.chat(
                 model=request.model,
-                messages=[{"role": str(m.role), "content": m.content} for m in request.messages],
+                messages=[_message(m) for m in request.messages],
+                tools=[
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": t.name,
+                            "description": t.description,
+                            "parameters": t.parameters,
+                        },
+                    }
+                    for t in request.tools
+                ]
+                or None,
                 options=parameters["options"],
                 format=parameters.get("format"),
                 stream=False,
@@ -118,10 +161,14 @@ class OllamaLlm(LlmProvider):
         self, request: CompletionRequest, response: Any, digest: str, started: float
     ) -> Completion:
         message = getattr(response, "message", None)
+        tool_calls = _tool_calls(message)
         text = getattr(message, "content", None)
+        if text is None and tool_calls:
+            text = ""
         model = getattr(response, "model", None)
         if not isinstance(text, str) or not isinstance(model, str) or not model:
             raise LlmBadResponse("ollama answered without a message or model")
+        finish = _FINISH.get(str(getattr(response, "done_reason", "")), FinishReason.OTHER)
         # Ollama leaves the counts out when it served the prompt from its cache: estimate then.
         input_tokens = getattr(response, "prompt_eval_count", None)
         output_tokens = getattr(response, "eval_count", None)
@@ -135,10 +182,9 @@ class OllamaLlm(LlmProvider):
             if isinstance(output_tokens, int)
             else estimate_tokens(len(text)),
             latency_ms=round((time.monotonic() - started) * 1000),
-            finish_reason=_FINISH.get(
-                str(getattr(response, "done_reason", "")), FinishReason.OTHER
-            ),
+            finish_reason=FinishReason.TOOL_CALLS if tool_calls else finish,
             model_version=digest,
+            tool_calls=tool_calls,
         )
 
     def _call(self, send: Callable[[], T]) -> T:

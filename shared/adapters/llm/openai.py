@@ -21,9 +21,12 @@ from shared.domain.llm import (
     Completion,
     CompletionRequest,
     FinishReason,
+    Message,
     ProviderKind,
     ResponseFormat,
+    Role,
 )
+from shared.domain.llm_tools import ToolCall
 from shared.ports.llm import LlmProvider
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -32,13 +35,48 @@ _FINISH = {
     "stop": FinishReason.STOP,
     "length": FinishReason.LENGTH,
     "content_filter": FinishReason.CONTENT_FILTER,
+    "tool_calls": FinishReason.TOOL_CALLS,
 }
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """A turn as Chat Completions takes it: tool calls as ``function`` calls with JSON-encoded
+    arguments, tool results as ``tool`` turns paired by ``tool_call_id``."""
+    if message.role is Role.TOOL:
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    wire: dict[str, Any] = {"role": str(message.role), "content": message.content}
+    if message.tool_calls:
+        wire["content"] = message.content or None
+        wire["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in message.tool_calls
+        ]
+    return wire
+
+
+def _tool_calls(provider: str, message: Any) -> tuple[ToolCall, ...]:
+    calls = []
+    for call in getattr(message, "tool_calls", None) or ():
+        function = getattr(call, "function", None)
+        name = getattr(function, "name", None)
+        try:
+            arguments = json.loads(getattr(function, "arguments", None) or "{}")
+        except (TypeError, ValueError) as exc:
+            raise LlmBadResponse(f"{provider} sent tool arguments that are not JSON") from exc
+        if not isinstance(name, str) or not isinstance(arguments, dict):
+            raise LlmBadResponse(f"{provider} sent a tool call without a name or object arguments")
+        calls.append(ToolCall(str(getattr(call, "id", "") or ""), name, arguments))
+    return tuple(calls)
 
 
 def _arguments(request: CompletionRequest) -> dict[str, Any]:
     arguments: dict[str, Any] = {
         "model": request.model,
-        "messages": [{"role": str(m.role), "content": m.content} for m in request.messages],
+        "messages": [_message(m) for m in request.messages],
         "temperature": request.temperature,
         "max_completion_tokens": request.max_tokens,
     }
@@ -46,6 +84,18 @@ def _arguments(request: CompletionRequest) -> dict[str, Any]:
         arguments["stop"] = list(request.stop)
     if request.response_format is ResponseFormat.JSON:
         arguments["response_format"] = {"type": "json_object"}
+    if request.tools:
+        arguments["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.parameters,
+                },
+            }
+            for t in request.tools
+        ]
     return arguments
 
 
@@ -57,8 +107,11 @@ def _completion(provider: str, response: Any, latency_ms: int) -> Completion:
     message = getattr(choices[0], "message", None)
     text = getattr(message, "content", None)
     finish = _FINISH.get(str(getattr(choices[0], "finish_reason", "")), FinishReason.OTHER)
+    tool_calls = _tool_calls(provider, message)
     if text is None and getattr(message, "refusal", None):
         text, finish = "", FinishReason.CONTENT_FILTER
+    elif text is None and tool_calls:
+        text = ""
     input_tokens = getattr(usage, "prompt_tokens", None)
     output_tokens = getattr(usage, "completion_tokens", None)
     model = getattr(response, "model", None)
@@ -75,6 +128,7 @@ def _completion(provider: str, response: Any, latency_ms: int) -> Completion:
         latency_ms=latency_ms,
         finish_reason=finish,
         model_version=fingerprint if isinstance(fingerprint, str) else None,
+        tool_calls=tool_calls,
     )
 
 
@@ -91,7 +145,7 @@ class _ChatCompletions(LlmProvider):
 
     def sent_parameters(self, request: CompletionRequest) -> dict[str, Any]:
         arguments = _arguments(request)
-        return {k: v for k, v in arguments.items() if k not in ("model", "messages")}
+        return {k: v for k, v in arguments.items() if k not in ("model", "messages", "tools")}
 
     def complete(self, request: CompletionRequest) -> Completion:
         import openai

@@ -7,7 +7,10 @@ A recording is a JSON or YAML file: a list of completions, or ``{"completions": 
 ``text`` and optionally ``template`` (the prompt template name it answers), ``match`` (a substring
 the prompt must contain) and ``finish_reason``. A request gets the first completion, in file
 order, whose ``template`` and ``match`` fit it; when none fits it fails with ``LlmBadRequest``
-(``recording-no-match``). Replay is stateless, so it gives the same answer in any process and
+(``recording-no-match``). A multi-step tool conversation records ``tool_calls`` (a list of
+``{name, arguments}``; ``text`` may then be empty) and ``turn``: how many assistant turns the
+request already holds (0 for the first answer), so that each step of the loop gets its own.
+Replay is stateless, so it gives the same answer in any process and
 on any retry: a task's later attempts get other answers by matching the feedback in their prompt.
 """
 
@@ -25,8 +28,10 @@ from shared.domain.llm import (
     CompletionRequest,
     FinishReason,
     ProviderKind,
+    Role,
     estimate_tokens,
 )
+from shared.domain.llm_tools import ToolCall
 from shared.ports.llm import LlmProvider
 
 
@@ -36,9 +41,15 @@ class RecordedCompletion:
     template: str | None = None
     match: str | None = None
     finish_reason: FinishReason = FinishReason.STOP
+    tool_calls: tuple[ToolCall, ...] = ()
+    turn: int | None = None
 
     def fits(self, request: CompletionRequest) -> bool:
         if self.template is not None and self.template != request.template:
+            return False
+        if self.turn is not None and self.turn != sum(
+            m.role is Role.ASSISTANT for m in request.messages
+        ):
             return False
         return self.match is None or any(self.match in m.content for m in request.messages)
 
@@ -75,16 +86,32 @@ class Recording:
         if not isinstance(entries, list) or not entries:
             raise InvalidInput(f"recording {name}: expected a non-empty list of completions")
         completions = []
-        for index, entry in enumerate(entries):
+        for index, recorded in enumerate(entries):
+            entry = (
+                {"text": "", **recorded}
+                if isinstance(recorded, dict) and recorded.get("tool_calls")
+                else recorded
+            )
             if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
                 raise InvalidInput(f"recording {name}: completion {index} has no text")
+            calls = entry.get("tool_calls") or []
+            turn = entry.get("turn")
+            if not isinstance(calls, list) or not (turn is None or isinstance(turn, int)):
+                raise InvalidInput(f"recording {name}: completion {index}: bad tool_calls/turn")
             try:
+                tool_calls = tuple(
+                    ToolCall.from_dict({"id": f"call_{index}_{n}", **call})
+                    for n, call in enumerate(calls)
+                )
+                default_finish = "tool_calls" if tool_calls else "stop"
                 completions.append(
                     RecordedCompletion(
                         text=entry["text"],
                         template=entry.get("template"),
                         match=entry.get("match"),
-                        finish_reason=FinishReason(entry.get("finish_reason", "stop")),
+                        finish_reason=FinishReason(entry.get("finish_reason", default_finish)),
+                        tool_calls=tool_calls,
+                        turn=turn,
                     )
                 )
             except ValueError as exc:
@@ -120,4 +147,5 @@ class ScriptedLlm(LlmProvider):
             latency_ms=0,
             finish_reason=entry.finish_reason,
             model_version=self.recording.digest,
+            tool_calls=entry.tool_calls,
         )

@@ -190,6 +190,7 @@ class AttemptRunner:
                 request.messages,
                 completion.text,
                 redaction_key=redaction_key,
+                tool_calls=completion.tool_calls,
             ),
         )
         self._record(call)

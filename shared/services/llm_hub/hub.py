@@ -39,6 +39,7 @@ from shared.domain.llm import (
     ProviderKind,
     ResponseFormat,
 )
+from shared.domain.llm_tools import ToolSpec
 from shared.domain.models import card_path
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact
 from shared.ports.keys import KeyProvider
@@ -157,6 +158,8 @@ class LlmHub:
         max_tokens: int = 4096,
         stop: Sequence[str] = (),
         response_format: ResponseFormat = ResponseFormat.TEXT,
+        history: Sequence[Message] = (),
+        tools: Sequence[ToolSpec] = (),
     ) -> HubResult:
         """Fill ``template`` (``name`` or ``name.vN``; ``{edit_format}`` in it becomes the route's
         edit format, else ``edit_format``) with ``variables`` and get a completion.
@@ -176,7 +179,8 @@ class LlmHub:
             # A registry version pins its template's version: use it when it is this template.
             pinned = route.prompt if route.prompt and route.prompt.split(".v")[0] == name else None
             prompt = self._prompts.get(pinned or name)
-            messages, redactions = redact_messages(prompt.render(variables), redaction_key)
+            rendered = (*prompt.render(variables), *history)
+            messages, redactions = redact_messages(rendered, redaction_key)
             request = CompletionRequest(
                 messages=messages,
                 model=route.model,
@@ -185,6 +189,7 @@ class LlmHub:
                 stop=tuple(stop),
                 response_format=response_format,
                 template=prompt.ref.name,
+                tools=tuple(tools),
             )
             provider = self._providers.for_route(tenant, route)
             try:
@@ -226,6 +231,8 @@ class LlmHub:
         edit_format: str,
         routes: Sequence[LlmRoute | Mapping[str, Any] | str] | None,
         variables: Mapping[str, Any],
+        history: Sequence[Message] = (),
+        tools: Sequence[ToolSpec] = (),
     ) -> dict[str, Any]:
         """The patch flow's call: ``patch_<format>`` filled with the task, its context files
         (``[{"path", "text"}]``) and the previous attempt's feedback. Returns the JSON-able
@@ -237,6 +244,10 @@ class LlmHub:
         (or a model refusing a larger one) still cuts it short, the answer comes back with
         ``llm["finish_reason"] == "length"``: the flow must not apply it (see
         ``patch_flow.steps``) and asks for a narrower edit instead.
+
+        ``tools`` are offered to the model and ``history`` (its earlier tool calls and their
+        results, this attempt) follows the prompt; ``llm["tool_calls"]`` lists the calls it
+        asks for now (empty when it answered with an edit).
         """
         tried: list[str] = []
         result: HubResult | None = None
@@ -250,6 +261,8 @@ class LlmHub:
                     routes,
                     edit_format=edit_format,
                     max_tokens=max_tokens,
+                    history=history,
+                    tools=tools,
                 )
             except LlmBadRequest as exc:
                 if result is None:

@@ -1,9 +1,10 @@
 """The patch flow's variables for the ``patch_<edit format>`` templates.
 
 The flow gives the task (command, instruction, title, body, discussion), the context files as
-``[{"path", "text"}]``, the previous attempt's feedback (empty on the first) and the attempt
-number; the templates want text, so files become fenced blocks under their paths and feedback a
-section of its own (absent on the first attempt).
+``[{"path", "text"}]``, the previous attempt's feedback (empty on the first), that attempt's
+answer (``previous_answer``, optional) and the attempt number; the templates want text, so files
+become fenced blocks under their paths and feedback a section of its own, led by the previous
+answer when there is one (absent on the first attempt).
 """
 
 from __future__ import annotations
@@ -38,15 +39,23 @@ def render_files(files: Any) -> str:
     return "\n\n".join(blocks)
 
 
-def render_feedback(feedback: Any) -> str:
+def render_feedback(feedback: Any, previous_answer: Any = None) -> str:
     text = str(feedback or "").strip()
     if not text:
         return ""
-    return f"## Why your previous answer was not accepted\n\n{text}\n\nFix that in this answer."
+    why = f"## Why your previous answer was not accepted\n\n{text}\n\nFix that in this answer."
+    previous = str(previous_answer or "").strip()
+    if not previous:
+        return why
+    fence = _fence(previous)
+    return f"## Your previous answer\n\n{fence}\n{previous}\n{fence}\n\n{why}"
 
 
 def patch_variables(variables: Mapping[str, Any]) -> dict[str, str]:
     rendered = {k: "" if v is None else str(v) for k, v in variables.items()}
     rendered["files"] = render_files(variables.get("files", []))
-    rendered["feedback"] = render_feedback(variables.get("feedback"))
+    rendered.pop("previous_answer", None)
+    rendered["feedback"] = render_feedback(
+        variables.get("feedback"), variables.get("previous_answer")
+    )
     return rendered

@@ -29,6 +29,7 @@ from shared.patching.validate import CheckRunner
 from shared.policies.agent_config import CONFIG_PATH, FlowPlan, parse_repo_config, plan_for
 from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.patch_flow.tools import TOOL_SPECS, history_messages
 from shared.services.patch_flow.workspace import Workspace, checked_out
 
 #: Violations the model may fix on another attempt; any other one is a policy violation, except
@@ -116,7 +117,13 @@ def generate_patch(
     context: dict[str, Any],
     attempt: int,
     feedback: str | None,
+    history: list[dict[str, Any]] | None = None,
+    tools: bool = False,
+    previous_answer: str | None = None,
 ) -> dict[str, Any]:
+    """The model's next answer: an edit, or (when ``tools``) the tool calls it asks for first,
+    after this attempt's earlier tool turns (``history``). ``feedback`` and
+    ``previous_answer`` say what the last attempt answered and why it failed."""
     result = deps.llm.generate_patch(
         tenant=task["tenant"],
         task_id=task["id"],
@@ -130,8 +137,11 @@ def generate_patch(
             "discussion": context["source"]["discussion"],
             "files": context["files"],
             "feedback": feedback or "",
+            "previous_answer": previous_answer or "",
             "attempt": attempt,
         },
+        history=history_messages(history or []),
+        tools=TOOL_SPECS if tools else (),
     )
     deps.record(
         task, "patch.generated", {"attempt": attempt, **result["llm"]}, step="generating-patch"
@@ -221,7 +231,7 @@ def _validate(
         for index, policy in enumerate(policies):
             # the check goes with the last policy: it runs once, and only if all others pass
             last = index == len(policies) - 1
-            check = _check(deps, task, plan, ws) if last else None
+            check = check_runner(deps, task, plan, ws) if last else None
             report = validate(applied, policy, root=ws.root, check=check)
             if not report.ok:
                 break
@@ -261,10 +271,11 @@ def _validate(
     }
 
 
-def _check(
+def check_runner(
     deps: PatchFlowDeps, task: dict[str, Any], plan: FlowPlan, workspace: Workspace
 ) -> CheckRunner:
-    """The one check of this attempt, or what says why it cannot run (``unchecked``)."""
+    """The check of this attempt (or of the model's ``run_check`` tool), or what says why it
+    cannot run (``unchecked``)."""
     display = " ".join(plan.check_command)
     if not plan.check_command:
         return lambda _files: unchecked(display, "no-check-configured")

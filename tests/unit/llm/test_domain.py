@@ -18,6 +18,7 @@ from shared.domain.llm import (
     Role,
     TemplateRef,
 )
+from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.patching.formats import EditFormat
 
 
@@ -82,3 +83,17 @@ def test_hub_result_summary_is_json() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert data["model"] == "gpt-4o-2024" and data["model_version"] == "fp_1"
     assert data["cost_usd"] == "0.000123" and data["template"]["hash"] == "sha256:x"
+
+
+def test_tool_specs_and_calls_are_validated() -> None:
+    assert ToolSpec("read_file", "Read.").parameters == {"type": "object"}
+    for name in ("", "read file", "x" * 65):
+        with pytest.raises(InvalidInput):
+            ToolSpec(name, "bad name")
+    with pytest.raises(InvalidInput):
+        ToolSpec("read_file", "Read.", {"type": "array"})
+    call = ToolCall.from_dict({"id": "c1", "name": "list_dir", "arguments": {"path": "src"}})
+    assert ToolCall.from_dict(call.to_dict()) == call
+    for bad in ({"arguments": {}}, {"name": "x", "arguments": ["a"]}, "list_dir"):
+        with pytest.raises(InvalidInput):
+            ToolCall.from_dict(bad)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import string
 from decimal import Decimal
 
 import pytest
@@ -24,10 +26,12 @@ from shared.domain.llm import (
     Completion,
     FinishReason,
     LlmRoute,
+    Message,
     ProviderKind,
     ResponseFormat,
     Role,
 )
+from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.domain.tenant import TenantStatus
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder
 from shared.services.llm_hub.breaker import credential_circuit
@@ -264,6 +268,54 @@ def test_feedback_of_a_failed_attempt_reaches_the_prompt(rig: Rig) -> None:
     prompt = fake.requests[0].messages[1].content
     assert "hunk 1 did not apply" in prompt and "attempt 2" in prompt
     assert fake.requests[0].template == "patch_search_replace"
+
+
+def test_previous_answer_tools_and_redacted_tool_turns_reach_the_provider(rig: Rig) -> None:
+    token = "ghp_" + "".join(secrets.choice(string.ascii_letters) for _ in range(36))
+    search = ToolCall("c2", "search_code", {"query": f"token {token}"})
+    fake = rig.provider(
+        PRIMARY, Completion("", "gpt", 5, 5, 1, FinishReason.TOOL_CALLS, tool_calls=(search,))
+    )
+    read = ToolCall("c1", "read_file", {"path": "settings.env"})
+    history = (
+        Message(Role.ASSISTANT, "", tool_calls=(read,)),
+        Message(Role.TOOL, f"1  GITHUB_TOKEN={token}", tool_call_id="c1", tool_name="read_file"),
+    )
+    tools = (ToolSpec("read_file", "Read a file."),)
+    variables = {
+        "command": "fix",
+        "instruction": "i",
+        "title": "t",
+        "body": "b",
+        "discussion": "",
+        "files": [],
+        "feedback": "check failed: test_x",
+        "previous_answer": "my earlier diff",
+        "attempt": 2,
+    }
+    out = rig.hub.generate_patch(
+        tenant="acme",
+        task_id="t",
+        edit_format="udiff",
+        routes=None,
+        variables=variables,
+        history=history,
+        tools=tools,
+    )
+    request = fake.requests[0]
+    assert request.tools == tools
+    assert request.messages[-2].tool_calls == (read,)
+    assert request.messages[-1].tool_call_id == "c1"
+    assert token not in request.messages[-1].content
+    assert "<REDACTED:github-token:" in request.messages[-1].content
+    prompt = request.messages[1].content
+    assert prompt.index("my earlier diff") < prompt.index("check failed: test_x")
+    assert out["llm"]["tool_calls"] == [search.to_dict()] and out["llm"]["redactions"] == 1
+    transcript = rig.hub.transcript("acme", out["llm"]["lineage_id"])
+    assert transcript.messages[-2].tool_calls == (read,)
+    assert transcript.messages[-1].tool_call_id == "c1"
+    assert [c.name for c in transcript.tool_calls] == ["search_code"]
+    assert token not in repr(transcript)  # the model's arguments are redacted when sealed
 
 
 def test_routes_come_from_the_call_then_tenant_settings_then_defaults(rig: Rig) -> None:

@@ -70,3 +70,45 @@ def test_malformed_recordings_are_refused(tmp_path: Path, name: str, content: st
     (tmp_path / name).write_text(content)
     with pytest.raises(InvalidInput, match="recording"):
         Recording.load(tmp_path / name)
+
+
+def test_replays_a_multi_step_tool_conversation_by_turn(tmp_path: Path) -> None:
+    path = tmp_path / "tools.yaml"
+    path.write_text(
+        "completions:\n"
+        "  - turn: 0\n    tool_calls: [{name: search_code, arguments: {query: parse}}]\n"
+        "  - turn: 1\n    tool_calls:\n"
+        "      - {name: read_file, arguments: {path: a.py}}\n"
+        "      - {name: read_file, arguments: {path: b.py, start: 1, end: 9}}\n"
+        "  - turn: 2\n    text: the edit\n"
+    )
+    llm = ScriptedLlm(Recording.load(path))
+    first = llm.complete(ask("tools"))
+    assert first.finish_reason is FinishReason.TOOL_CALLS and first.text == ""
+    assert [(c.name, c.arguments) for c in first.tool_calls] == [
+        ("search_code", {"query": "parse"})
+    ]
+    asked = (Message(Role.USER, "fix"), Message(Role.ASSISTANT, "", tool_calls=first.tool_calls))
+    second = llm.complete(CompletionRequest(asked, "demo"))
+    assert [c.arguments["path"] for c in second.tool_calls] == ["a.py", "b.py"]
+    assert len({c.id for c in first.tool_calls + second.tool_calls}) == 3
+    done = (*asked, Message(Role.ASSISTANT, "", tool_calls=second.tool_calls))
+    last = llm.complete(CompletionRequest(done, "demo"))
+    assert last.text == "the edit" and not last.tool_calls
+    assert last.finish_reason is FinishReason.STOP
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{turn: one, text: x}",
+        "{tool_calls: {name: read_file}}",
+        "{tool_calls: [{arguments: {}}]}",
+        "{tool_calls: [{name: read_file, arguments: [1]}]}",
+    ],
+)
+def test_malformed_tool_steps_are_refused(tmp_path: Path, entry: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"completions:\n  - {entry}\n")
+    with pytest.raises(InvalidInput):
+        Recording.load(path)

@@ -133,3 +133,65 @@ def test_authorisation_is_the_first_step() -> None:
     assert first["customStatus"] == {"step": "authorising"}
     [action] = first["actions"][0]
     assert action["compoundActions"][0]["functionName"] == "authorise"
+
+
+def _tool_call(n: int) -> dict[str, Any]:
+    return {"id": f"c{n}", "name": "read_file", "arguments": {"path": f"f{n}.py"}}
+
+
+def test_tool_calls_are_activities_within_the_attempts_step_budget() -> None:
+    plan = {**dict(RESULTS)["start_task"], "max_tool_steps": 2, "max_tool_tokens": 1000}
+    asked = {
+        "answer": "",
+        "llm": {"tool_calls": [_tool_call(1), _tool_call(2), _tool_call(3)], "input_tokens": 9},
+    }
+    results = [
+        *RESULTS[:1],
+        ("start_task", plan),
+        RESULTS[2],
+        ("generate_patch", asked),
+        ("run_tool", {"ok": True, "output": "out 1"}),
+        ("run_tool", {"ok": True, "output": "out 2"}),
+    ]
+    state = _replay(completed=6, results=results)
+    actions = [a["compoundActions"][0] for a in state["actions"][0]]
+    assert [a["functionName"] for a in actions][3:] == [
+        "generate_patch",
+        "run_tool",
+        "run_tool",
+        "generate_patch",
+    ]
+    assert [json.loads(a["input"])["step"] for a in actions[4:6]] == [1, 2]
+    again = json.loads(actions[-1]["input"])
+    assert again["tools"] is True  # only to describe the earlier turns: the budget is spent
+    assert [t.get("content") for t in again["history"][1:]] == [
+        "out 1",
+        "out 2",
+        "not run: this attempt's tool budget is spent; answer with the edit",
+    ]
+    assert [t.get("tool_call_id") for t in again["history"][1:]] == ["c1", "c2", "c3"]
+
+    # The model asks for more anyway: nothing runs, its answer goes to validation.
+    more = [*results, ("generate_patch", {"answer": "", "llm": {"tool_calls": [_tool_call(4)]}})]
+    after = _replay(completed=7, results=more)
+    assert after["actions"][0][-1]["compoundActions"][0]["functionName"] == "validate_patch"
+
+
+def test_without_a_tool_budget_no_tools_are_offered() -> None:
+    state = _replay(completed=3)
+    generate = json.loads(state["actions"][0][-1]["compoundActions"][0]["input"])
+    assert generate["tools"] is False and generate["history"] == []
+
+
+def test_a_failed_attempt_feeds_back_its_answer_and_why_it_failed() -> None:
+    failed = {"ok": False, "summary": "check-failed", "feedback": "test_x failed: 2 != 4"}
+    results = [*RESULTS[:3], ("generate_patch", {"answer": "diff one"}), ("validate_patch", failed)]
+    state = _replay(completed=5, results=results)
+    retry = state["actions"][0][-1]["compoundActions"][0]
+    assert retry["functionName"] == "generate_patch"
+    payload = json.loads(retry["input"])
+    assert (payload["attempt"], payload["previous_answer"], payload["feedback"]) == (
+        2,
+        "diff one",
+        "test_x failed: 2 != 4",
+    )

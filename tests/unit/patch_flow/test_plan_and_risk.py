@@ -24,6 +24,16 @@ def test_repository_config_can_narrow_but_never_widen_the_tenant_policy() -> Non
     assert plan.check_command == ("python", "-m", "pytest", "-q")
 
 
+def test_the_tool_budget_is_the_tenants_and_a_repository_may_only_narrow_it() -> None:
+    tenant = {"patch_policy": {"max_tool_steps": 4, "max_tool_tokens": 20_000}}
+    wider = plan_for(tenant, parse_repo_config("max_tool_steps: 50\nmax_tool_tokens: 10"))
+    assert (wider.max_tool_steps, wider.max_tool_tokens) == (4, 10)
+    assert plan_for(tenant, parse_repo_config("max_tool_steps: 0")).max_tool_steps == 0
+    assert plan_for({}, {}).max_tool_steps == FlowPlan().max_tool_steps > 0
+    with pytest.raises(InvalidInput):
+        parse_repo_config("max_tool_steps: many")
+
+
 def test_repository_may_demand_approval_always() -> None:
     assert plan_for({}, parse_repo_config("approval: always")).approval == "always"
 
