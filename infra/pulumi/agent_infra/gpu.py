@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app, managedidentity, monitor, privatedns
+from pulumi_azure_native import app, monitor, privatedns
 
-from agent_infra.access import grant
+from agent_infra.image_puller import function_subnet_ingress, image_puller
 from agent_infra.naming import Naming
 from agent_infra.network import Network
 from agent_infra.settings import GpuSettings
@@ -129,26 +129,16 @@ class GpuInference(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cache]),
         )
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=args.naming.regional("id-ollama"),
+        puller = image_puller(
+            name,
+            identity_name=args.naming.regional("id-ollama"),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=args.tags,
-            opts=child,
+            registry_resource_id=s.registry_resource_id,
+            subscription_id=args.subscription_id,
+            parent=self,
         )
-        pull_grants: list[pulumi.Resource] = []
-        if s.registry_resource_id:
-            pull_grants.append(
-                grant(
-                    f"{name}-acr-pull",
-                    role="AcrPull",
-                    principal_id=identity.principal_id,
-                    scope=s.registry_resource_id,
-                    subscription_id=args.subscription_id,
-                    parent=self,
-                )
-            )
         self.app_name = args.naming.regional("ollama")
         self.app = app.ContainerApp(
             f"{name}-ollama",
@@ -157,30 +147,12 @@ class GpuInference(pulumi.ComponentResource):
             location=args.location,
             managed_environment_id=self.environment.id,
             workload_profile_name=s.profile_name,
-            identity=app.ManagedServiceIdentityArgs(
-                type="UserAssigned", user_assigned_identities=[identity.id]
-            ),
+            identity=puller.app_identity(),
             configuration=app.ConfigurationArgs(
                 active_revisions_mode="Single",
-                ingress=app.IngressArgs(
-                    external=True,  # VNet-wide on an internal environment; see module docstring
-                    target_port=OLLAMA_PORT,
-                    transport="http",
-                    allow_insecure=False,
-                    ip_security_restrictions=[
-                        app.IpSecurityRestrictionRuleArgs(
-                            name="function-app-subnet",
-                            action="Allow",
-                            ip_address_range=args.allowed_source_cidr,
-                            description="Function App VNet integration",
-                        )
-                    ],
-                ),
-                registries=[
-                    app.RegistryCredentialsArgs(server=s.registry_server, identity=identity.id)
-                ]
-                if s.registry_server
-                else None,
+                # VNet-wide on an internal environment (see the module docstring).
+                ingress=function_subnet_ingress(OLLAMA_PORT, args.allowed_source_cidr),
+                registries=puller.registries(s.registry_server),
             ),
             template=app.TemplateArgs(
                 containers=[
@@ -230,7 +202,7 @@ class GpuInference(pulumi.ComponentResource):
                 ),
             ),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=pull_grants),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=puller.grants),
         )
         self.url = pulumi.Output.concat(
             "https://", self.app_name, ".", self.environment.default_domain

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app, managedidentity
+from pulumi_azure_native import app
 from pulumi_azure_native import dbforpostgresql as pg
 
 from agent_infra.access import grant
+from agent_infra.image_puller import function_subnet_ingress, image_puller
 from agent_infra.naming import Naming
 from agent_infra.network import Network
 from agent_infra.settings import ModelRegistrySettings
@@ -96,14 +97,17 @@ class ModelRegistryServer(pulumi.ComponentResource):
             opts=child,
         )
         identity_name = args.naming.regional("id-mlflow")
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=identity_name,
+        puller = image_puller(
+            name,
+            identity_name=identity_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=args.tags,
-            opts=child,
+            registry_resource_id=s.registry_resource_id,
+            subscription_id=args.subscription_id,
+            parent=self,
         )
+        identity = puller.identity
         blob_grant = grant(
             f"{name}-blob-data",
             role=BLOB_DATA_CONTRIBUTOR,
@@ -112,18 +116,7 @@ class ModelRegistryServer(pulumi.ComponentResource):
             subscription_id=args.subscription_id,
             parent=self,
         )
-        pulls: list[pulumi.Resource] = [blob_grant, self.database]
-        if s.registry_resource_id:
-            pulls.append(
-                grant(
-                    f"{name}-acr-pull",
-                    role="AcrPull",
-                    principal_id=identity.principal_id,
-                    scope=s.registry_resource_id,
-                    subscription_id=args.subscription_id,
-                    parent=self,
-                )
-            )
+        pulls: list[pulumi.Resource] = [blob_grant, self.database, *puller.grants]
         self.app_name = args.naming.regional("mlflow")
         destination = pulumi.Output.concat(
             "wasbs://", ARTIFACT_CONTAINER, "@", self.artifacts.account.name,
@@ -136,30 +129,11 @@ class ModelRegistryServer(pulumi.ComponentResource):
             location=args.location,
             managed_environment_id=args.environment_id,
             workload_profile_name="Consumption",
-            identity=app.ManagedServiceIdentityArgs(
-                type="UserAssigned", user_assigned_identities=[identity.id]
-            ),
+            identity=puller.app_identity(),
             configuration=app.ConfigurationArgs(
                 active_revisions_mode="Single",
-                ingress=app.IngressArgs(
-                    external=True,  # VNet-wide on an internal environment (see gpu.py)
-                    target_port=MLFLOW_PORT,
-                    transport="http",
-                    allow_insecure=False,
-                    ip_security_restrictions=[
-                        app.IpSecurityRestrictionRuleArgs(
-                            name="function-app-subnet",
-                            action="Allow",
-                            ip_address_range=args.allowed_source_cidr,
-                            description="Function App VNet integration",
-                        )
-                    ],
-                ),
-                registries=[
-                    app.RegistryCredentialsArgs(server=s.registry_server, identity=identity.id)
-                ]
-                if s.registry_server
-                else None,
+                ingress=function_subnet_ingress(MLFLOW_PORT, args.allowed_source_cidr),
+                registries=puller.registries(s.registry_server),
             ),
             template=app.TemplateArgs(
                 containers=[

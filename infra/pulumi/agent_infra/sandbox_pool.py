@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app, managedidentity
+from pulumi_azure_native import app
 
-from agent_infra.access import grant
+from agent_infra.image_puller import image_puller
 from agent_infra.naming import Naming
 from agent_infra.settings import SandboxSettings
 
@@ -42,27 +42,16 @@ class SandboxPool(pulumi.ComponentResource):
     ):
         super().__init__("aica:platform:SandboxPool", name, None, opts)
         s = args.settings
-        child = pulumi.ResourceOptions(parent=self)
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=args.naming.regional("id-sandbox"),
+        puller = image_puller(
+            name,
+            identity_name=args.naming.regional("id-sandbox"),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=args.tags,
-            opts=child,
+            registry_resource_id=s.registry_resource_id,
+            subscription_id=args.subscription_id,
+            parent=self,
         )
-        pulls: list[pulumi.Resource] = []
-        if s.registry_resource_id:
-            pulls.append(
-                grant(
-                    f"{name}-acr-pull",
-                    role="AcrPull",
-                    principal_id=identity.principal_id,
-                    scope=s.registry_resource_id,
-                    subscription_id=args.subscription_id,
-                    parent=self,
-                )
-            )
         self.pool = app.ContainerAppsSessionPool(
             f"{name}-pool",
             session_pool_name=args.naming.regional("sandbox"),
@@ -71,9 +60,7 @@ class SandboxPool(pulumi.ComponentResource):
             environment_id=args.environment_id,
             container_type="CustomContainer",
             pool_management_type="Dynamic",
-            identity=app.ManagedServiceIdentityArgs(
-                type="UserAssigned", user_assigned_identities=[identity.id]
-            ),
+            identity=puller.app_identity(),
             custom_container_template=app.CustomContainerTemplateArgs(
                 containers=[
                     app.SessionContainerArgs(
@@ -84,7 +71,7 @@ class SandboxPool(pulumi.ComponentResource):
                 ],
                 ingress=app.SessionIngressArgs(target_port=AGENT_PORT),
                 registry_credentials=app.SessionRegistryCredentialsArgs(
-                    server=s.registry_server, identity=identity.id
+                    server=s.registry_server, identity=puller.identity.id
                 )
                 if s.registry_server
                 else None,
@@ -101,7 +88,7 @@ class SandboxPool(pulumi.ComponentResource):
                 status="EgressDisabled"
             ),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=pulls),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=puller.grants),
         )
         self.endpoint = self.pool.pool_management_endpoint
         self.register_outputs({"endpoint": self.endpoint})
