@@ -311,3 +311,19 @@ def test_a_closed_port_is_unavailable_at_once(secret_store) -> None:
     with pytest.raises(ScmUnavailable):
         scm_for(connection, secret_store, timeout_s=2).repository.default_branch(TENANT)
     assert time.monotonic() - started < 2  # no retries with back-off
+
+
+def test_resource_locations_never_come_from_the_sdks_file_cache(ado, tmp_path) -> None:
+    """The SDK would trust a file under the home directory, keyed by URL alone, for 12 hours: a
+    stale entry (another server once at this address) must not decide where requests go."""
+    import azure.devops.client
+    from azure.devops._file_cache import FileCache
+
+    emulator, scm = ado
+    stale = FileCache(str(tmp_path / "options.json"))
+    stale[emulator.org_url] = []  # "this server has no APIs"
+    azure.devops.client.OPTIONS_FILE_CACHE = stale  # as the SDK sets it up on import
+
+    assert scm.source.get_source(TENANT, SourceKind.WORK_ITEM, "100").title == "add() subtracts"
+    assert [r.path for r in emulator.server.requests if r.method == "OPTIONS"]  # asked the server
+    assert stale[emulator.org_url] == []  # and wrote nothing there

@@ -5,6 +5,10 @@ on 5xx and 429) and its errors drop status codes and headers, so each client get
 of zero and a response hook that raises ``AdoStatusError`` for every 4xx/5xx response, mapped
 here to domain errors with the server's ``Retry-After``.
 
+The SDK would also keep every server's resource locations in a file under the home directory
+for 12 hours, keyed by URL alone: shared by every tenant on the host and stale after the server
+changes (or, in tests, when a port is reused). Locations are kept in each client's memory only.
+
 Credentials: a PAT from the SecretStore (``ScmAuth.TOKEN``, HTTP basic), or an Entra ID access
 token (``ScmAuth.ENTRA``) from an azure-identity credential: a client secret from the
 SecretStore when the connection names ``tenant_id`` and ``client_id``, else the injected
@@ -122,6 +126,7 @@ class AdoSession:
         if self._token_expires and self._clock() > self._token_expires - _TOKEN_MARGIN_S:
             self._clients.clear()  # an Entra token is about to expire: take a fresh one
         if key not in self._clients:
+            _locations_in_memory_only()
             client = cls(url or self.base_url, self._creds(tenant))
             # No retries at all: none on connect/read errors, and no status is retried (msrest
             # would retry 429 and 5xx, sleeping Retry-After). Changed in place: msrest reads
@@ -180,3 +185,19 @@ class AdoSession:
             raise transport_error(f"Azure DevOps {action}", exc) from exc
         except ClientException as exc:
             raise ScmError(f"Azure DevOps {action}: {type(exc).__name__}") from exc
+
+
+class _NoFileCache(dict[str, Any]):
+    """Stands in for the SDK's on-disk options cache: always a miss, never written."""
+
+    def __getitem__(self, key: str) -> Any:
+        return {}
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        return None
+
+
+def _locations_in_memory_only() -> None:
+    import azure.devops.client
+
+    azure.devops.client.OPTIONS_FILE_CACHE = _NoFileCache()
