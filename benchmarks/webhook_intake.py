@@ -42,6 +42,7 @@ from psycopg import sql
 from shared.adapters.secrets.local import LocalSecretStore
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.migrations import migrate_platform
+from shared.adapters.store.postgres.roles import ensure_vector_extension
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.auth.webhooks import github_signature
 
@@ -107,6 +108,9 @@ def _prepare(url: str, data_dir: Path, tenants: int, role_prefix: str) -> list[s
     try:
         with database.transaction() as conn:
             migrate_platform(conn)
+        with database.connection() as conn:  # the superuser, as devhost's first start does
+            conn.autocommit = True
+            ensure_vector_extension(conn, "template1")
         directory = PostgresTenantDirectory(database, role_prefix=role_prefix)
         store = LocalSecretStore(data_dir)
         slugs = []
