@@ -143,7 +143,7 @@ class GitCheckout(RepositoryCheckout):
         if tenant != self._tenant:
             raise ConfigurationError(f"checkout of tenant {self._tenant!r} used for {tenant!r}")
         header = self._source.authorization(tenant)
-        self._git(destination, None, "init", "-q", str(destination))
+        self._git(destination, None, "init", "-q", ".")
         fetch = ["fetch", "-q", "--no-tags", "--depth", "1"]
         if self._source.partial:
             fetch.append("--filter=blob:none")
@@ -165,6 +165,10 @@ class GitCheckout(RepositoryCheckout):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(cwd),
+            # The workspace's own repository and nothing else: were its .git missing, git would
+            # otherwise walk up and fetch into, or check out over, an enclosing repository (a
+            # data directory inside a git checkout, as devhost's is by default).
+            "GIT_CEILING_DIRECTORIES": str(cwd.resolve().parent),
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_TERMINAL_PROMPT": "0",

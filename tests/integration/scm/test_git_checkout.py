@@ -204,3 +204,27 @@ def test_an_azure_devops_entra_connection_checks_out_with_a_bearer_token(tmp_pat
     assert (done.root / "src/app.py").read_text() == "print('hi')\n"
     assert {c.headers["authorization"] for c in calls} == {"Bearer entra-access-token"}
     assert credential.scopes[0] == (ADO_SCOPE,)
+
+
+def test_git_never_reaches_a_repository_enclosing_the_workspace(tmp_path: Path) -> None:
+    """Workspaces live under the data directory, which may sit inside a git checkout (devhost's
+    does): without its own .git, a workspace's git must fail, not fetch into or check out over
+    the enclosing repository."""
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    for args in (("init", "-q"), ("commit", "-q", "--allow-empty", "-m", "outer")):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=outer, check=True
+        )
+    head = git(outer / ".git", "rev-parse", "HEAD")
+    checkout, commit = _local(tmp_path, [("src/app.py", b"x = 1\n", "100644")])
+    workspace = outer / ".devhost" / "work" / "ws"
+    done = checkout.check_out("acme", commit, workspace, CheckoutLimits())
+    assert (done.root / "src/app.py").read_text() == "x = 1\n"
+
+    bare = outer / ".devhost" / "work" / "no-repo"
+    bare.mkdir()
+    with pytest.raises(Exception, match="not a git repository"):
+        checkout._git(bare, None, "checkout", "-q", "--detach", "FETCH_HEAD")
+    assert git(outer / ".git", "rev-parse", "HEAD") == head
+    assert not (outer / ".git" / "shallow").exists()
