@@ -229,6 +229,8 @@ def run(base: str, app: Any, routes: list[dict[str, Any]], llm: str) -> int:
 
 def report(base: str, app: Any, tenant: Any, task_id: str, status: dict[str, Any]) -> int:
     output = status.get("output") or {}
+    if not isinstance(output, dict):  # a failed orchestration's output is its error message
+        output = {"error": output}
     say(f"\n=== outcome: {output.get('outcome', status['runtimeStatus'])} ===")
     if output.get("outcome") != "completed":
         say(json.dumps(output, indent=2))
