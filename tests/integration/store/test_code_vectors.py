@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from shared.adapters.store.postgres.code_vectors import PostgresCodeVectors
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.domain.tenant import Tenant
 from shared.retrieval.embeddings import StaticModelEmbedder
 from shared.retrieval.index import RepoIndex
+
+
+@pytest.fixture(autouse=True)
+def _needs_pgvector(db: Database) -> None:
+    with db.connection() as conn:
+        if conn.execute("SELECT to_regtype('extensions.vector') AS t").fetchone() == {"t": None}:
+            pytest.skip("this PostgreSQL server has no pgvector (tenants get no code_vectors)")
 
 
 def _axis(i: int) -> list[float]:

@@ -82,15 +82,22 @@ def ensure_vector_extension(
 
     Creating it needs a superuser, so it is installed in ``template1`` here and every tenant
     database the provisioner creates afterwards has it. ``conn`` is the superuser's connection;
-    its parameters (never a password: the local server trusts it) reach ``database``. In Azure
+    its parameters (its password included, never logged) reach ``database``. In Azure
     the server parameter ``azure.extensions`` must allow VECTOR.
+    A server without pgvector gets the schema only (tenant migrations then skip the vectors).
     """
     params = {**conn.info.get_parameters(), "dbname": database}
+    if conn.info.password:
+        params["password"] = conn.info.password
     with psycopg.connect(**params, autocommit=True) as target:  # type: ignore[arg-type]
         target.execute("CREATE SCHEMA IF NOT EXISTS extensions")
         target.execute("REVOKE CREATE ON SCHEMA extensions FROM PUBLIC")
         target.execute("GRANT USAGE ON SCHEMA extensions TO PUBLIC")
-        target.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions")
+        available = target.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+        ).fetchone()
+        if available:
+            target.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions")
 
 
 def grant_app_role(conn: Conn, app_role: str) -> None:
