@@ -8,6 +8,8 @@ the app is imported (cold start). Models are named by their attribute in ``share
 one; ``None`` marks a public operation. ``scope`` says which directory must have issued the
 token: the tenant's (``tenant``) or the platform operators' (``platform``). ``requester_may``:
 the requester of the task may also call it (any role; checked by the service on identity links).
+Scope ``user``: any signed-in user of any directory (``roles`` empty: no role is needed; the
+operation answers only about the caller).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ TENANT_ADMIN = frozenset({"TenantAdmin"})
 AUDITOR = frozenset({"Auditor"})
 PLATFORM_ADMIN = frozenset({"PlatformAdmin"})
 USAGE_READERS = frozenset({"TenantAdmin", "Auditor"})
+ANY_TENANT_ROLE = frozenset({"TenantAdmin", "Approver", "Auditor", "Viewer"})
+SIGNED_IN: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,12 @@ _T = "tenants/{tenant}"
 OPERATIONS: tuple[Operation, ...] = (
     Operation("getOpenApi", "GET", "openapi.json", "This OpenAPI document", "meta", None,
               scope="public", response="OpenApiDocument"),
+    # --- console: who am I and which tenants (the browser console's first calls) --------------
+    Operation("listMyTenants", "GET", "me/tenants", "The tenants the caller may pick", "console",
+              SIGNED_IN, scope="user", response="MyTenants"),
+    Operation("whoAmI", "GET", f"{_T}/me",
+              "The caller on this tenant: user, roles and the console actions they allow",
+              "console", ANY_TENANT_ROLE, response="WhoAmI"),
     # --- platform (PlatformAdmin) ---------------------------------------------------------------
     Operation("listTenants", "GET", "tenants", "List tenants", "platform", PLATFORM_ADMIN,
               scope="platform", response="TenantPage", query="PageQuery"),
