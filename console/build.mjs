@@ -1,4 +1,4 @@
-// Bundles src/ into dist/ (index.html, app.js, app.css): everything from npm, nothing from a CDN.
+// Bundles src/ into dist/ (index.html, app.js, app.css; redirect.html, redirect.js): everything from npm, nothing from a CDN.
 //
 // MSAL.js refuses an authority that is not https. Entra ID always is; the development issuer
 // runs on the developer's own machine over plain http. The plugin below lets MSAL accept an
@@ -30,10 +30,12 @@ const loopbackAuthority = {
 await rm("dist", { recursive: true, force: true });
 await mkdir("dist");
 const result = await build({
-  entryPoints: { app: "src/main.tsx" },
+  entryPoints: { app: "src/main.tsx", redirect: "src/redirect.ts" },
   bundle: true,
   minify: true,
   format: "esm",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   target: "es2022",
   outdir: "dist",
   jsx: "automatic",
@@ -46,4 +48,5 @@ const result = await build({
 const patched = Object.keys(result.metafile.inputs).some((p) => p.endsWith("UrlString.mjs"));
 if (!patched) throw new Error("MSAL's UrlString.mjs was not bundled: review build.mjs");
 await copyFile("src/index.html", "dist/index.html");
+await copyFile("src/redirect.html", "dist/redirect.html");
 await copyFile("src/app.css", "dist/app.css");

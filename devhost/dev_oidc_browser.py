@@ -32,7 +32,10 @@ CODE_TTL_S = 60.0
 PENDING_TTL_S = 600.0
 ROLES = ("Viewer", "Approver", "Auditor", "TenantAdmin")
 OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
-_PAGE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+# The sign-in form's POST answers with a redirect to the client: form-action must allow it.
+_PAGE_CSP = (
+    "default-src 'none'; form-action 'self' {client}; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ class BrowserFlow:
         self._expire()
         pending = secrets.token_urlsafe(24)
         self._pending[pending] = checked
-        return _page("Sign in (development issuer)", _form(pending, checked.client_id, ""))
+        form = _form(pending, checked.client_id, "")
+        return _page("Sign in (development issuer)", form, client=_origin(checked.redirect_uri))
 
     async def sign_in(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -160,7 +164,8 @@ class BrowserFlow:
         roles = tuple(r for r in (str(v) for v in form.getall("roles", [])) if r in ROLES)
         if not username or len(username) > 200:
             body = _form(str(form["request"]), pending.client_id, "Enter a user name.")
-            return _page("Sign in (development issuer)", body, 400)
+            client = _origin(pending.redirect_uri)
+            return _page("Sign in (development issuer)", body, 400, client=client)
         del self._pending[str(form["request"])]
         code = secrets.token_urlsafe(32)
         self._codes[code] = Grant(pending, username, roles, time.monotonic() + CODE_TTL_S)
@@ -270,14 +275,14 @@ def _form(pending: str, client_id: str, error: str) -> str:
     )
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def _page(title: str, body: str, status: int = 200, *, client: str = "") -> web.Response:
     text = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head>"
         f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
     )
     headers = {
-        "Content-Security-Policy": _PAGE_CSP,
+        "Content-Security-Policy": _PAGE_CSP.format(client=client),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-store",

@@ -230,7 +230,8 @@ class Devhost:
 
         data_dir = app_dir / os.environ.get("DATA_DIR", ".devhost")
         issuer = dev_oidc.DevIssuer(data_dir, self.base_url)
-        console = full_route(self.config.route_prefix, "console") + "/"
+        # The console's sign-in popup returns to its redirect page (console/src/redirect.html).
+        console = full_route(self.config.route_prefix, "console") + "/redirect.html"
         client_id = os.environ.get("ENTRA_CONSOLE_CLIENT_ID") or dev_oidc.CONSOLE_CLIENT_ID
         for host in {_shown_host(self.options.host), "127.0.0.1", "localhost"}:
             issuer.register_client(client_id, f"http://{host}:{self.port}{console}")

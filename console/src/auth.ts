@@ -1,8 +1,9 @@
-// Sign-in with MSAL.js: authorization code + PKCE, tokens in memory only (cacheLocation
-// memoryStorage: a reload signs in again; nothing an injected script could read from storage).
+// Sign-in with MSAL.js: authorization code + PKCE in a popup, tokens in memory only
+// (cacheLocation memoryStorage: nothing an injected script could read from storage; a reload
+// signs in again). MSAL refuses redirects with memory storage, hence the popup; its redirect
+// URI is redirect.html, which hands the answer back to this window (redirect.ts).
 import {
   BrowserCacheLocation,
-  InteractionRequiredAuthError,
   ProtocolMode,
   PublicClientApplication,
   type AccountInfo,
@@ -23,41 +24,36 @@ export interface Session {
   signOut(): Promise<void>;
 }
 
-/** The console's own URL (its directory): the redirect URI registered for the client. */
+/** The console's own URL (its directory). */
 export const consoleBase = new URL("./", document.baseURI).href;
 
-export async function signIn(config: SignInConfig): Promise<Session | null> {
+export async function signInClient(config: SignInConfig): Promise<PublicClientApplication> {
   const client = new PublicClientApplication({
     auth: {
       clientId: config.clientId,
       authority: config.authority,
       knownAuthorities: config.knownAuthorities,
-      redirectUri: consoleBase,
-      postLogoutRedirectUri: consoleBase,
-      // The query keeps the fragment for the console's own routes.
+      redirectUri: new URL("redirect.html", consoleBase).href,
       OIDCOptions: { responseMode: "query", defaultScopes: ["openid", "profile"] },
     },
     cache: { cacheLocation: BrowserCacheLocation.MemoryStorage },
     system: { protocolMode: ProtocolMode.OIDC },
   });
   await client.initialize();
-  const result = await client.handleRedirectPromise();
-  const account = result?.account ?? client.getAllAccounts()[0];
-  const request = { scopes: config.scopes, redirectStartPage: location.href };
-  if (!account) {
-    await client.loginRedirect(request);
-    return null;
-  }
+  return client;
+}
+
+/** Opens the sign-in popup (call from a click: browsers block other popups). */
+export async function signIn(client: PublicClientApplication, config: SignInConfig): Promise<Session> {
+  const result = await client.loginPopup({ scopes: config.scopes });
+  const account = result.account;
   return {
     account,
     async token() {
-      try {
-        return (await client.acquireTokenSilent({ ...request, account })).accessToken;
-      } catch (error) {
-        if (error instanceof InteractionRequiredAuthError) await client.loginRedirect(request);
-        throw error;
-      }
+      return (await client.acquireTokenSilent({ scopes: config.scopes, account })).accessToken;
     },
-    signOut: () => client.logoutRedirect({ account }),
+    async signOut() {
+      await client.clearCache({ account });
+    },
   };
 }

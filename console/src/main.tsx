@@ -1,10 +1,11 @@
-// The console's entry: find the tenant (the route, or the one a sign-in started from), read
-// where its users sign in, sign in (redirecting to the identity provider when needed), ask
-// the API who the user is on this tenant, then show the page the route names.
+// The console's entry: find the tenant (the route), read where its users sign in, sign in
+// (a popup at the identity provider, opened by the user's click), ask the API who the user is
+// on this tenant, then show the page the route names.
 import { render } from "preact";
 import { useState } from "preact/hooks";
 import { ApiError, makeApi, type Api } from "./api";
-import { consoleBase, signIn, type Session, type SignInConfig } from "./auth";
+import type { PublicClientApplication } from "@azure/msal-browser";
+import { consoleBase, signIn, signInClient, type Session, type SignInConfig } from "./auth";
 import { ApprovalsPage } from "./pages/approvals";
 import { AuditPage } from "./pages/audit";
 import { ModelsPage } from "./pages/models";
@@ -16,10 +17,6 @@ import { UsagePage } from "./pages/usage";
 import { href, parseRoute, useRoute } from "./route";
 import type { WhoAmI } from "./types";
 import { Heading, Problem } from "./ui";
-
-// The tenant a sign-in started from: the identity provider sends the browser back to the
-// console's bare URL. A slug is no secret; tokens never go to storage.
-const TENANT_KEY = "console.tenant";
 
 function Shell({ session, api, me }: { session: Session; api: Api; me: WhoAmI }) {
   const route = useRoute();
@@ -41,13 +38,17 @@ function Shell({ session, api, me }: { session: Session; api: Api; me: WhoAmI })
         <span class="brand">AI Code Agent</span>
         <dl class="who" aria-label="Signed in">
           <dt>Tenant</dt>
-          <dd data-testid="tenant">{me.tenant.display_name} ({me.tenant.slug})</dd>
+          <dd data-testid="tenant">
+            {me.tenant.display_name.includes(me.tenant.slug)
+              ? me.tenant.display_name
+              : `${me.tenant.display_name} (${me.tenant.slug})`}
+          </dd>
           <dt>User</dt>
           <dd data-testid="user">{me.user.preferred_username}</dd>
           <dt>Role</dt>
           <dd data-testid="roles">{me.roles.join(", ") || "none"}</dd>
         </dl>
-        <button type="button" class="link" onClick={() => session.signOut()}>
+        <button type="button" class="link" onClick={() => session.signOut().then(() => location.reload())}>
           Sign out
         </button>
       </header>
@@ -112,8 +113,37 @@ async function configFor(tenant: string): Promise<SignInConfig> {
   return body;
 }
 
+function SignIn(props: { client: PublicClientApplication; config: SignInConfig; root: HTMLElement }) {
+  const { client, config, root } = props;
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function go() {
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await signIn(client, config);
+      const api = makeApi(session, config.tenant);
+      const me = await api.get<WhoAmI>(`tenants/${encodeURIComponent(config.tenant)}/me`);
+      render(<Shell session={session} api={api} me={me} />, root);
+    } catch (e) {
+      setError(e as Error);
+      setBusy(false);
+    }
+  }
+  return (
+    <main id="main" class="narrow">
+      <Heading>Sign in to {config.tenant}</Heading>
+      <p>Sign in with your organisation's account to review changes, audit trails and cost.</p>
+      {error && <Problem error={error} />}
+      <button type="button" class="primary" disabled={busy} onClick={go}>
+        Sign in
+      </button>
+    </main>
+  );
+}
+
 async function start(root: HTMLElement) {
-  const tenant = parseRoute(location.hash).tenant ?? sessionStorage.getItem(TENANT_KEY);
+  const tenant = parseRoute(location.hash).tenant;
   // Another tenant is another sign-in (another directory): start over.
   addEventListener("hashchange", () => {
     const next = parseRoute(location.hash).tenant;
@@ -122,16 +152,13 @@ async function start(root: HTMLElement) {
   if (!tenant) return render(<TenantPicker />, root);
   try {
     const config = await configFor(tenant);
-    sessionStorage.setItem(TENANT_KEY, tenant);
-    const session = await signIn(config);
-    if (!session) return; // on the way to the identity provider
-    if (!location.hash) history.replaceState(null, "", href(tenant, "approvals"));
-    const api = makeApi(session, tenant);
-    const me = await api.get<WhoAmI>(`tenants/${encodeURIComponent(tenant)}/me`);
-    render(<Shell session={session} api={api} me={me} />, root);
+    const client = await signInClient(config);
+    render(<SignIn client={client} config={config} root={root} />, root);
   } catch (error) {
     render(<TenantPicker error={error as Error} />, root);
   }
 }
 
-void start(document.getElementById("root")!);
+const root = document.getElementById("root")!;
+root.textContent = ""; // the static "Loading" line: Preact renders into an empty root
+void start(root);

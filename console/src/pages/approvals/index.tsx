@@ -21,7 +21,7 @@ export function ApprovalsPage({ api }: { api: Api }) {
           {queue.data.items.map(({ task, risk }) => (
             <li key={task.id} class="list-item">
               <a href={href(api.tenant, "tasks", task.id)} class="list-title">
-                {task.command}
+                {task.repository} #{task.source_id}: {task.command}
               </a>
               <div class="list-meta">
                 <span>{task.repository}</span>

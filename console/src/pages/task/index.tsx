@@ -33,7 +33,10 @@ export function TaskPage({ api, me, id }: { api: Api; me: WhoAmI; id: string }) 
   return (
     <article aria-labelledby="page-title" class="task">
       <header class="task-head">
-        <Heading>{data.command}</Heading>
+        <Heading>
+          {data.repository} #{data.source_id}: {data.command}
+        </Heading>
+        <p class="instruction">{data.instruction}</p>
         <p class="list-meta">
           <Badge kind={data.status}>{data.status.replace("_", " ")}</Badge>
           <span>{data.repository}</span>

@@ -47,7 +47,9 @@ export function TasksPage({ api }: { api: Api }) {
             {tasks.data.items.map((task) => (
               <tr key={task.id}>
                 <td>
-                  <a href={href(api.tenant, "tasks", task.id)}>{task.command}</a>
+                  <a href={href(api.tenant, "tasks", task.id)}>
+                    #{task.source_id}: {task.command}
+                  </a>
                 </td>
                 <td>{task.repository}</td>
                 <td>{task.requester}</td>

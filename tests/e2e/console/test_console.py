@@ -1,0 +1,129 @@
+"""The console as people use it: an Approver signs in through the development issuer, finds the
+demo task in the approvals queue, reads its diff side by side, approves it and sees the pull
+request link appear; a Viewer gets no approve button and the API refuses their own token
+anyway; every page is screenshotted and passes axe-core with no serious or critical
+violation; no token is ever written to browser storage; no CSP violation happens."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+
+from playwright.sync_api import expect
+
+from tools.demo.scenario import (
+    APPROVER,
+    COMMAND,
+    REPOSITORY,
+    encode,
+    issue_comment,
+    signed_headers,
+)
+
+
+def _awaiting_task(http, tenant) -> str:
+    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
+    request = urllib.request.Request(
+        f"{http.base_url}/api/webhooks/github/{tenant.slug}",
+        data=payload,
+        method="POST",
+        headers=signed_headers(payload, tenant.webhook_secret),
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        task = str(json.loads(response.read())["id"])
+    http.wait(task, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    return task
+
+
+def _no_token_stored(console) -> None:
+    for value in console.stored_values():
+        assert "eyJ" not in value, value  # a JWT's header
+        assert not re.search(r"accesstoken|idtoken|refreshtoken", value, re.I), value
+
+
+def test_an_approver_reviews_the_diff_approves_and_sees_the_pull_request(
+    http, demo_tenant, sign_in
+):
+    tenant = demo_tenant()
+    task = _awaiting_task(http, tenant)
+    console = sign_in(tenant.slug, APPROVER, "Approver")
+    page = console.page
+
+    expect(page.get_by_test_id("tenant")).to_contain_text(tenant.slug)
+    expect(page.get_by_test_id("user")).to_have_text(APPROVER)
+    expect(page.get_by_test_id("roles")).to_contain_text("Approver")
+    queue = page.get_by_role("list", name="Tasks waiting for a decision")
+    queue.get_by_role("link", name=f"{REPOSITORY} #{tenant.issue_number}: fix").click()
+    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/tasks/{task}$"))
+
+    diff = page.get_by_role("table", name="Changes to calc/stats.py")
+    expect(diff).to_contain_text("for value in values:")  # the fix, on the right
+    expect(diff.locator("td.code.added").first).to_be_visible()
+    expect(diff.locator("td.code.removed").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Risk")).to_be_visible()
+    _no_token_stored(console)
+
+    page.get_by_label("Comment").fill("Reviewed in the console: the loop now counts every value.")
+    page.get_by_role("button", name="Approve").click()
+    link = page.get_by_role("status").get_by_role("link")
+    expect(link).to_be_visible(timeout=60_000)
+    done = http.wait(task, lambda s: s["runtimeStatus"] == "Completed")
+    assert link.get_attribute("href") == done["output"]["pr"]["url"]
+    expect(page.get_by_text("Approved by")).to_be_visible()
+    assert console.csp_violations == []
+    _no_token_stored(console)
+
+
+def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
+    http, demo_tenant, sign_in
+):
+    tenant = demo_tenant()
+    task = _awaiting_task(http, tenant)
+    console = sign_in(tenant.slug, "viewer@contoso.example", "Viewer", route=("tasks", task))
+    page = console.page
+
+    expect(page.get_by_role("table", name="Changes to calc/stats.py")).to_be_visible()
+    expect(page.get_by_text("may read this change, not decide on it")).to_be_visible()
+    assert page.get_by_role("button", name="Approve").count() == 0
+    assert page.get_by_role("link", name="Approvals").count() == 1  # the queue, empty for them
+
+    # The very token the console got through the browser flow, replayed against decideTask.
+    bearer = console.bearers[-1]
+    refused = page.request.post(
+        f"{http.base_url}/api/tenants/{tenant.slug}/tasks/{task}/approval",
+        data=json.dumps({"decision": "approve"}),
+        headers={"Authorization": bearer, "Content-Type": "application/json"},
+    )
+    assert refused.status == 403
+    assert http.status(task)["customStatus"]["step"] == "awaiting-approval"
+
+
+def test_every_page_is_accessible_and_screenshotted(http, demo_tenant, sign_in):
+    tenant = demo_tenant()
+    task = _awaiting_task(http, tenant)
+    console = sign_in(tenant.slug, "admin@contoso.example", "TenantAdmin", "Auditor")
+    pages = {
+        "approvals": (("approvals",), "Approvals"),
+        "tasks": (("tasks",), "Tasks"),
+        "task": (("tasks", task), f"{REPOSITORY} #{tenant.issue_number}: fix"),
+        "timeline": (("tasks", task, "timeline"), "Timeline"),
+        "audit": (("audit",), "Audit log"),
+        "usage": (("usage",), "Usage and cost"),
+        "models": (("models",), "Model card"),
+        "settings": (("settings",), "Tenant settings"),
+    }
+    problems = {}
+    for name, (route, heading) in pages.items():
+        console.open(tenant.slug, *route)
+        expect(console.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        console.page.wait_for_load_state("networkidle")
+        expect(console.page.get_by_text(re.compile(r"^Loading"))).to_have_count(0)
+        if name == "audit":
+            console.page.get_by_role("button", name="Verify chain").click()
+            expect(console.page.get_by_text("Chain verified")).to_be_visible()
+        expect(console.page.get_by_test_id("tenant")).to_contain_text(tenant.slug)
+        console.screenshot(name)
+        problems[name] = console.serious_axe_violations()
+    assert problems == {name: [] for name in pages}
+    assert console.csp_violations == []
