@@ -1,5 +1,5 @@
 // Small shared pieces: loading state, errors, headings that take focus on navigation.
-import type { ComponentChildren } from "preact";
+import { Fragment, type ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 
@@ -74,4 +74,60 @@ export function Json({ value, label }: { value: unknown; label: string }) {
       {JSON.stringify(value, null, 2)}
     </pre>
   );
+}
+
+/** A value as people read it: ``null`` as "default", short names joined, sentences as a list,
+ * records as a table, objects as nested facts. */
+export function Value({ value, label }: { value: unknown; label: string }) {
+  if (value === null || value === undefined) return <span class="muted">default</span>;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <span class="muted">none</span>;
+    if (value.every((v) => typeof v !== "object")) {
+      if (value.every((v) => String(v).length <= 40)) return <>{value.join(", ")}</>;
+      return (
+        <ul class="plain">
+          {value.map((v, i) => (
+            <li key={i}>{String(v)}</li>
+          ))}
+        </ul>
+      );
+    }
+    const columns = [...new Set(value.flatMap((row) => Object.keys(row as object)))];
+    return (
+      <table class="grid compact" aria-label={label.replaceAll("_", " ")}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">{c.replaceAll("_", " ")}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {value.map((row, i) => (
+            <tr key={i}>
+              {columns.map((c) => {
+                const cell = (row as Record<string, unknown>)[c];
+                return <td key={c}>{cell === null || cell === undefined ? "" : String(cell)}</td>;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+  if (typeof value === "object") {
+    return (
+      <dl class="facts">
+        {Object.entries(value as Record<string, unknown>).map(([key, v]) => (
+          <Fragment key={key}>
+            <dt>{key.replaceAll("_", " ")}</dt>
+            <dd>
+              <Value value={v} label={key} />
+            </dd>
+          </Fragment>
+        ))}
+      </dl>
+    );
+  }
+  return <>{String(value)}</>;
 }

@@ -12,6 +12,9 @@ import urllib.request
 
 from playwright.sync_api import expect
 
+from shared.domain.llm import ProviderKind
+from shared.domain.models import ModelSpec
+
 from tools.demo.scenario import (
     APPROVER,
     COMMAND,
@@ -99,10 +102,16 @@ def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
     assert http.status(task)["customStatus"]["step"] == "awaiting-approval"
 
 
-def test_every_page_is_accessible_and_screenshotted(http, demo_tenant, sign_in):
+def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign_in):
     tenant = demo_tenant()
     task = _awaiting_task(http, tenant)
-    console = sign_in(tenant.slug, "admin@contoso.example", "TenantAdmin", "Auditor")
+    model = app.model_registry.register(
+        f"console-{tenant.slug}",
+        ModelSpec(ProviderKind.SCRIPTED, "demo", "patch_udiff.v1", "sha256:00", "udiff"),
+        description="The recorded answers of the demo",
+        created_by="tests",
+    )
+    console = sign_in(tenant.slug, APPROVER, "Approver", "TenantAdmin", "Auditor")
     pages = {
         "approvals": (("approvals",), "Approvals"),
         "tasks": (("tasks",), "Tasks"),
@@ -110,7 +119,7 @@ def test_every_page_is_accessible_and_screenshotted(http, demo_tenant, sign_in):
         "timeline": (("tasks", task, "timeline"), "Timeline"),
         "audit": (("audit",), "Audit log"),
         "usage": (("usage",), "Usage and cost"),
-        "models": (("models",), "Model card"),
+        "models": (("models", model.name, str(model.version)), "Model card"),
         "settings": (("settings",), "Tenant settings"),
     }
     problems = {}
@@ -118,10 +127,12 @@ def test_every_page_is_accessible_and_screenshotted(http, demo_tenant, sign_in):
         console.open(tenant.slug, *route)
         expect(console.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         console.page.wait_for_load_state("networkidle")
-        expect(console.page.get_by_text(re.compile(r"^Loading"))).to_have_count(0)
+        expect(console.page.get_by_text(re.compile(r"^Loading")), name).to_have_count(0, timeout=60_000)
         if name == "audit":
             console.page.get_by_role("button", name="Verify chain").click()
             expect(console.page.get_by_text("Chain verified")).to_be_visible()
+        if name == "task":
+            expect(console.page.get_by_role("button", name="Approve")).to_be_visible()
         expect(console.page.get_by_test_id("tenant")).to_contain_text(tenant.slug)
         console.screenshot(name)
         problems[name] = console.serious_axe_violations()

@@ -3,7 +3,7 @@ import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { Api } from "../../api";
 import { href } from "../../route";
-import { Heading, Json, Loading, Problem, useLoad } from "../../ui";
+import { Heading, Loading, Problem, useLoad, Value } from "../../ui";
 
 type Card = Record<string, unknown> & { name: string; version: number };
 
@@ -45,7 +45,9 @@ export function ModelsPage({ api, args }: { api: Api; args: string[] }) {
               .map(([key, value]) => (
                 <Fragment key={key}>
                   <dt>{key.replaceAll("_", " ")}</dt>
-                  <dd>{typeof value === "string" ? value : <Json value={value} label={key} />}</dd>
+                  <dd>
+                    <Value value={value} label={key} />
+                  </dd>
                 </Fragment>
               ))}
           </dl>

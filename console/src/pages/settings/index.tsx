@@ -1,7 +1,7 @@
 // Tenant settings for TenantAdmins: policies, model routes, connections and role assignments.
 import { Fragment } from "preact";
 import { tenantPath, type Api } from "../../api";
-import { Heading, Json, Loading, Problem, useLoad } from "../../ui";
+import { Heading, Loading, Problem, useLoad, Value } from "../../ui";
 
 const PARTS = [
   ["Patch policy", "policies/patch"],
@@ -40,7 +40,9 @@ function Part({ api, title, path }: { api: Api; title: string; path: string }) {
           {Object.entries(value.data).map(([key, v]) => (
             <Fragment key={key}>
               <dt>{key.replaceAll("_", " ")}</dt>
-              <dd>{v === null ? <span class="muted">default</span> : typeof v === "object" ? <Json value={v} label={key} /> : String(v)}</dd>
+              <dd>
+                <Value value={v} label={key} />
+              </dd>
             </Fragment>
           ))}
         </dl>
@@ -48,3 +50,4 @@ function Part({ api, title, path }: { api: Api; title: string; path: string }) {
     </section>
   );
 }
+

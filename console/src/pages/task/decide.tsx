@@ -5,6 +5,12 @@ import { tenantPath, type Api } from "../../api";
 import type { TaskDetail, WhoAmI } from "../../types";
 import { Problem, When } from "../../ui";
 
+// Why the API would refuse this caller a decision (decideTask's problem codes), in words.
+const REFUSALS: Record<string, string> = {
+  "requester-cannot-approve": "you requested this change, so someone else must decide",
+  "identity-not-linked": "your account is not linked to an SCM user who may approve here",
+};
+
 export function Decide(props: { api: Api; me: WhoAmI; task: TaskDetail; onDecided: () => void }) {
   const { api, me, task, onDecided } = props;
   const [comment, setComment] = useState("");
@@ -40,7 +46,10 @@ export function Decide(props: { api: Api; me: WhoAmI; task: TaskDetail; onDecide
         <p class="muted">Your role ({me.roles.join(", ") || "none"}) may read this change, not decide on it.</p>
       )}
       {approval.state === "awaiting" && me.may.approve && !approval.caller_may_decide && (
-        <p class="muted">You may not decide on this task: {approval.caller_refusal}.</p>
+        <p class="muted">
+          You may not decide on this task:{" "}
+          {REFUSALS[approval.caller_refusal ?? ""] ?? approval.caller_refusal}.
+        </p>
       )}
       {approval.state === "awaiting" && me.may.approve && approval.caller_may_decide && (
         <form onSubmit={(e) => e.preventDefault()}>

@@ -53,6 +53,12 @@ function Side({ line, side }: { line: DiffLine | null; side: "old" | "new" }) {
 export function SideBySide({ file }: { file: FileDiff }) {
   return (
     <table class="diff" aria-label={`Changes to ${file.path}`}>
+      <colgroup>
+        <col class="num-col" />
+        <col class="code-col" />
+        <col class="num-col" />
+        <col class="code-col" />
+      </colgroup>
       <thead>
         <tr>
           <th scope="col" colSpan={2}>Before</th>

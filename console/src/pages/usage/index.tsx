@@ -8,6 +8,20 @@ import { BarChart } from "./chart";
 const usd = (v: number) => `$${v.toFixed(v < 1 ? 4 : 2)}`;
 const count = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v)));
 
+/** Every day from ``since`` to today, with zeros where nothing was used (the API lists only
+ * days with usage), so the charts' time axis has no gaps. */
+export function everyDay(since: string, days: UsageDay[]): UsageDay[] {
+  const known = new Map(days.map((d) => [d.day, d]));
+  const filled: UsageDay[] = [];
+  const today = new Date().toISOString().slice(0, 10);
+  for (let d = new Date(`${since}T00:00:00Z`); ; d = new Date(d.getTime() + 86400_000)) {
+    const day = d.toISOString().slice(0, 10);
+    filled.push(known.get(day) ?? { day, llm_calls: 0, tokens: 0, cost_usd: 0, tasks_by_outcome: {} });
+    if (day >= today) break;
+  }
+  return filled;
+}
+
 export function UsagePage({ api }: { api: Api }) {
   const [days, setDays] = useState(14);
   const since = new Date(Date.now() - (days - 1) * 86400_000).toISOString().slice(0, 10);
@@ -36,9 +50,9 @@ export function UsagePage({ api }: { api: Api }) {
           </p>
           <div class="charts">
             <BarChart id="cost" title={`Cost per day (USD), tenant ${api.tenant}`} format={usd}
-              bars={usage.data.days.map((d) => ({ label: d.day, value: d.cost_usd }))} />
+              bars={everyDay(since, usage.data.days).map((d) => ({ label: d.day, value: d.cost_usd }))} />
             <BarChart id="tokens" title={`Tokens per day, tenant ${api.tenant}`} format={count}
-              bars={usage.data.days.map((d) => ({ label: d.day, value: d.tokens }))} />
+              bars={everyDay(since, usage.data.days).map((d) => ({ label: d.day, value: d.tokens }))} />
           </div>
           <table class="grid">
             <caption>Usage per day</caption>
