@@ -6,15 +6,18 @@ violation; no token is ever written to browser storage; no CSP violation happens
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import urllib.request
+from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
+from devhost.dev_oidc import CONSOLE_CLIENT_ID
 from shared.domain.llm import ProviderKind
 from shared.domain.models import ModelSpec
-
+from tests.e2e.patch_flow.conftest import AUDIENCE
 from tools.demo.scenario import (
     APPROVER,
     COMMAND,
@@ -127,7 +130,9 @@ def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign
         console.open(tenant.slug, *route)
         expect(console.page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         console.page.wait_for_load_state("networkidle")
-        expect(console.page.get_by_text(re.compile(r"^Loading")), name).to_have_count(0, timeout=60_000)
+        expect(console.page.get_by_text(re.compile(r"^Loading")), name).to_have_count(
+            0, timeout=60_000
+        )
         if name == "audit":
             console.page.get_by_role("button", name="Verify chain").click()
             expect(console.page.get_by_text("Chain verified")).to_be_visible()
@@ -138,3 +143,59 @@ def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign
         problems[name] = console.serious_axe_violations()
     assert problems == {name: [] for name in pages}
     assert console.csp_violations == []
+
+
+def _raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", path)  # sent as written: no client-side normalisation
+    response = connection.getresponse()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def test_the_bundle_is_served_with_types_and_a_strict_policy_and_nothing_else(http, console_url):
+    for path, mimetype in [
+        ("", "text/html"),
+        ("index.html", "text/html"),
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+        ("redirect.html", "text/html"),
+    ]:
+        status, headers, _ = _raw_get(http.base_url, f"/api/console/{path}")
+        assert status == 200 and headers["content-type"].startswith(mimetype), path
+        policy = headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "unsafe" not in policy
+        assert "frame-ancestors 'none'" in policy and headers["x-content-type-options"] == "nosniff"
+    for path in [
+        "%2e%2e/function_app.py",
+        "..%2ffunction_app.py",
+        "%2e%2e%2f%2e%2e%2flocal.settings.example.json",
+        "chunks/%2e%2e/%2e%2e/host.json",
+        "..%5chost.json",
+        ".gitignore",
+    ]:
+        status, headers, body = _raw_get(http.base_url, f"/api/console/{path}")
+        assert status == 404, path
+        assert b"Functions" not in body and b"extensionBundle" not in body
+        assert "content-security-policy" in headers
+
+
+def test_the_sign_in_config_is_public_and_names_the_tenants_directory(
+    http, issuer, demo_tenant, console_url
+):
+    tenant = demo_tenant()
+    status, headers, body = _raw_get(
+        http.base_url, f"/api/console/config.json?tenant={tenant.slug}"
+    )
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert json.loads(body) == {
+        "tenant": tenant.slug,
+        "clientId": CONSOLE_CLIENT_ID,
+        "authority": f"{issuer.authority}/{tenant.directory_id}/v2.0",
+        "knownAuthorities": [urlsplit(issuer.authority).netloc],
+        "scopes": [f"{AUDIENCE}/access_as_user"],
+    }
+    status, _, body = _raw_get(http.base_url, "/api/console/config.json?tenant=no-such-tenant")
+    assert status == 404 and json.loads(body)["error"] == "tenant-not-found"
+    status, _, body = _raw_get(http.base_url, "/api/console/config.json")
+    assert status == 400 and json.loads(body)["error"] == "tenant-required"
