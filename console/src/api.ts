@@ -12,7 +12,9 @@ export class ApiError extends Error {
   }
 }
 
-export const apiBase = new URL("../", new URL("./", document.baseURI)).href;
+/** The admin API: ``/api/`` of this origin (the Functions app serving the console, or a Static
+ * Web App whose linked backend is the Functions app). */
+export const apiBase = new URL("/api/", location.origin).href;
 
 export interface Api {
   tenant: string;

@@ -3,9 +3,9 @@
 // on this tenant, then show the page the route names.
 import { render } from "preact";
 import { useState } from "preact/hooks";
-import { ApiError, makeApi, type Api } from "./api";
+import { apiBase, ApiError, makeApi, type Api } from "./api";
 import type { PublicClientApplication } from "@azure/msal-browser";
-import { consoleBase, signIn, signInClient, type Session, type SignInConfig } from "./auth";
+import { signIn, signInClient, type Session, type SignInConfig } from "./auth";
 import { ApprovalsPage } from "./pages/approvals";
 import { AuditPage } from "./pages/audit";
 import { ModelsPage } from "./pages/models";
@@ -107,7 +107,8 @@ function TenantPicker({ error }: { error?: Error }) {
 }
 
 async function configFor(tenant: string): Promise<SignInConfig> {
-  const response = await fetch(new URL(`config.json?tenant=${encodeURIComponent(tenant)}`, consoleBase));
+  const config = `console/config.json?tenant=${encodeURIComponent(tenant)}`;
+  const response = await fetch(new URL(config, apiBase));
   const body = await response.json();
   if (!response.ok) throw new ApiError(response.status, body.error, body.message);
   return body;

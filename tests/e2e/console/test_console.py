@@ -144,6 +144,26 @@ def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign
     assert problems == {name: [] for name in pages}
     assert console.csp_violations == []
 
+    # From the keyboard: a page's heading takes focus when it opens, Tab goes on to the first
+    # task, Enter opens it; "Skip to content" moves focus past the header to the page.
+    page = console.page
+    console.open(tenant.slug, "approvals")
+    first = page.get_by_role("list", name="Tasks waiting for a decision").get_by_role("link")
+    expect(first).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Approvals")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/tasks/{task}$"))
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # the task, loaded
+    page.get_by_role("link", name="Skip to content").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    # Tokens were in memory only: a reload has to sign in again.
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
 
 def _raw_get(base: str, path: str) -> tuple[int, dict[str, str], bytes]:
     parts = urlsplit(base)

@@ -36,7 +36,7 @@ export function Decide(props: { api: Api; me: WhoAmI; task: TaskDetail; onDecide
         <p key={d.decided_at}>
           <strong>{d.decision === "approve" ? "Approved" : "Rejected"}</strong> by {d.approver},{" "}
           <When at={d.decided_at} />
-          {d.comment && <q>{d.comment}</q>}
+          {d.comment && <> — <q>{d.comment}</q></>}
         </p>
       ))}
       {approval.state !== "awaiting" && approval.decisions.length === 0 && (
