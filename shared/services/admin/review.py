@@ -46,7 +46,7 @@ def redacted(value: Any, key: bytes) -> Any:
 
 
 def review_view(lineage: dict[str, Any], key: bytes) -> dict[str, Any] | None:
-    """The diff recorded for review (when approval was asked for), redacted; per file, its hunks
+    """The diff recorded for review (with the risk assessment), redacted; per file, its hunks
     with both sides' line numbers. Lines are redacted one by one after parsing, so a placeholder
     never shifts the hunks' line counts."""
     raw = (lineage.get("review") or {}).get("diff")
@@ -144,7 +144,7 @@ def approval_state(
         state = "approved" if decision.decision == "approve" else "rejected"
     elif status is TaskStatus.AWAITING_APPROVAL:
         state = "awaiting"
-    elif lineage.get("review"):
+    elif (lineage.get("risk") or {}).get("approval_required"):
         state = "undecided"
     else:
         state = "not-requested"
