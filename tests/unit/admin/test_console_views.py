@@ -210,3 +210,16 @@ def test_the_tenant_picker_offers_tenants_of_the_callers_directory_where_they_ho
     everything = session.my_tenants(ops)
     assert everything["platform_admin"] is True
     assert [t["slug"] for t in everything["tenants"]] == ["shared-1", "shared-2", "solo"]
+
+
+def test_a_secret_spanning_lines_is_cut_from_each_line_that_keeps_its_place():
+    body = ["MIIEpAIBAAKCAQEA7Yq3kXw9vR2sLm4Nc8TzQe1FbHd6Ug0WiJ5oPaKlMnByVxZtC3", "QIDAQAB"]
+    pem = ["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"]
+    added = "\n".join(f"+{line}" for line in ["x = 1", *pem])
+    diff = f"--- /dev/null\n+++ b/k.pem\n@@ -0,0 +1,5 @@\n{added}\n"
+    view = review_view({"review": {"diff": diff}}, KEY)
+    assert view is not None
+    texts = [r["text"] for r in view["files"][0]["hunks"][0]["lines"]]
+    assert texts[0] == "x = 1" and texts[1].startswith("<REDACTED:private-key:")
+    assert texts[2:] == ["", "", ""]
+    assert not any(part in json.dumps(view) for part in body)
