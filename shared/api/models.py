@@ -252,7 +252,7 @@ class TaskDetail(TaskSummary):
 
     instruction: str
     result: dict[str, Any] | None
-    lineage: dict[str, Any]
+    lineage: dict[str, Any] = Field(description="the lineage, less the review shown apart")
     llm_calls: list[LlmCallView]
     review: ReviewView | None = Field(description="the diff a human reviews (None: none recorded)")
     risk: RiskView | None

@@ -11,6 +11,8 @@ placeholders that keep secrets out of prompts.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 from shared.api.operations import BY_ID
@@ -20,7 +22,7 @@ from shared.domain.task import TaskStatus
 from shared.patching.model import EditKind, FileEdit, Hunk
 from shared.patching.udiff import parse_unified_diff
 from shared.policies.rbac import TENANT_ROLES, app_roles, approver_refusal, granted
-from shared.policies.secrets import redact
+from shared.policies.secrets import find_secrets, placeholder, redact
 
 MAX_DIFF_CHARS = 200_000
 MAX_CHECK_OUTPUT_CHARS = 4000
@@ -46,28 +48,59 @@ def redacted(value: Any, key: bytes) -> Any:
 
 
 def review_view(lineage: dict[str, Any], key: bytes) -> dict[str, Any] | None:
-    """The diff recorded for review (when approval was asked for), redacted; per file, its hunks
-    with both sides' line numbers. Lines are redacted one by one after parsing, so a placeholder
-    never shifts the hunks' line counts."""
+    """The diff recorded for review (with the risk assessment), redacted; per file, its hunks
+    with both sides' line numbers. Lines are redacted after parsing, so a placeholder never
+    shifts the hunks' line counts."""
     raw = (lineage.get("review") or {}).get("diff")
     if not isinstance(raw, str) or not raw:
         return None
     raw = raw[:MAX_DIFF_CHARS]
+    files = [_file(edit) for edit in parse_unified_diff(raw)]
+    rows = [row for f in files for hunk in f["hunks"] for row in hunk["lines"]]
+    for row, text in zip(rows, _redacted_lines([r["text"] for r in rows], key), strict=True):
+        row["text"] = text
+    for f in files:
+        for name in ("path", "old_path", "new_path"):
+            if f[name] is not None:
+                f[name] = redact(f[name], key=key).text
     return {
         "diff": redact(raw, key=key).text,
         "truncated": len(raw) >= MAX_DIFF_CHARS,
-        "files": [_file(edit, key) for edit in parse_unified_diff(raw)],
+        "files": files,
     }
 
 
-def _file(edit: FileEdit, key: bytes) -> dict[str, Any]:
-    hunks = [_hunk(h, key) for h in edit.hunks]
+def _redacted_lines(lines: list[str], key: bytes) -> list[str]:
+    """Each line redacted, the lines searched as one text (a secret may span lines, as a PEM
+    block does): a secret's placeholder goes where it starts, and the rest of it is cut from
+    the lines it continues on, so every line keeps its place."""
+    text = "\n".join(lines)
+    findings = find_secrets(text)
+    if not findings:
+        return lines
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    pieces: list[list[str]] = [[] for _ in lines]
+    cut = [0] * len(lines)  # per line: where its text not yet copied begins (line-relative)
+    for finding in findings:
+        first = bisect_right(starts, finding.start) - 1
+        last = bisect_right(starts, max(finding.start, finding.end - 1)) - 1
+        for index in range(first, last + 1):
+            begin = max(finding.start, starts[index]) - starts[index]
+            pieces[index].append(lines[index][cut[index] : begin])
+            if index == first:
+                secret = text[finding.start : finding.end]
+                pieces[index].append(placeholder(finding.kind, secret, key=key))
+            cut[index] = min(finding.end - starts[index], len(lines[index]))
+    return ["".join(p) + line[c:] for p, line, c in zip(pieces, lines, cut, strict=True)]
+
+
+def _file(edit: FileEdit) -> dict[str, Any]:
+    hunks = [_hunk(h) for h in edit.hunks]
     lines = [line for h in hunks for line in h["lines"]]
-    path = edit.new_path or edit.old_path or ""
     return {
-        "path": redact(path, key=key).text,
-        "old_path": None if edit.old_path is None else redact(edit.old_path, key=key).text,
-        "new_path": None if edit.new_path is None else redact(edit.new_path, key=key).text,
+        "path": edit.new_path or edit.old_path or "",
+        "old_path": edit.old_path,
+        "new_path": edit.new_path,
         "change": _CHANGE[edit.kind],
         "added": sum(1 for line in lines if line["kind"] == "added"),
         "removed": sum(1 for line in lines if line["kind"] == "removed"),
@@ -75,7 +108,7 @@ def _file(edit: FileEdit, key: bytes) -> dict[str, Any]:
     }
 
 
-def _hunk(hunk: Hunk, key: bytes) -> dict[str, Any]:
+def _hunk(hunk: Hunk) -> dict[str, Any]:
     old = hunk.old_start if hunk.old_start is not None else 1
     new = hunk.new_start if hunk.new_start is not None else 1
     header = f"@@ -{old},{len(hunk.old_lines)} +{new},{len(hunk.new_lines)} @@"
@@ -86,7 +119,7 @@ def _hunk(hunk: Hunk, key: bytes) -> dict[str, Any]:
                 "kind": _KIND[line.op],
                 "old_line": None if line.op == "+" else old,
                 "new_line": None if line.op == "-" else new,
-                "text": redact(line.text, key=key).text,
+                "text": line.text,
             }
         )
         old += line.op != "+"
@@ -144,7 +177,7 @@ def approval_state(
         state = "approved" if decision.decision == "approve" else "rejected"
     elif status is TaskStatus.AWAITING_APPROVAL:
         state = "awaiting"
-    elif lineage.get("review"):
+    elif (lineage.get("risk") or {}).get("approval_required"):
         state = "undecided"
     else:
         state = "not-requested"

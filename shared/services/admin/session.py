@@ -74,7 +74,7 @@ class ConsoleSession:
             and AppRole.PLATFORM_ADMIN in app_roles(principal.roles)
         )
         choices = []
-        for record in self._tenants.list():
+        for record in sorted(self._tenants.list(), key=lambda t: t.slug):
             roles: frozenset[AppRole] = frozenset()
             if record.active and record.settings.get("entra_tenant_id") == principal.tenant_id:
                 sources = self._access.role_sources(record.slug, principal.tenant_id, principal)

@@ -98,7 +98,8 @@ class TaskAdmin:
             **summary(row),
             "instruction": redacted(row["instruction"], key),
             "result": redacted(row["result"], key),
-            "lineage": redacted(lineage, key),
+            # the review's diff and check are shown once, as ``review`` and ``check``
+            "lineage": redacted({k: v for k, v in lineage.items() if k != "review"}, key),
             "llm_calls": self._reads.llm_calls(tenant, task_id),
             "review": review_view(lineage, key),
             "risk": redacted(lineage.get("risk"), key),

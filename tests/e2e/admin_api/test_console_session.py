@@ -207,3 +207,31 @@ def test_the_task_page_shows_the_review_redacted_and_who_may_decide(
     ]
     assert approval["caller_refusal"] == "already-decided"
     assert secret not in json.dumps(detail)
+
+
+def test_an_auto_approved_task_shows_its_diff_and_usage_splits_per_model(api, demo_tenant):
+    tenant = demo_tenant(approval="never")
+    task = _start_flow(api, tenant)
+    done = api.wait(task, lambda s: s["runtimeStatus"] == "Completed")
+    assert done["output"]["outcome"] == "completed"
+    admin = api.token(tenant.directory_id, "admin@contoso.example", "TenantAdmin")
+    code, detail = api.call("GET", f"tenants/{tenant.slug}/tasks/{task}", admin)
+    assert code == 200 and detail["pr_url"]
+    assert [f["path"] for f in detail["review"]["files"]] == ["calc/stats.py"]
+    assert detail["risk"]["approval_required"] is False
+    approval = detail["approval"]
+    assert (approval["state"], approval["decisions"]) == ("not-requested", [])
+    assert (approval["caller_may_decide"], approval["caller_refusal"]) == (
+        False,
+        "not-awaiting-approval",
+    )
+
+    code, usage = api.call("GET", f"tenants/{tenant.slug}/usage", admin)
+    assert code == 200
+    totals = usage["totals"]
+    assert [(m["provider"], m["model"]) for m in totals["models"]] == [("scripted", "demo")]
+    [share] = totals["models"]
+    assert (share["llm_calls"], share["tokens"]) == (totals["llm_calls"], totals["tokens"])
+    assert share["llm_calls"] == len(detail["llm_calls"]) > 0
+    for day in usage["days"]:
+        assert sum(m["tokens"] for m in day["models"]) == day["tokens"]
