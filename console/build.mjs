@@ -49,6 +49,4 @@ const patched = Object.keys(result.metafile.inputs).some((p) => p.endsWith("UrlS
 if (!patched) throw new Error("MSAL's UrlString.mjs was not bundled: review build.mjs");
 await copyFile("src/index.html", "dist/index.html");
 await copyFile("src/redirect.html", "dist/redirect.html");
-// Azure Static Web Apps: the same headers as functions/console.py (the Entra authority).
-await copyFile("src/staticwebapp.config.json", "dist/staticwebapp.config.json");
 await copyFile("src/app.css", "dist/app.css");

@@ -5,7 +5,9 @@ no inline code, connections only to this origin and the Entra authority, never f
 ``nosniff``/``no-referrer``. Only files of the built bundle are served: a path with ``..``, a
 backslash, an empty or hidden segment, or one that leaves the bundle after resolving links is a
 404. ``config.json?tenant=SLUG`` says where that tenant's users sign in (client id, authority of
-the tenant's directory, API scope): public facts, no secret.
+the tenant's directory, API scope): public facts, no secret. ``console.json`` tells the bundle
+where the API is: here, this app's own ``/api/`` (a Static Web App deployment writes the
+Function App's URL into its own copy).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def security_headers(authority: str) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
+        "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
         "Cache-Control": "no-cache",
     }
@@ -95,12 +97,13 @@ def console(req: func.HttpRequest) -> func.HttpResponse:
     headers = security_headers(container().settings.entra_authority)
     path = req.route_params.get("path") or ""
     try:
+        if path == "console.json":
+            return json_response({"api": "../"}, headers=headers)
         if path == "config.json":
             tenant = req.params.get("tenant", "")
             if not tenant:
                 raise InvalidInput("the tenant query parameter is required", code="tenant-required")
-            response = json_response(sign_in_config(tenant), headers=headers)
-            return response
+            return json_response(sign_in_config(tenant), headers=headers)
         file = bundle_file(path)
     except DomainError as exc:
         response = error_response(exc)

@@ -12,9 +12,15 @@ export class ApiError extends Error {
   }
 }
 
-/** The admin API: ``/api/`` of this origin (the Functions app serving the console, or a Static
- * Web App whose linked backend is the Functions app). */
-export const apiBase = new URL("/api/", location.origin).href;
+/** Where the admin API is, from ``console.json`` beside the bundle: the Functions app serving
+ * the console answers ``{"api": "../"}`` (its own /api/); a Static Web App deployment writes
+ * the Function App's absolute API URL there. */
+export async function findApi(consoleBase: string): Promise<string> {
+  const response = await fetch(new URL("console.json", consoleBase));
+  if (!response.ok) throw new ApiError(response.status, "no-console-json", "console.json is missing");
+  const settings: { api: string } = await response.json();
+  return new URL(settings.api, consoleBase).href;
+}
 
 export interface Api {
   tenant: string;
@@ -24,7 +30,7 @@ export interface Api {
 }
 
 /** ``path`` is relative to /api/ (``tenants/demo/tasks``) or absolute (``/api/models/..``). */
-export function makeApi(session: Session, tenant: string): Api {
+export function makeApi(apiBase: string, session: Session, tenant: string): Api {
   async function call(method: string, path: string, body?: unknown, extra?: Record<string, string>) {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${await session.token()}`,

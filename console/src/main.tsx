@@ -3,9 +3,9 @@
 // on this tenant, then show the page the route names.
 import { render } from "preact";
 import { useState } from "preact/hooks";
-import { apiBase, ApiError, makeApi, type Api } from "./api";
+import { ApiError, findApi, makeApi, type Api } from "./api";
 import type { PublicClientApplication } from "@azure/msal-browser";
-import { signIn, signInClient, type Session, type SignInConfig } from "./auth";
+import { consoleBase, signIn, signInClient, type Session, type SignInConfig } from "./auth";
 import { ApprovalsPage } from "./pages/approvals";
 import { AuditPage } from "./pages/audit";
 import { ModelsPage } from "./pages/models";
@@ -106,7 +106,7 @@ function TenantPicker({ error }: { error?: Error }) {
   );
 }
 
-async function configFor(tenant: string): Promise<SignInConfig> {
+async function configFor(apiBase: string, tenant: string): Promise<SignInConfig> {
   const config = `console/config.json?tenant=${encodeURIComponent(tenant)}`;
   const response = await fetch(new URL(config, apiBase));
   const body = await response.json();
@@ -114,8 +114,14 @@ async function configFor(tenant: string): Promise<SignInConfig> {
   return body;
 }
 
-function SignIn(props: { client: PublicClientApplication; config: SignInConfig; root: HTMLElement }) {
-  const { client, config, root } = props;
+interface SignInProps {
+  apiBase: string;
+  client: PublicClientApplication;
+  config: SignInConfig;
+  root: HTMLElement;
+}
+
+function SignIn({ apiBase, client, config, root }: SignInProps) {
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
   async function go() {
@@ -123,7 +129,7 @@ function SignIn(props: { client: PublicClientApplication; config: SignInConfig; 
     setError(null);
     try {
       const session = await signIn(client, config);
-      const api = makeApi(session, config.tenant);
+      const api = makeApi(apiBase, session, config.tenant);
       const me = await api.get<WhoAmI>(`tenants/${encodeURIComponent(config.tenant)}/me`);
       render(<Shell session={session} api={api} me={me} />, root);
     } catch (e) {
@@ -152,9 +158,10 @@ async function start(root: HTMLElement) {
   });
   if (!tenant) return render(<TenantPicker />, root);
   try {
-    const config = await configFor(tenant);
+    const apiBase = await findApi(consoleBase);
+    const config = await configFor(apiBase, tenant);
     const client = await signInClient(config);
-    render(<SignIn client={client} config={config} root={root} />, root);
+    render(<SignIn apiBase={apiBase} client={client} config={config} root={root} />, root);
   } catch (error) {
     render(<TenantPicker error={error as Error} />, root);
   }

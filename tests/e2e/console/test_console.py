@@ -180,6 +180,7 @@ def test_the_bundle_is_served_with_types_and_a_strict_policy_and_nothing_else(ht
         ("app.js", "text/javascript"),
         ("app.css", "text/css"),
         ("redirect.html", "text/html"),
+        ("console.json", "application/json"),
     ]:
         status, headers, _ = _raw_get(http.base_url, f"/api/console/{path}")
         assert status == 200 and headers["content-type"].startswith(mimetype), path

@@ -3,7 +3,6 @@ a strict Content-Security-Policy."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -63,10 +62,3 @@ def test_the_policy_allows_only_this_origin_and_the_authority():
     assert "unsafe" not in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
-
-
-def test_the_static_web_app_sends_the_same_headers_as_the_function():
-    """In Azure the console may be a Static Web App: its config must not drift from the app's."""
-    config = Path(__file__).resolve().parents[3] / "console" / "src" / "staticwebapp.config.json"
-    headers = json.loads(config.read_text())["globalHeaders"]
-    assert headers == security_headers("https://login.microsoftonline.com")
