@@ -64,14 +64,22 @@ sandbox-tools:
 	  { apt-get update -qq && apt-get install -y -qq bubblewrap; } || \
 	  echo "bubblewrap not installed: the sandbox falls back to unshare"
 
-# The browser console (console/): npm packages from its lock, bundled by esbuild into
-# console/dist/, rebuilt when a source or the lock changes. Served by the app at /api/console/.
+# The browser console (console/): npm packages from its lock; its API types generated from the
+# admin API's OpenAPI document (so the type check fails when they drift apart); type-checked and
+# bundled by esbuild into console/dist/, rebuilt when a source, the API or the lock changes.
+# Served by the app at /api/console/.
 CONSOLE_DEPS = console/node_modules/.package-lock.json
+CONSOLE_SCHEMA = console/src/schema.gen.d.ts
 CONSOLE = console/dist/index.html
 $(CONSOLE_DEPS): console/package-lock.json
 	npm ci --prefix console --no-audit --no-fund
-$(CONSOLE): $(CONSOLE_DEPS) console/build.mjs $(shell find console/src -type f)
-	cd console && node build.mjs
+$(CONSOLE_SCHEMA): $(STAMP) $(CONSOLE_DEPS) $(wildcard shared/api/*.py)
+	$(PY) -c "import json; from shared.api.openapi import document; print(json.dumps(document()))" \
+		> console/openapi.json
+	console/node_modules/.bin/openapi-typescript console/openapi.json -o $@
+$(CONSOLE): $(CONSOLE_DEPS) $(CONSOLE_SCHEMA) console/build.mjs console/tsconfig.json \
+		$(shell find console/src -type f)
+	cd console && node_modules/.bin/tsc -p . && node build.mjs
 console: $(CONSOLE)
 
 # Debian's chromium for the console's browser tests (Playwright drives it; it downloads no

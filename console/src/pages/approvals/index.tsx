@@ -1,12 +1,12 @@
 // The approvals queue: tasks waiting for a decision the caller may take, newest first.
 import { tenantPath, type Api } from "../../api";
 import { href } from "../../route";
-import type { QueueItem } from "../../types";
+import type { ApprovalQueue } from "../../types";
 import { Badge, Heading, Loading, Problem, useLoad, When } from "../../ui";
 
 export function ApprovalsPage({ api }: { api: Api }) {
   const queue = useLoad(
-    () => api.get<{ items: QueueItem[] }>(tenantPath(api, "approvals")),
+    () => api.get<ApprovalQueue>(tenantPath(api, "approvals")),
     [api],
   );
   return (
@@ -27,7 +27,7 @@ export function ApprovalsPage({ api }: { api: Api }) {
                 <span>{task.repository}</span>
                 <span>requested by {task.requester}</span>
                 <When at={task.created_at} />
-                {risk && <Badge kind={risk.level}>{risk.level} risk</Badge>}
+                {risk && <Badge kind={String(risk.level)}>{String(risk.level)} risk</Badge>}
               </div>
             </li>
           ))}

@@ -2,15 +2,8 @@
 import { useState } from "preact/hooks";
 import { tenantPath, type Api } from "../../api";
 import { href } from "../../route";
-import type { AuditEvent } from "../../types";
+import type { AuditPage, ChainCheck } from "../../types";
 import { Heading, Loading, Problem, useLoad, When } from "../../ui";
-
-interface ChainCheck {
-  ok: boolean;
-  checked: number;
-  broken_at: number | null;
-  reason: string | null;
-}
 
 export function AuditPage({ api }: { api: Api }) {
   const [filter, setFilter] = useState({ kind: "", actor: "" });
@@ -21,7 +14,7 @@ export function AuditPage({ api }: { api: Api }) {
   if (filter.kind) query.set("kind", filter.kind);
   if (filter.actor) query.set("actor", filter.actor);
   const events = useLoad(
-    () => api.get<{ items: AuditEvent[] }>(tenantPath(api, `audit?${query}`)),
+    () => api.get<AuditPage>(tenantPath(api, `audit?${query}`)),
     [api, filter],
   );
   async function verify() {

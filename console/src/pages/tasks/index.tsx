@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { tenantPath, type Api } from "../../api";
 import { href } from "../../route";
-import type { TaskSummary } from "../../types";
+import type { TaskPage } from "../../types";
 import { Badge, Heading, Loading, Problem, useLoad, When } from "../../ui";
 
 const STATUSES = ["", "queued", "running", "awaiting_approval", "completed", "failed", "rejected", "expired", "cancelled"];
@@ -11,7 +11,7 @@ export function TasksPage({ api }: { api: Api }) {
   const [status, setStatus] = useState("");
   const tasks = useLoad(
     () =>
-      api.get<{ items: TaskSummary[] }>(
+      api.get<TaskPage>(
         tenantPath(api, "tasks?limit=100" + (status ? `&status=${status}` : "")),
       ),
     [api, status],

@@ -1,12 +1,12 @@
 // A task's history: status changes and audit events, oldest first.
 import { tenantPath, type Api } from "../../api";
 import { href } from "../../route";
-import type { TimelineEntry } from "../../types";
+import type { Timeline } from "../../types";
 import { Badge, Heading, Loading, Problem, useLoad, When } from "../../ui";
 
 export function TimelinePage({ api, id }: { api: Api; id: string }) {
   const timeline = useLoad(
-    () => api.get<{ entries: TimelineEntry[] }>(tenantPath(api, `tasks/${id}/timeline`)),
+    () => api.get<Timeline>(tenantPath(api, `tasks/${id}/timeline`)),
     [api, id],
   );
   return (

@@ -1,7 +1,7 @@
 // LLM usage and cost per day for this tenant: charts, then the same numbers as a table.
 import { useState } from "preact/hooks";
 import { tenantPath, type Api } from "../../api";
-import type { UsageDay } from "../../types";
+import type { UsageDay, UsageReport } from "../../types";
 import { Heading, Loading, Problem, useLoad } from "../../ui";
 import { BarChart } from "./chart";
 
@@ -16,7 +16,9 @@ export function everyDay(since: string, days: UsageDay[]): UsageDay[] {
   const today = new Date().toISOString().slice(0, 10);
   for (let d = new Date(`${since}T00:00:00Z`); ; d = new Date(d.getTime() + 86400_000)) {
     const day = d.toISOString().slice(0, 10);
-    filled.push(known.get(day) ?? { day, llm_calls: 0, tokens: 0, cost_usd: 0, tasks_by_outcome: {} });
+    const none = { llm_calls: 0, input_tokens: 0, output_tokens: 0, tokens: 0, cost_usd: 0 };
+    const empty = { ...none, day, tasks_by_outcome: {}, lead_time_s_avg: null, models: [] };
+    filled.push(known.get(day) ?? empty);
     if (day >= today) break;
   }
   return filled;
@@ -26,7 +28,7 @@ export function UsagePage({ api }: { api: Api }) {
   const [days, setDays] = useState(14);
   const since = new Date(Date.now() - (days - 1) * 86400_000).toISOString().slice(0, 10);
   const usage = useLoad(
-    () => api.get<{ days: UsageDay[]; totals: UsageDay }>(tenantPath(api, `usage?since=${since}T00:00:00Z`)),
+    () => api.get<UsageReport>(tenantPath(api, `usage?since=${since}T00:00:00Z`)),
     [api, since],
   );
   return (
