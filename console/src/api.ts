@@ -25,6 +25,8 @@ export async function findApi(consoleBase: string): Promise<string> {
 export interface Api {
   tenant: string;
   get<T>(path: string): Promise<T>;
+  /** The body and its ``ETag``, for a change sent back with ``If-Match``. */
+  tagged<T>(path: string): Promise<{ body: T; etag: string }>;
   text(path: string): Promise<string>;
   send<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
 }
@@ -61,6 +63,10 @@ export function makeApi(apiBase: string, session: Session, tenant: string): Api 
   return {
     tenant,
     get: async (path) => (await call("GET", path)).json(),
+    tagged: async (path) => {
+      const response = await call("GET", path);
+      return { body: await response.json(), etag: response.headers.get("ETag") ?? "" };
+    },
     text: async (path) => (await call("GET", path)).text(),
     send: async (method, path, body, headers) => {
       const response = await call(method, path, body, headers);

@@ -19,3 +19,4 @@ export type UsageDay = Schemas["UsageDay"];
 export type UsageReport = Schemas["UsageReport"];
 export type AuditEvent = Schemas["AuditEventView"];
 export type TimelineEntry = Schemas["TimelineEntry"];
+export type PatchPolicy = Schemas["PatchPolicy"];

@@ -94,25 +94,27 @@ export function Value({ value, label }: { value: unknown; label: string }) {
     }
     const columns = [...new Set(value.flatMap((row) => Object.keys(row as object)))];
     return (
-      <table class="grid compact" aria-label={label.replaceAll("_", " ")}>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c} scope="col">{c.replaceAll("_", " ")}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {value.map((row, i) => (
-            <tr key={i}>
-              {columns.map((c) => {
-                const cell = (row as Record<string, unknown>)[c];
-                return <td key={c}>{cell === null || cell === undefined ? "" : String(cell)}</td>;
-              })}
+      <div class="scroll" tabIndex={0} role="region" aria-label={label.replaceAll("_", " ")}>
+        <table class="grid compact" aria-label={label.replaceAll("_", " ")}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c} scope="col">{c.replaceAll("_", " ")}</th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {value.map((row, i) => (
+              <tr key={i}>
+                {columns.map((c) => {
+                  const cell = (row as Record<string, unknown>)[c];
+                  return <td key={c}>{cell === null || cell === undefined ? "" : String(cell)}</td>;
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     );
   }
   if (typeof value === "object") {

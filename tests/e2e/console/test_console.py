@@ -105,7 +105,7 @@ def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
     assert http.status(task)["customStatus"]["step"] == "awaiting-approval"
 
 
-def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign_in):
+def test_every_page_is_accessible_and_screenshotted(app, api, http, demo_tenant, sign_in):
     tenant = demo_tenant()
     task = _awaiting_task(http, tenant)
     model = app.model_registry.register(
@@ -138,11 +138,17 @@ def test_every_page_is_accessible_and_screenshotted(app, http, demo_tenant, sign
             expect(console.page.get_by_text("Chain verified")).to_be_visible()
         if name == "task":
             expect(console.page.get_by_role("button", name="Approve")).to_be_visible()
+        if name == "settings":  # a TenantAdmin changes the approval rule (sent with If-Match)
+            console.page.get_by_label("Human approval").select_option("risk")
+            console.page.get_by_role("button", name="Save").click()
+            expect(console.page.get_by_text("Saved.")).to_be_visible()
         expect(console.page.get_by_test_id("tenant")).to_contain_text(tenant.slug)
         console.screenshot(name)
         problems[name] = console.serious_axe_violations()
     assert problems == {name: [] for name in pages}
     assert console.csp_violations == []
+    admin = api.token(tenant.directory_id, "admin@contoso.example", "TenantAdmin")
+    assert api.call("GET", f"tenants/{tenant.slug}/policies/patch", admin)[1]["approval"] == "risk"
 
     # From the keyboard: a page's heading takes focus when it opens, Tab goes on to the first
     # task, Enter opens it; "Skip to content" moves focus past the header to the page.
