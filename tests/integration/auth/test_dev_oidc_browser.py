@@ -211,3 +211,11 @@ def test_an_empty_user_name_shows_the_form_again(issuer):
         {"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert status == 400 and "Enter a user name." in again and "aria-invalid" in again
+
+
+def test_sign_out_returns_only_to_a_registered_origin(issuer):
+    logout = f"/dev-oidc/{TID}/v2.0/logout?post_logout_redirect_uri="
+    status, headers, _ = _call(issuer, "GET", logout + f"{ORIGIN}/api/console/")
+    assert status == 302 and headers["Location"] == f"{ORIGIN}/api/console/"
+    status, headers, page = _call(issuer, "GET", logout + "https://attacker.example/")
+    assert status == 200 and "Location" not in headers and "signed out" in page
