@@ -74,7 +74,8 @@ function Shell({ session, api, me }: { session: Session; api: Api; me: WhoAmI })
 
 function Page({ api, me, page, args }: { api: Api; me: WhoAmI; page: string; args: string[] }) {
   const key = [page, ...args].join("/");
-  if (page === "approvals") return <ApprovalsPage key={key} api={api} />;
+  // The queue stays mounted while the selected task changes (a blade beside it).
+  if (page === "approvals") return <ApprovalsPage key="approvals" api={api} me={me} args={args} />;
   if (page === "tasks" && args[0] && args[1] === "timeline") return <TimelinePage key={key} api={api} id={args[0]} />;
   if (page === "tasks" && args[0]) return <TaskPage key={key} api={api} me={me} id={args[0]} />;
   if (page === "tasks") return <TasksPage key={key} api={api} />;

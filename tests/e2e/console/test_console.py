@@ -61,7 +61,7 @@ def test_an_approver_reviews_the_diff_approves_and_sees_the_pull_request(
     expect(page.get_by_test_id("roles")).to_contain_text("Approver")
     queue = page.get_by_role("list", name="Tasks waiting for a decision")
     queue.get_by_role("link", name=f"{REPOSITORY} #{tenant.issue_number}: fix").click()
-    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/tasks/{task}$"))
+    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/approvals/{task}$"))  # a blade
 
     diff = page.get_by_role("table", name="Changes to calc/stats.py")
     expect(diff).to_contain_text("for value in values:")  # the fix, on the right
@@ -115,10 +115,12 @@ def test_every_page_is_accessible_and_screenshotted(app, api, http, demo_tenant,
         created_by="tests",
     )
     console = sign_in(tenant.slug, APPROVER, "Approver", "TenantAdmin", "Auditor")
+    title = f"{REPOSITORY} #{tenant.issue_number}: fix"
     pages = {
         "approvals": (("approvals",), "Approvals"),
+        "approvals-blade": (("approvals", task), title),
         "tasks": (("tasks",), "Tasks"),
-        "task": (("tasks", task), f"{REPOSITORY} #{tenant.issue_number}: fix"),
+        "task": (("tasks", task), title),
         "timeline": (("tasks", task, "timeline"), "Timeline"),
         "audit": (("audit",), "Audit log"),
         "usage": (("usage",), "Usage and cost"),
@@ -136,7 +138,7 @@ def test_every_page_is_accessible_and_screenshotted(app, api, http, demo_tenant,
         if name == "audit":
             console.page.get_by_role("button", name="Verify chain").click()
             expect(console.page.get_by_text("Chain verified")).to_be_visible()
-        if name == "task":
+        if name in ("task", "approvals-blade"):
             expect(console.page.get_by_role("button", name="Approve")).to_be_visible()
         if name == "settings":  # a TenantAdmin changes the approval rule (sent with If-Match)
             console.page.get_by_label("Human approval").select_option("risk")
@@ -160,8 +162,8 @@ def test_every_page_is_accessible_and_screenshotted(app, api, http, demo_tenant,
     page.keyboard.press("Tab")
     expect(first).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/tasks/{task}$"))
-    expect(page.get_by_role("heading", level=1)).to_be_focused()  # the task, loaded
+    expect(page).to_have_url(re.compile(f"#/{tenant.slug}/approvals/{task}$"))
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_focused()  # the blade
     page.get_by_role("link", name="Skip to content").focus()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
