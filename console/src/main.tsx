@@ -21,14 +21,15 @@ import { Heading, Problem } from "./ui";
 function Shell({ session, api, me }: { session: Session; api: Api; me: WhoAmI }) {
   const route = useRoute();
   const pages = [
-    ["approvals", "Approvals", true],
+    ["approvals", "Approvals", me.may.approve],
     ["tasks", "Tasks", true],
     ["audit", "Audit", me.may.audit],
     ["usage", "Usage", me.may.usage],
     ["models", "Models", true],
     ["settings", "Settings", me.may.admin_settings],
   ] as const;
-  const page = route.page;
+  // Someone who may not decide has no queue: their console opens on the tasks.
+  const page = route.page === "approvals" && !me.may.approve ? "tasks" : route.page;
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
