@@ -56,6 +56,31 @@ export function UsagePage({ api }: { api: Api }) {
             <BarChart id="tokens" title={`Tokens per day, tenant ${api.tenant}`} format={count}
               bars={everyDay(since, usage.data.days).map((d) => ({ label: d.day, value: d.tokens }))} />
           </div>
+          {usage.data.totals.models.length > 0 && (
+            <table class="grid">
+              <caption>By model, whole period</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Model</th>
+                  <th scope="col">LLM calls</th>
+                  <th scope="col">Tokens</th>
+                  <th scope="col">Cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {usage.data.totals.models.map((m) => (
+                  <tr key={`${m.provider}/${m.model}`}>
+                    <td>{m.provider}</td>
+                    <th scope="row">{m.model}</th>
+                    <td>{m.llm_calls}</td>
+                    <td>{m.tokens}</td>
+                    <td>{usd(m.cost_usd)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <table class="grid">
             <caption>Usage per day</caption>
             <thead>
