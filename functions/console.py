@@ -72,10 +72,11 @@ def bundle_file(path: str, bundle: Path = BUNDLE) -> Path:
 def sign_in_config(tenant: str) -> dict[str, object]:
     """Where users of ``tenant`` sign in: the authority of the tenant's Entra directory."""
     from shared.bootstrap import container
+    from shared.domain.tenant import validate_slug
 
     app = container()
     settings = app.settings
-    directory = app.tenants.get(tenant).settings.get("entra_tenant_id")
+    directory = app.tenants.get(validate_slug(tenant)).settings.get("entra_tenant_id")
     if not isinstance(directory, str) or not directory:
         raise InvalidInput(f"tenant {tenant!r} has no Entra directory", code="no-directory")
     authority = settings.entra_authority.rstrip("/")

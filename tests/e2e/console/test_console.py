@@ -235,3 +235,6 @@ def test_the_sign_in_config_is_public_and_names_the_tenants_directory(
     assert status == 404 and json.loads(body)["error"] == "tenant-not-found"
     status, _, body = _raw_get(http.base_url, "/api/console/config.json")
     assert status == 400 and json.loads(body)["error"] == "tenant-required"
+    for odd in ("%00x", "A" * 300, "demo%27--", "..%2f"):
+        status, _, body = _raw_get(http.base_url, f"/api/console/config.json?tenant={odd}")
+        assert status == 400 and json.loads(body)["error"] == "invalid-tenant-slug", odd
