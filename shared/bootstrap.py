@@ -65,6 +65,7 @@ from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.models.cards import ModelCards
+from shared.services.models.catalog import ModelCatalog
 from shared.services.models.governance import ModelGovernance
 from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
@@ -336,6 +337,10 @@ class Container:
     @cached_property
     def model_cards(self) -> ModelCards:
         return ModelCards(self.model_registry, self.model_promotions)
+
+    @cached_property
+    def model_catalog(self) -> ModelCatalog:
+        return ModelCatalog(self.model_registry, self.model_promotions)
 
     # --- patch flow -------------------------------------------------------------------------------
     @cached_property

@@ -204,8 +204,10 @@ class EvaluationResult:
 @dataclass(frozen=True)
 class Promotion:
     """One step of an alias's promotion, as recorded (append-only). ``action`` is ``proposed``,
-    ``approved``, ``refused`` or ``rolled-back``; ``previous`` the version the alias named
-    before an approval or rollback moved it; ``gate`` the gate's verdict when it was checked."""
+    ``approved``, ``rejected``, ``refused`` or ``rolled-back``; ``previous`` the version the
+    alias named before an approval or rollback moved it; ``gate`` the gate's verdict when it was
+    checked. ``actor`` is readable (user name and object id); ``actor_id`` is the identity that
+    separation of duties compares (the Entra object id; the operator's name at the CLI)."""
 
     model: str
     version: int
@@ -217,3 +219,4 @@ class Promotion:
     gate: dict[str, Any] = field(default_factory=dict)
     previous: int | None = None
     occurred_at: str = ""
+    actor_id: str = ""

@@ -10,7 +10,7 @@ from shared.adapters.store.postgres.database import Database
 from shared.domain.models import Promotion
 from shared.ports.registry import PromotionLog
 
-_COLUMNS = "model, version, alias, tenant, action, actor, reason, gate, previous"
+_COLUMNS = "model, version, alias, tenant, action, actor, reason, gate, previous, actor_id"
 
 
 def _step(row: dict[str, Any]) -> Promotion:
@@ -27,7 +27,7 @@ class PostgresPromotionLog(PromotionLog):
         with self._db.transaction() as conn:
             row = conn.execute(
                 f"INSERT INTO platform.model_promotions ({_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
                 (
                     step.model,
                     step.version,
@@ -38,6 +38,7 @@ class PostgresPromotionLog(PromotionLog):
                     step.reason,
                     Jsonb(step.gate),
                     step.previous,
+                    step.actor_id or step.actor,
                 ),
             ).fetchone()
         assert row is not None
