@@ -313,7 +313,14 @@ class Container:
         s = self.settings
         artifacts = s.mlflow_artifact_location
         if s.mlflow_tracking_uri:
-            return MlflowModelRegistry(s.mlflow_tracking_uri, artifact_location=artifacts)
+            auth = None
+            if s.mlflow_tracking_scope:
+                from shared.adapters.registry.entra_auth import EntraBearerAuth
+
+                auth = EntraBearerAuth(managed_identity_credential(), s.mlflow_tracking_scope)
+            return MlflowModelRegistry(
+                s.mlflow_tracking_uri, artifact_location=artifacts, auth=auth
+            )
         admin_url = s.database_admin_url
         if not self.has_model_registry or admin_url is None:
             raise ConfigurationError(

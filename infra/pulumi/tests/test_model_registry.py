@@ -70,8 +70,16 @@ def test_the_servers_identity_may_write_its_artifacts_and_pull_its_image_only(de
     )
 
 
-def test_the_app_reads_the_registry_url(dev: Deployment):
+def test_the_app_reads_the_registry_url_and_the_scope_its_tokens_are_for(dev: Deployment):
     env = dev.one("azure-native:app:ManagedEnvironment")
-    url = settings_of(dev)["MLFLOW_TRACKING_URI"]
+    settings = settings_of(dev)
     server = dev.one(SERVER, "model-registry-server")
-    assert url == f"https://{server.inputs['containerAppName']}.{env.outputs['defaultDomain']}"
+    assert settings["MLFLOW_TRACKING_URI"] == (
+        f"https://{server.inputs['containerAppName']}.{env.outputs['defaultDomain']}"
+    )
+    # The audience the server's Entra ID check accepts is the one the app asks tokens for.
+    auth = dev.one("azure-native:app:ContainerAppsAuthConfig")
+    audiences = auth.inputs["identityProviders"]["azureActiveDirectory"]["validation"]
+    scope = settings["MLFLOW_TRACKING_SCOPE"]
+    assert scope.endswith("/.default")
+    assert scope.removesuffix("/.default") in audiences["allowedAudiences"]
