@@ -3,7 +3,8 @@
 The tracking URI is an MLflow tracking server (``https://...``: the Container App in Azure, Entra
 ID in front, a refreshed bearer token from ``auth``: ``shared.adapters.registry.entra_auth``)
 or, locally, a SQLAlchemy URL of the registry's own PostgreSQL database
-(``postgresql+psycopg://...``; MLflow creates its tables on first use). ``mlflow`` is imported on first use, never at import time (Functions cold start).
+(``postgresql+psycopg://...``; MLflow creates its tables on first use). ``mlflow`` is
+imported on first use, never at import time (Functions cold start).
 
 Mapping: a version's ``ModelSpec`` is its ``spec`` tag (JSON); a tenant's alias is the MLflow
 alias ``<alias>--<tenant>`` (aliases are validated as ``champion``/``challenger`` and tenant slugs
