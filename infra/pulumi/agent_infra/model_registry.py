@@ -44,7 +44,7 @@ url = os.environ["IDENTITY_ENDPOINT"] + query + os.environ["AZURE_CLIENT_ID"]
 req = urllib.request.Request(url, headers={{"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]}})
 print(json.load(urllib.request.urlopen(req))["access_token"])')"
 exec mlflow server --host 0.0.0.0 --port {MLFLOW_PORT} \\
-  --backend-store-uri "postgresql://$PGUSER@$PGHOST/{MLFLOW_DATABASE}?sslmode=require" \\
+  --backend-store-uri "postgresql+psycopg://$PGUSER@$PGHOST/{MLFLOW_DATABASE}?sslmode=require" \\
   --serve-artifacts --artifacts-destination "$ARTIFACTS"
 """
 
