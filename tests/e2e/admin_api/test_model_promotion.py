@@ -60,8 +60,9 @@ def _aliases(api, model: str) -> dict[int, list[str]]:
     return {v["version"]: v["aliases"] for v in listing["items"]}
 
 
-def _lineage_version(api, tenant) -> str:
-    """Start a task for ``tenant`` and read, through the API, which registry version answered."""
+def _lineage_llm(api, tenant) -> dict:
+    """Start a task for ``tenant`` and read, through the API, what its lineage says of the model
+    that answered."""
     payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
     request = urllib.request.Request(
         f"{api.base_url}/api/webhooks/github/{tenant.slug}",
@@ -75,7 +76,7 @@ def _lineage_version(api, tenant) -> str:
     viewer = api.token(tenant.directory_id, "viewer@contoso.example", "Viewer")
     code, detail = api.call("GET", f"tenants/{tenant.slug}/tasks/{task}", viewer)
     assert code == 200, detail
-    return str(detail["lineage"]["attempts"][-1]["llm"]["registry_version"])
+    return dict(detail["lineage"]["attempts"][-1]["llm"])
 
 
 def test_a_version_becomes_champion_only_through_the_gate_and_another_admins_approval(
@@ -124,8 +125,14 @@ def test_a_version_becomes_champion_only_through_the_gate_and_another_admins_app
     assert (approval["action"], approval["previous"]) == ("approved", 1)
     assert approval["actor"] == f"{BOB} ({object_id_for(BOB)})"
     assert _aliases(api, model) == {1: [], 2: ["challenger", "champion"], 3: []}
-    # The next task is answered by the approved version, and its lineage says so.
-    assert _lineage_version(api, tenant) == f"models:/{model}/2"
+    # The next task is answered by the approved version, and its lineage says so and links its
+    # card, which the tenant's users can read.
+    llm = _lineage_llm(api, tenant)
+    assert llm["registry_version"] == f"models:/{model}/2"
+    viewer = api.token(tenant.directory_id, "viewer@contoso.example", "Viewer")
+    code, card = api.call("GET", f"{llm['model_card'][5:]}?tenant={tenant.slug}", viewer)
+    assert (code, card["uri"]) == (200, f"models:/{model}/2")
+    assert [a["action"] for a in card["approvals"]] == ["proposed", "refused", "approved"]
 
     # Every step is on the record, refusals included, with who took it.
     code, history = api.call("GET", f"models/{model}/promotions", alice)

@@ -100,3 +100,14 @@ def test_bad_requests_get_a_4xx_with_a_code(kwargs, status, code) -> None:
     response = get(**kwargs)
     assert response.status_code == status
     assert json.loads(response.get_body())["code"] == code
+
+
+def test_the_openapi_document_describes_both_media_types_and_the_required_tenant() -> None:
+    from shared.api.openapi import document
+
+    spec = document()["paths"]["/api/models/{model}/versions/{version}/card"]["get"]
+    assert set(spec["responses"]["200"]["content"]) == {"application/json", "text/markdown"}
+    tenant = next(p for p in spec["parameters"] if p["name"] == "tenant")
+    assert (tenant["in"], tenant["required"]) == ("query", True)
+    assert spec["x-roles"] == ["Approver", "Auditor", "TenantAdmin", "Viewer"]
+    assert spec["x-scope"] == "tenant"
