@@ -134,7 +134,7 @@ def test_the_proposer_is_known_by_object_id_whatever_name_they_show(world) -> No
 
 
 def test_a_rejection_closes_the_proposal_and_moves_nothing(world) -> None:
-    governance, registry, log = world
+    governance, registry, _ = world
     registry.log_evaluation(PATCH_MODEL, 2, scores(0.9))
     governance.propose(PATCH_MODEL, 2, ALICE)
     with pytest.raises(PermissionDenied) as by_tenant_admin:
