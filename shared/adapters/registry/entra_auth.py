@@ -75,7 +75,7 @@ def install(auth: EntraBearerAuth) -> None:
 
     with _lock:
         if not _installed:
-            _request_auth_provider_registry.register(Provider)
+            _request_auth_provider_registry.register(Provider)  # type: ignore[no-untyped-call]
             _installed.append(auth)
         _installed[0] = auth
     os.environ["MLFLOW_TRACKING_AUTH"] = PROVIDER_NAME
