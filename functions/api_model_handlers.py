@@ -45,6 +45,10 @@ def _tenant_target(r: Request) -> str | None:
     return tenant
 
 
+def list_models(r: Request) -> Reply:
+    return Reply(r.app.model_catalog.models())
+
+
 def list_model_versions(r: Request) -> Reply:
     from shared.services.models.catalog import ALL_TENANTS
 
@@ -94,6 +98,7 @@ def list_tenant_model_versions(r: Request) -> Reply:
 
 
 MODEL_HANDLERS: dict[str, Callable[[Request], Reply]] = {
+    "listModels": list_models,
     "listModelVersions": list_model_versions,
     "proposePromotion": propose_promotion,
     "decidePromotion": decide_promotion,

@@ -337,6 +337,16 @@ class UsageReport(BaseModel):
 
 
 # --- model registry: governance (PlatformAdmin) and read-only views (tenant users) ------------
+class ModelSummary(BaseModel):
+    name: str
+    champion: int | None = Field(description="the version the global alias names")
+    challenger: int | None
+
+
+class ModelList(BaseModel):
+    items: list[ModelSummary]
+
+
 class TenantAliasView(BaseModel):
     tenant: str
     alias: Literal["champion", "challenger"]

@@ -140,6 +140,9 @@ OPERATIONS: tuple[Operation, ...] = (
 # --- model registry: promotion governed by PlatformAdmins, read-only views for tenant users ----
 _M = "models/{model}"
 MODEL_OPERATIONS: tuple[Operation, ...] = (
+    Operation("listModels", "GET", "models",
+              "Registered models and the versions their global aliases name", "models",
+              PLATFORM_ADMIN, scope="platform", response="ModelList"),
     Operation("listModelVersions", "GET", f"{_M}/versions",
               "Versions of a registered model, their aliases and latest evaluation", "models",
               PLATFORM_ADMIN, scope="platform", response="ModelVersionList"),

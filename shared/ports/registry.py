@@ -40,6 +40,10 @@ class ModelRegistry(ABC):
     def get(self, name: str, version: int) -> ModelVersion: ...
 
     @abstractmethod
+    def names(self) -> list[str]:
+        """The registered models' names, sorted."""
+
+    @abstractmethod
     def versions(self, name: str) -> list[ModelVersion]:
         """Every version of ``name``, oldest first (empty when the model does not exist)."""
 
@@ -106,6 +110,9 @@ class FakeModelRegistry(ModelRegistry):
                 )
             )
             return replace(found, aliases=aliases, tenant_aliases=tenants)
+
+    def names(self) -> list[str]:
+        return sorted(self._versions)
 
     def versions(self, name: str) -> list[ModelVersion]:
         count = len(self._versions.get(name, []))

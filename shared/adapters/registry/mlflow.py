@@ -121,6 +121,17 @@ class MlflowModelRegistry(ModelRegistry):
         )
         return self._version(made)
 
+    def names(self) -> list[str]:
+        client, found, token = self._mlflow(), [], None
+        while True:
+            page = self._call(
+                "models", client.search_registered_models, max_results=1000, page_token=token
+            )
+            found += [str(m.name) for m in page]
+            token = page.token
+            if not token:
+                return sorted(found)
+
     def versions(self, name: str) -> list[ModelVersion]:
         validate_model_name(name)
         found = self._call(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import NotFound
-from shared.domain.models import EvaluationResult, ModelVersion, Promotion, card_path
+from shared.domain.models import ALIASES, EvaluationResult, ModelVersion, Promotion, card_path
 from shared.ports.registry import ModelRegistry, PromotionLog
 
 ALL_TENANTS = "*"  # not a tenant slug (slugs are [a-z][a-z0-9-]+)
@@ -47,6 +47,21 @@ class ModelCatalog:
     def __init__(self, registry: ModelRegistry, promotions: PromotionLog) -> None:
         self._registry = registry
         self._promotions = promotions
+
+    def models(self) -> dict[str, Any]:
+        """Every registered model with the versions its global aliases name (None: unset)."""
+        return {
+            "items": [
+                {"name": name, **{alias: self._aliased(name, alias) for alias in ALIASES}}
+                for name in self._registry.names()
+            ]
+        }
+
+    def _aliased(self, name: str, alias: str) -> int | None:
+        try:
+            return self._registry.resolve(name, alias).version
+        except NotFound:
+            return None
 
     def versions(self, name: str, tenant: str) -> dict[str, Any]:
         """Every version of ``name``, oldest first, as ``tenant`` (or ``ALL_TENANTS``) may see

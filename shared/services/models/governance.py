@@ -96,8 +96,9 @@ class ModelGovernance:
     def reject(
         self, name: str, version: int, actor: Actor, tenant: str | None = None, reason: str = ""
     ) -> Promotion:
-        """Close the open proposal of ``version`` without moving ``champion``; the same
-        separation of duties as an approval (a proposer withdrawing is a new proposal's job)."""
+        """Close the open proposal of ``version`` without moving ``champion``. The same rules
+        as an approval: a decision is a second PlatformAdmin's, so the proposer cannot take
+        it either way."""
         step = self._decision(name, version, actor, tenant, "rejected")
         return self._promotions.append(Promotion(**{**step.__dict__, "reason": reason}))
 

@@ -83,6 +83,9 @@ def test_a_version_becomes_champion_only_through_the_gate_and_another_admins_app
     api, app, model
 ):
     alice, bob = _admin(api, ALICE), _admin(api, BOB)
+    code, models = api.call("GET", "models", alice)
+    assert code == 200
+    assert {"name": model, "champion": 1, "challenger": None} in models["items"]
     versions = f"models/{model}/versions"
     code, listing = api.call("GET", versions, alice)
     assert code == 200
