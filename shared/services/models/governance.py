@@ -107,7 +107,10 @@ class ModelGovernance:
     ) -> Promotion:
         """The step a decision on the open proposal records, once the decider may take it."""
         proposal = self._pending(name, version, tenant)
-        step = Promotion(name, version, CHAMPION, tenant, action, actor.label, actor_id=actor.id)
+        step = Promotion(
+            name, version, CHAMPION, tenant, action, actor.label, actor_id=actor.id,
+            proposal=proposal.id,
+        )  # fmt: skip
         if PLATFORM_ADMIN not in actor.roles:
             self._refuse(step, "the PlatformAdmin role is required", "platform-admin-required")
         if actor.id == (proposal.actor_id or proposal.actor):

@@ -147,3 +147,27 @@ def test_a_rejection_closes_the_proposal_and_moves_nothing(world) -> None:
         governance.approve(PATCH_MODEL, 2, BOB)
     governance.propose(PATCH_MODEL, 2, ALICE)  # a new proposal can be decided again
     assert governance.approve(PATCH_MODEL, 2, BOB).action == "approved"
+
+
+class RacingLog(FakePromotionLog):
+    """Two admins deciding at once: each read the history before the other's decision."""
+
+    def history(self, model: str, version: int | None = None) -> list:
+        return [s for s in super().history(model, version) if s.action != "approved"]
+
+
+def test_a_proposal_is_decided_once_even_by_two_admins_at_once() -> None:
+    registry, log = FakeModelRegistry(), RacingLog()
+    for version in (1, 2):
+        registry.register(PATCH_MODEL, SPEC, description="", created_by="t")
+        registry.log_evaluation(PATCH_MODEL, version, scores(0.9))
+    registry.set_alias(PATCH_MODEL, CHAMPION, 1)
+    governance = ModelGovernance(registry, log)
+    governance.propose(PATCH_MODEL, 2, ALICE)
+    governance.approve(PATCH_MODEL, 2, BOB)
+    dave = Actor("dave", frozenset({PLATFORM_ADMIN}))
+    with pytest.raises(Conflict) as second:
+        governance.approve(PATCH_MODEL, 2, dave)
+    assert second.value.code == "already-decided"
+    assert [s.action for s in log.steps] == ["proposed", "approved"]
+    assert registry.get(PATCH_MODEL, 2).tags["approved_by"] == "bob"
