@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.api import models
+from shared.api import models, registry_models
 from shared.api.operations import OPERATIONS, Operation
 
 PROBLEM = "application/problem+json"
@@ -35,7 +35,8 @@ _PARAM = re.compile(r"\{(\w+)\}")
 
 
 def model(name: str) -> type[BaseModel]:
-    found = getattr(models, name)
+    """The body model ``name`` of ``shared.api.models`` or ``shared.api.registry_models``."""
+    found = getattr(models, name, None) or getattr(registry_models, name)
     assert isinstance(found, type) and issubclass(found, BaseModel)
     return found
 
