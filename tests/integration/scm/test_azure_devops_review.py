@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.scm import scm_for
-from shared.domain.errors import ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.adapters.secrets.local import LocalSecretStore
+from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -45,6 +46,13 @@ FEATURE = {
 }
 
 
+def _scm(emulator: AdoEmulator, secret_store: LocalSecretStore, limits: ReadLimits) -> Scm:
+    connection = ScmConnection(
+        TENANT, Provider.AZURE_DEVOPS, "Fabrikam/demo", emulator.org_url, "ado-pat"
+    )
+    return scm_for(connection, secret_store, limits=limits, timeout_s=5)
+
+
 @pytest.fixture
 def ado(secret_store) -> Iterator[tuple[AdoEmulator, Scm, str]]:
     forge = Forge(FILES)
@@ -52,10 +60,7 @@ def ado(secret_store) -> Iterator[tuple[AdoEmulator, Scm, str]]:
     emulator = AdoEmulator("contoso", "Fabrikam", "demo", forge, PAT)
     secret_store.set(TENANT, "ado-pat", PAT)
     with emulator.server.running():
-        connection = ScmConnection(
-            TENANT, Provider.AZURE_DEVOPS, "Fabrikam/demo", emulator.org_url, "ado-pat"
-        )
-        scm = scm_for(connection, secret_store, limits=ReadLimits(), timeout_s=5)
+        scm = _scm(emulator, secret_store, ReadLimits())
         pr = scm.pull_requests.open_pull_request(
             TENANT, PullRequestDraft("feature", "main", "Feature", "Adds new()")
         )
@@ -225,3 +230,25 @@ def test_an_unknown_pull_request_is_not_found(ado) -> None:
 
     with pytest.raises(ScmNotFound):
         scm.reviews.publish_review(TENANT, "99", ReviewDraft("x", ()))
+
+
+def test_an_oversized_file_has_no_hunks_to_comment_on(ado, secret_store) -> None:
+    emulator, _, pr = ado
+    small = _scm(emulator, secret_store, ReadLimits(max_file_bytes=100))
+
+    diff = small.reviews.pull_request_diff(TENANT, pr)
+
+    assert diff.file("src/app.py").patch == ""  # over 100 bytes
+    assert diff.file("src/new.py").patch.startswith("@@ -0,0 +1,2 @@")
+
+
+def test_another_tenant_is_refused_before_any_request(ado) -> None:
+    emulator, scm, pr = ado
+    emulator.server.clear()
+
+    with pytest.raises(PermissionDenied):
+        scm.reviews.publish_review("other", pr, ReviewDraft("x", ()))
+    with pytest.raises(PermissionDenied):
+        scm.reviews.pull_request_diff("other", pr)
+
+    assert [r for r in emulator.server.requests if r.method != "OPTIONS"] == []
