@@ -70,6 +70,24 @@ class GithubReviewApi:
         pull["head"]["sha"] = self.forge.branches[pull["head"]["ref"]]
         return pull
 
+    def pull_as_issue(self, number: int) -> dict[str, Any]:
+        """``GET /issues/{n}`` of a pull request: the issue fields, with ``pull_request``."""
+        pull = self._pull_of(str(number))
+        return {
+            "id": pull["id"],
+            "number": number,
+            "title": pull["title"],
+            "body": pull["body"],
+            "user": pull["user"],
+            "labels": [],
+            "state": pull["state"],
+            "comments": len(self.comments.get(number, [])),
+            "html_url": pull["html_url"],
+            "url": pull["issue_url"],
+            "created_at": "2024-05-01T10:00:00Z",
+            "pull_request": {"url": pull["url"], "html_url": pull["html_url"]},
+        }
+
     def _files(self, pull: dict[str, Any]) -> list[dict[str, Any]]:
         return self.forge.diff(pull["base"]["sha"], pull["head"]["sha"])
 

@@ -192,9 +192,10 @@ class GithubEmulator(GithubGitApi, GithubReviewApi):
         )
 
     def get_issue(self, request: Request, n: str) -> Reply:
-        if int(n) not in self.issues:
-            raise HttpError(404, {"message": "Not Found"})
-        return Reply(200, self.issues[int(n)])
+        """An issue, or a pull request seen as an issue (GitHub answers both here)."""
+        if int(n) in self.issues:
+            return Reply(200, self.issues[int(n)])
+        return Reply(200, self.pull_as_issue(int(n)))
 
     def list_comments(self, request: Request, n: str) -> Reply:
         return Reply(200, self.comments.get(int(n), []))
