@@ -50,7 +50,8 @@ def gather_review(
         query,
         max(0, budget - len(diff_text) // CHARS_PER_TOKEN),
     )
-    commentable = commentable_map(diff)
+    # a file the model was not shown takes no inline comment (and keeps the payload small)
+    commentable = {p: n for p, n in commentable_map(diff).items() if p not in left_out}
     review: dict[str, Any] = {
         "base_sha": diff.base_sha,
         "head_sha": diff.head_sha,
