@@ -30,7 +30,9 @@ def review_flow(context: df.DurableOrchestrationContext) -> Flow:
         detail = {"failure": {"code": "activity-failed", "message": message[:2000]}}
     context.set_custom_status({"step": outcome})
     result = yield _call(
-        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail}
+        context,
+        "finish_task",
+        {"task": task, "outcome": outcome, "detail": detail, "flow": "review_flow"},
     )
     return {"outcome": outcome, "task": task["id"], **detail, **result}
 

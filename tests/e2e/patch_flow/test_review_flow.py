@@ -7,6 +7,8 @@ alone. A commenter who cannot push is refused before anything is read; audit and
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,12 +19,20 @@ from tests.e2e.patch_flow.reviewed_scms import (
     GUARDED,
     HUMAN,
     OUTSIDER,
+    ROUTES,
     SCMS,
     STATS,
     Reviewed,
     stats_text,
 )
-from tools.demo.scenario import REQUESTER
+from tools.demo.scenario import (
+    REPOSITORY,
+    REQUESTER,
+    encode,
+    issue_comment,
+    prepare_tenant,
+    signed_headers,
+)
 
 
 @pytest.fixture(params=sorted(SCMS))
@@ -118,3 +128,37 @@ def test_a_commenter_who_cannot_push_is_refused_before_anything_is_read(app, htt
             ).fetchall()
         ]
     assert "command.refused" in kinds and "review.gathered" not in kinds
+
+
+def test_review_on_an_issue_is_refused_with_one_reply_and_starts_nothing(app, http) -> None:
+    tenant = prepare_tenant(app, f"rv-{secrets.token_hex(3)}", llm_routes=ROUTES)
+    raw = encode(issue_comment(REPOSITORY, tenant.issue_number, "/agent review", user=REQUESTER))
+    code, answer = http.request(
+        "POST",
+        f"/api/webhooks/github/{tenant.slug}",
+        raw,
+        signed_headers(raw, tenant.webhook_secret),
+    )
+    assert code == 200 and answer["reason"] == "review-needs-pull-request", answer
+    location = app.tenants.locate(tenant.slug)
+
+    def replies() -> list[str]:
+        with app.db.tenant_transaction(location) as tx:
+            rows = tx.conn.execute(
+                "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
+                " AND target_kind = 'issue'"
+            ).fetchall()
+        return [r["body"] for r in rows]
+
+    deadline = time.monotonic() + 60
+    while not replies() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [reply] = replies()
+    assert "reviews pull and merge requests only" in reply and f"@{REQUESTER}" in reply
+    with app.db.tenant_transaction(location) as tx:
+        tasks = tx.conn.execute("SELECT id FROM tasks").fetchall()
+        refused = tx.conn.execute(
+            "SELECT data FROM audit_events WHERE kind = 'command.refused'"
+        ).fetchall()
+    assert tasks == []
+    assert [r["data"]["reason"] for r in refused] == ["review-needs-pull-request"]

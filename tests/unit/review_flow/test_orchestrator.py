@@ -64,6 +64,8 @@ def test_a_review_runs_authorise_start_gather_generate_publish_finish_and_nothin
     assert output["outcome"] == "completed" and output["review"]["created"] == 1
     publish = json.loads(done["actions"][0][4]["compoundActions"][0]["input"])
     assert set(publish) == {"task", "gathered", "proposal"}  # what was read and answered
+    finish = json.loads(done["actions"][0][5]["compoundActions"][0]["input"])
+    assert finish["flow"] == "review_flow"  # its span and metrics name the review flow
 
 
 def test_a_refused_requester_ends_the_review_before_anything_is_read() -> None:
