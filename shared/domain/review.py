@@ -10,7 +10,7 @@ follows on publish, so GitHub, GitLab, Azure DevOps and local git reconcile iden
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from shared.domain.errors import InvalidInput
@@ -99,19 +99,23 @@ class PostedReview:
 def commentable_lines(diff_file: DiffFile) -> frozenset[int]:
     """New-side line numbers an SCM accepts an inline comment on: the added (``+``) and context
     (`` ``) lines of the hunks. Removed lines and lines outside every hunk are not."""
-    lines: set[int] = set()
+    return frozenset(n for n, _ in hunk_lines(diff_file.patch) if n is not None)
+
+
+def hunk_lines(patch: str) -> Iterator[tuple[int | None, str]]:
+    """Each line of ``patch`` with its new-side line number: set for added and context lines,
+    ``None`` for hunk headers, removed lines and ``\\ No newline at end of file``."""
     new_line: int | None = None
-    for raw in diff_file.patch.splitlines():
+    for raw in patch.splitlines():
         header = _HUNK.match(raw)
         if header:
             new_line = int(header.group(1))
-            continue
-        if new_line is None or raw.startswith("\\"):  # "\ No newline at end of file"
-            continue
-        if raw.startswith("+") or raw.startswith(" ") or raw == "":
-            lines.add(new_line)
+            yield None, raw
+        elif new_line is not None and (raw[:1] in ("+", " ") or raw == ""):
+            yield new_line, raw
             new_line += 1
-    return frozenset(lines)
+        else:
+            yield None, raw
 
 
 def with_review_marker(body: str, *, summary: bool = False) -> str:

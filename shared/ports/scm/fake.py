@@ -66,8 +66,9 @@ class FakeScm(
     """One repository: ``branches`` maps branch -> {path: bytes}; ``items`` holds sources;
     ``collaborators`` maps a name to its role (``write``/``admin`` may push); the connection acts
     as ``account``; ``access_checks`` counts the permission questions asked. ``diffs`` holds
-    pull requests' diffs by number; ``review_comments`` the inline comments on them (humans' and
-    the agent's) and ``summaries`` the agent's summary per pull request."""
+    pull requests' diffs by number; ``review_comments`` the inline comments on them as (author,
+    comment), humans' and the agent's (``account``), and ``summaries`` the agent's summary per
+    pull request."""
 
     tenant: str
     branches: dict[str, dict[str, bytes]] = field(default_factory=lambda: {"main": {}})
@@ -79,7 +80,7 @@ class FakeScm(
     account: str = "agent-bot"
     access_checks: int = 0
     diffs: dict[str, PullRequestDiff] = field(default_factory=dict)
-    review_comments: dict[str, list[PostedComment]] = field(default_factory=dict)
+    review_comments: dict[str, list[tuple[str, PostedComment]]] = field(default_factory=dict)
     summaries: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -201,14 +202,17 @@ class FakeScm(
     def publish_review(self, tenant: str, source_id: str, draft: ReviewDraft) -> PostedReview:
         self.pull_request_diff(tenant, source_id)
         comments = self.review_comments.setdefault(source_id, [])
-        sync = plan_review_sync([c for c in comments if is_review_comment(c.body)], draft)
+        mine = [c for a, c in comments if a == self.account and is_review_comment(c.body)]
+        sync = plan_review_sync(mine, draft)
         gone = {c.id for c in sync.remove}
-        comments[:] = [c for c in comments if c.id not in gone]
+        comments[:] = [(a, c) for a, c in comments if not (a == self.account and c.id in gone)]
         for old, new in sync.update:
-            comments[comments.index(old)] = replace(old, body=with_review_marker(new.body))
+            at = comments.index((self.account, old))
+            comments[at] = (self.account, replace(old, body=with_review_marker(new.body)))
         for c in sync.create:
             body = with_review_marker(c.body)
-            comments.append(PostedComment(str(next(self._ids)), c.path, c.line, body))
+            posted = PostedComment(str(next(self._ids)), c.path, c.line, body)
+            comments.append((self.account, posted))
         self.summaries[source_id] = with_review_marker(draft.summary, summary=True)
         url = f"fake://pulls/{source_id}#review"
         return PostedReview(url, len(sync.create), len(sync.update), len(sync.remove))
