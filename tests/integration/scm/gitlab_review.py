@@ -24,48 +24,6 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _BAD_LINE = '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}'
 
 
-def merge_base(forge: Forge, a: str, b: str) -> str:
-    """The nearest common ancestor of commits ``a`` and ``b`` (both in the forge)."""
-    seen, todo = set(), [a]
-    while todo:
-        sha = todo.pop()
-        if sha not in seen:
-            seen.add(sha)
-            todo += forge.commits[sha]["parents"]  # type: ignore[operator]
-    queue = [b]
-    while queue:
-        sha = queue.pop(0)
-        if sha in seen:
-            return sha
-        queue += forge.commits[sha]["parents"]  # type: ignore[operator]
-    raise AssertionError("no common ancestor")
-
-
-def tree_changes(
-    forge: Forge, base: str, head: str
-) -> Iterator[tuple[str | None, str | None, str]]:
-    """(old path, new path, kind) between two commits; a path gone with its exact content
-    reappearing elsewhere is a rename (what git's rename detection finds at 100%)."""
-    old, new = forge.tree_of(base) or {}, forge.tree_of(head) or {}
-    gone = {p: old[p][1] for p in old if p not in new}
-    came = {p: new[p][1] for p in new if p not in old}
-    renamed = {}
-    for path, blob in sorted(came.items()):
-        source = next((o for o, b in sorted(gone.items()) if b == blob), None)
-        if source is not None:
-            del gone[source]
-            renamed[path] = source
-    for path in sorted(set(old) | set(new)):
-        if path in renamed:
-            yield renamed[path], path, "renamed"
-        elif path in came:
-            yield None, path, "added"
-        elif path in gone:
-            yield path, None, "deleted"
-        elif path in new and old.get(path) != new[path]:
-            yield path, path, "modified"
-
-
 def hunks(old: bytes, new: bytes) -> str:
     """The unified hunks (no file header) between two texts, as GitLab's ``diff`` holds them;
     "" for binary content."""
@@ -139,7 +97,7 @@ class GitlabReviewApi:
                 {
                     "id": 110 + len(versions),
                     "head_commit_sha": head,
-                    "base_commit_sha": merge_base(self.forge, head, start),
+                    "base_commit_sha": self.forge.merge_base(head, start),
                     "start_commit_sha": start,
                     "created_at": "2024-05-01T12:00:00.000Z",
                     "merge_request_id": mr["id"],
@@ -153,7 +111,7 @@ class GitlabReviewApi:
     def _version_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
         base, head = version["base_commit_sha"], version["head_commit_sha"]
         diffs = []
-        for old_path, new_path, kind in tree_changes(self.forge, base, head):
+        for old_path, new_path, kind in self.forge.changes(base, head):
             old = self.forge.read(base, old_path) if old_path else b""
             new = self.forge.read(head, new_path) if new_path else b""
             diffs.append(

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.scm import scm_for
-from shared.domain.errors import ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.adapters.secrets.local import LocalSecretStore
+from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -43,6 +44,11 @@ FEATURE = {
 }
 
 
+def _scm(emulator: GitlabEmulator, secret_store: LocalSecretStore, limits: ReadLimits) -> Scm:
+    connection = ScmConnection(TENANT, Provider.GITLAB, "group/demo", emulator.url, "gitlab-token")
+    return scm_for(connection, secret_store, limits=limits, timeout_s=5)
+
+
 @pytest.fixture
 def gitlab(secret_store) -> Iterator[tuple[GitlabEmulator, Scm, str]]:
     forge = Forge(FILES)
@@ -50,10 +56,7 @@ def gitlab(secret_store) -> Iterator[tuple[GitlabEmulator, Scm, str]]:
     emulator = GitlabEmulator("group/demo", forge, TOKEN)
     secret_store.set(TENANT, "gitlab-token", TOKEN)
     with emulator.server.running():
-        connection = ScmConnection(
-            TENANT, Provider.GITLAB, "group/demo", emulator.url, "gitlab-token"
-        )
-        scm = scm_for(connection, secret_store, limits=ReadLimits(), timeout_s=5)
+        scm = _scm(emulator, secret_store, ReadLimits())
         mr = scm.pull_requests.open_pull_request(
             TENANT, PullRequestDraft("feature", "main", "Feature", "Adds new()")
         )
@@ -208,3 +211,25 @@ def test_an_unknown_merge_request_is_not_found(gitlab) -> None:
 
     with pytest.raises(ScmNotFound):
         scm.reviews.publish_review(TENANT, "99", ReviewDraft("x", ()))
+
+
+def test_an_oversized_file_has_no_hunks_to_comment_on(gitlab, secret_store) -> None:
+    emulator, _, iid = gitlab
+    small = _scm(emulator, secret_store, ReadLimits(max_file_bytes=100))
+
+    diff = small.reviews.pull_request_diff(TENANT, iid)
+
+    assert diff.file("src/app.py").patch == ""  # over 100 bytes
+    assert diff.file("src/new.py").patch.startswith("@@ -0,0 +1,2 @@")
+
+
+def test_another_tenant_is_refused_before_any_request(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    emulator.server.clear()
+
+    with pytest.raises(PermissionDenied):
+        scm.reviews.publish_review("other", iid, ReviewDraft("x", ()))
+    with pytest.raises(PermissionDenied):
+        scm.reviews.pull_request_diff("other", iid)
+
+    assert [r for r in emulator.server.requests if r.method != "OPTIONS"] == []
