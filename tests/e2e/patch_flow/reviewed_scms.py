@@ -14,10 +14,17 @@ from shared.adapters.scm.local_git.git import GitRepository
 from shared.domain.review import REVIEW_MARKER
 from shared.domain.scm import FileChange, PullRequestDraft, ScmConnection
 from shared.domain.task import Provider
+from tests.integration.scm.azure_devops_server import AdoEmulator
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.github_server import GithubEmulator
 from tests.integration.scm.gitlab_server import GitlabEmulator
-from tests.unit.intake.deliveries import Credentials, fixture, github_comment, headers_for
+from tests.unit.intake.deliveries import (
+    Credentials,
+    fixture,
+    github_comment,
+    headers_for,
+    with_delivery_id,
+)
 from tools.demo.scenario import (
     REPOSITORY,
     REQUESTER,
@@ -42,6 +49,7 @@ GUARDED = MEDIAN.replace(
     "    ordered = sorted(values)\n",
 )
 OUTSIDER = "mallory"
+ADO_PROJECT = "Fabrikam"
 CREDENTIALS = Credentials(
     github=secrets.token_hex(16),
     gitlab=secrets.token_hex(16),
@@ -266,4 +274,73 @@ def _gitlab(app, http) -> Iterator[Reviewed]:
         )
 
 
-SCMS = {"local_git": _local_git, "github": _github, "gitlab": _gitlab}
+@contextmanager
+def _azure_devops(app, http) -> Iterator[Reviewed]:
+    token = secrets.token_urlsafe(24)
+    emulator = AdoEmulator("contoso", ADO_PROJECT, "calc", Forge(sample_files()), token)
+    people = {user: f"{user}@contoso.example" for user in (REQUESTER, OUTSIDER, "octo-lead")}
+    emulator.add_person(people[REQUESTER], contribute=True)
+    emulator.add_person(people[OUTSIDER])
+    push = _forge_push(emulator.forge, "feature/median")
+    push(stats_text() + MEDIAN)
+    with emulator.server.running():
+        repository = f"{ADO_PROJECT}/calc"
+        connection = _connect(app, Provider.AZURE_DEVOPS, repository, emulator.org_url, token)
+        scm = app.scm.for_connection(connection, app.secrets)
+        draft = PullRequestDraft("feature/median", "main", "Add median()", "Adds median.")
+        pr = scm.pull_requests.open_pull_request(connection.tenant, draft).number
+        at = {"line": 17, "offset": 1}
+        context = {"filePath": f"/{STATS}", "rightFileStart": at, "rightFileEnd": at}
+        lead = {"displayName": "Octo Lead", "uniqueName": people["octo-lead"], "id": "id-lead"}
+        emulator.add_thread(pr, lead, HUMAN, threadContext=context, status="active")
+
+        def send(body: str, user: str) -> tuple[int, dict]:
+            item = fixture("azure-devops/ms.vss-code.git-pullrequest-comment-event.json")
+            payload = item.payload()
+            comment, pull = payload["resource"]["comment"], payload["resource"]["pullRequest"]
+            comment |= {"content": body, "commentType": "text"}
+            comment["author"] |= {"uniqueName": people[user], "displayName": user}
+            comment["lastContentUpdatedDate"] = comment["publishedDate"]
+            pull |= {"pullRequestId": pr, "title": "Add median()"}
+            pull["repository"] |= {"name": "calc"}
+            pull["repository"]["project"] |= {"name": ADO_PROJECT}
+            item = with_delivery_id(item.with_payload(payload), secrets.token_hex(16))
+            return http.request(
+                "POST",
+                f"/api/webhooks/azure-devops/{connection.tenant}",
+                item.body,
+                headers_for(item, CREDENTIALS),
+            )
+
+        def threads(mine: bool, inline: bool) -> list[dict]:
+            return [
+                t
+                for t in emulator.threads[pr]
+                if (t["comments"][0]["author"]["uniqueName"] == emulator.login) == mine
+                and ("threadContext" in t) == inline
+                and not t["comments"][0]["isDeleted"]
+            ]
+
+        yield Reviewed(
+            connection.tenant,
+            pr,
+            push,
+            send,
+            lambda: {
+                (
+                    t["threadContext"]["filePath"].lstrip("/"),
+                    t["threadContext"]["rightFileStart"]["line"],
+                ): t["comments"][0]["content"]
+                for t in threads(True, True)
+            },
+            lambda: [t["comments"][0]["content"] for t in threads(False, True)],
+            lambda: [t["comments"][0]["content"] for t in threads(True, False)],
+        )
+
+
+SCMS = {
+    "local_git": _local_git,
+    "github": _github,
+    "gitlab": _gitlab,
+    "azure-devops": _azure_devops,
+}

@@ -124,13 +124,12 @@ class AdoReviewApi:
         old_tree, new_tree = self.forge.tree_of(base) or {}, self.forge.tree_of(head) or {}
         entries = []
         kinds = {"added": "add", "deleted": "delete", "modified": "edit", "renamed": "rename"}
-        for change in self.forge.diff(base, head):
-            path, status = str(change["path"]), str(change["status"])
-            old_path = change["old_path"] or (None if status == "added" else path)
+        for old_path, new_path, status in self.forge.changes(base, head):
+            path = str(new_path or old_path)
             change_id = tracking.setdefault(path, len(tracking) + 1)
             item: dict[str, Any] = {"path": f"/{path}"}
-            if status != "deleted":
-                item["objectId"] = new_tree[path][1]
+            if new_path is not None:
+                item["objectId"] = new_tree[new_path][1]
             if old_path is not None:
                 item["originalObjectId"] = old_tree[old_path][1]
             entry = {

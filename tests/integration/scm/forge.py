@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Iterator
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -122,38 +123,49 @@ class Forge:
             queue += self.commits[sha]["parents"]  # type: ignore[arg-type]
         raise AssertionError("no common ancestor")
 
-    def diff(self, base: str, head: str) -> list[dict[str, str | None]]:
-        """What ``head`` changes against ``base``, per path, as SCMs show it: ``path``,
-        ``old_path`` (renames: a removed file whose blob reappears elsewhere), ``status``
-        (added, modified, deleted, renamed) and ``patch``: unified hunks with three context
-        lines, no ``---``/``+++`` header (``""`` for binary content)."""
+    def changes(self, base: str, head: str) -> Iterator[tuple[str | None, str | None, str]]:
+        """(old path, new path, kind) between two commits, by path; a path gone whose exact
+        content reappears at a new path is a rename (git's rename detection at 100%)."""
         old, new = self.tree_of(base) or {}, self.tree_of(head) or {}
-        removed = {old[p][1]: p for p in old if p not in new}
-        changes: list[dict[str, str | None]] = []
-        renamed: set[str] = set()
-        for path in sorted(new):
-            if path in old and old[path][1] == new[path][1]:
-                continue
-            source = path if path in old else removed.get(new[path][1])
-            status = "modified" if path in old else "renamed" if source else "added"
-            if status == "renamed":
-                renamed.add(str(source))
-            before = self.blobs[old[str(source)][1]] if source else b""
-            changes.append(
-                {
-                    "path": path,
-                    "old_path": source if status == "renamed" else None,
-                    "status": status,
-                    "patch": _hunks(before, self.blobs[new[path][1]]),
-                }
-            )
-        for path in sorted(set(old) - set(new) - renamed):
-            patch = _hunks(self.blobs[old[path][1]], b"")
-            changes.append({"path": path, "old_path": None, "status": "deleted", "patch": patch})
-        return changes
+        gone = {p: old[p][1] for p in old if p not in new}
+        came = {p: new[p][1] for p in new if p not in old}
+        renamed = {}
+        for path, blob in sorted(came.items()):
+            source = next((o for o, b in sorted(gone.items()) if b == blob), None)
+            if source is not None:
+                del gone[source]
+                renamed[path] = source
+        for path in sorted(set(old) | set(new)):
+            if path in renamed:
+                yield renamed[path], path, "renamed"
+            elif path in came:
+                yield None, path, "added"
+            elif path in gone:
+                yield path, None, "deleted"
+            elif path in new and old.get(path) != new[path]:
+                yield path, path, "modified"
+
+    def diff(self, base: str, head: str) -> list[dict[str, str | None]]:
+        """What ``head`` changes against ``base``, per path, as SCMs show it (``changes``):
+        ``path``, ``old_path`` (renames only), ``status`` (added, modified, deleted, renamed)
+        and ``patch`` (``hunks``)."""
+        return [
+            {
+                "path": new_path or old_path,
+                "old_path": old_path if kind == "renamed" else None,
+                "status": kind,
+                "patch": hunks(
+                    self.read(base, old_path) or b"" if old_path else b"",
+                    self.read(head, new_path) or b"" if new_path else b"",
+                ),
+            }
+            for old_path, new_path, kind in self.changes(base, head)
+        ]
 
 
-def _hunks(before: bytes, after: bytes) -> str:
+def hunks(before: bytes, after: bytes) -> str:
+    """Unified hunks with three context lines and no ``---``/``+++`` header, as SCM APIs hold
+    a file's patch; ``""`` for binary content."""
     if b"\x00" in before[:8192] or b"\x00" in after[:8192]:
         return ""
     lines = difflib.unified_diff(

@@ -89,7 +89,8 @@ class GithubReviewApi:
         }
 
     def _files(self, pull: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.forge.diff(pull["base"]["sha"], pull["head"]["sha"])
+        head = pull["head"]["sha"]  # against the merge base, as GitHub's three-dot diff
+        return self.forge.diff(self.forge.merge_base(pull["base"]["sha"], head), head)
 
     def get_pull(self, request: Request, n: str) -> Reply:
         return Reply(200, {**self._pull_of(n), "merged": False, "mergeable": True})
