@@ -12,7 +12,13 @@ import pytest
 
 from shared.adapters.scm import scm_for
 from shared.adapters.secrets.local import LocalSecretStore
-from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.domain.errors import (
+    PermissionDenied,
+    ScmAuthError,
+    ScmNotFound,
+    ScmRateLimited,
+    ScmUnavailable,
+)
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -275,3 +281,11 @@ def test_a_publish_cut_short_by_a_rate_limit_converges_on_the_next_run(ado) -> N
         if SUMMARY_MARKER in t["comments"][0]["content"]
     ]
     assert summaries == [f"Summary.\n\n{SUMMARY_MARKER}"]
+
+
+def test_a_pull_request_without_an_iteration_yet_is_retryable(ado) -> None:
+    emulator, scm, pr = ado
+    emulator.server.fail("GET", r"/iterations$", 200, {"value": [], "count": 0})
+
+    with pytest.raises(ScmUnavailable):
+        scm.reviews.pull_request_diff(TENANT, pr)

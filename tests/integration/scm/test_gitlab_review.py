@@ -11,7 +11,13 @@ import pytest
 
 from shared.adapters.scm import scm_for
 from shared.adapters.secrets.local import LocalSecretStore
-from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.domain.errors import (
+    PermissionDenied,
+    ScmAuthError,
+    ScmNotFound,
+    ScmRateLimited,
+    ScmUnavailable,
+)
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -250,3 +256,11 @@ def test_a_publish_cut_short_by_a_rate_limit_converges_on_the_next_run(gitlab) -
     assert [n["body"] for n in notes if SUMMARY_MARKER in n["body"]] == [
         f"Summary.\n\n{SUMMARY_MARKER}"
     ]
+
+
+def test_a_merge_request_without_a_diff_version_yet_is_retryable(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    emulator.server.fail("GET", r"/versions$", 200, [])  # GitLab has not computed it yet
+
+    with pytest.raises(ScmUnavailable):
+        scm.reviews.pull_request_diff(TENANT, iid)
