@@ -14,16 +14,12 @@ from shared.adapters.scm.local_git.git import GitRepository
 from shared.domain.review import REVIEW_MARKER
 from shared.domain.scm import FileChange, PullRequestDraft, ScmConnection
 from shared.domain.task import Provider
-from tests.integration.scm.azure_devops_server import AdoEmulator
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.github_server import GithubEmulator
-from tests.integration.scm.gitlab_server import GitlabEmulator
 from tests.unit.intake.deliveries import (
     Credentials,
-    fixture,
     github_comment,
     headers_for,
-    with_delivery_id,
 )
 from tools.demo.scenario import (
     REPOSITORY,
@@ -49,7 +45,6 @@ GUARDED = MEDIAN.replace(
     "    ordered = sorted(values)\n",
 )
 OUTSIDER = "mallory"
-ADO_PROJECT = "Fabrikam"
 CREDENTIALS = Credentials(
     github=secrets.token_hex(16),
     gitlab=secrets.token_hex(16),
@@ -77,7 +72,7 @@ def stats_text() -> str:
 
 
 @contextmanager
-def _local_git(app, http) -> Iterator[Reviewed]:
+def local_git(app, http) -> Iterator[Reviewed]:
     tenant = prepare_tenant(app, f"rv-{secrets.token_hex(3)}", llm_routes=ROUTES)
     git = GitRepository(repository_path(app.scm.local_git_root(tenant.slug), REPOSITORY))
     author = (REQUESTER, "octo-dev@contoso.example")
@@ -146,17 +141,17 @@ def _local_git(app, http) -> Iterator[Reviewed]:
 
 
 @contextmanager
-def _github(app, http) -> Iterator[Reviewed]:
+def github(app, http) -> Iterator[Reviewed]:
     token = secrets.token_urlsafe(24)
     owner, name = REPOSITORY.split("/")
     emulator = GithubEmulator(owner, name, Forge(sample_files()), token)
     emulator.collaborators[REQUESTER] = "write"
     emulator.users.add(OUTSIDER)
-    push = _forge_push(emulator.forge, "feature/median")
+    push = forge_push(emulator.forge, "feature/median")
     push(stats_text() + MEDIAN)
     number = emulator.add_pull("feature/median", "main", "Add median()", "Adds median.", REQUESTER)
     emulator.add_review_comment(number, "octo-lead", STATS, 17, HUMAN)
-    slug = _connect(app, Provider.GITHUB, REPOSITORY, emulator.api_url, token).tenant
+    slug = connect(app, Provider.GITHUB, REPOSITORY, emulator.api_url, token).tenant
 
     def send(body: str, user: str) -> tuple[int, dict]:
         item = github_comment(body, issue=number, user=user)
@@ -187,7 +182,7 @@ def _github(app, http) -> Iterator[Reviewed]:
         )
 
 
-def _connect(
+def connect(
     app, provider: Provider, repository: str, base_url: str, token: str, **kw
 ) -> ScmConnection:
     """A new tenant connected to an emulator; its connection (the slug is its tenant)."""
@@ -200,147 +195,9 @@ def _connect(
     return connection
 
 
-def _forge_push(forge: Forge, branch: str) -> Callable[[str], None]:
+def forge_push(forge: Forge, branch: str) -> Callable[[str], None]:
     def push(text: str) -> None:
         base = forge.branches.get(branch, forge.branches["main"])
         forge.branches[branch] = forge.commit_changes(base, {STATS: text.encode()}, "median")
 
     return push
-
-
-@contextmanager
-def _gitlab(app, http) -> Iterator[Reviewed]:
-    token = secrets.token_urlsafe(24)
-    emulator = GitlabEmulator(REPOSITORY, Forge(sample_files()), token)
-    for user, level in ((REQUESTER, 30), (OUTSIDER, 20), (emulator.login, 40), ("octo-lead", 40)):
-        emulator.add_user(user, level)
-    push = _forge_push(emulator.forge, "feature/median")
-    push(stats_text() + MEDIAN)
-    with emulator.server.running():
-        connection = _connect(app, Provider.GITLAB, REPOSITORY, emulator.url, token)
-        slug = connection.tenant
-        scm = app.scm.for_connection(connection, app.secrets)
-        draft = PullRequestDraft("feature/median", "main", "Add median()", "Adds median.")
-        iid = scm.pull_requests.open_pull_request(slug, draft).number
-        version = emulator.versions(str(iid))[0]
-        position = {
-            "position_type": "text",
-            "base_sha": version["base_commit_sha"],
-            "start_sha": version["start_commit_sha"],
-            "head_sha": version["head_commit_sha"],
-            "old_path": STATS,
-            "new_path": STATS,
-            "new_line": 17,
-        }
-        lead = {"id": emulator.users["octo-lead"][0], "username": "octo-lead", "state": "active"}
-        emulator.add_discussion_note(iid, lead, HUMAN, position=position)
-
-        def send(body: str, user: str) -> tuple[int, dict]:
-            item = fixture("gitlab/note_hook/go-gitlab.note_merge_request.json")
-            payload = item.payload()
-            payload["user"] |= {"username": user, "id": emulator.users[user][0]}
-            payload["project"] |= {"id": 3, "path_with_namespace": REPOSITORY}
-            payload["object_attributes"] |= {
-                "note": body,
-                "project_id": 3,
-                "noteable_type": "MergeRequest",
-            }
-            payload["merge_request"] |= {"iid": iid, "title": "Add median()"}
-            item = item.with_payload(payload)
-            return http.request(
-                "POST", f"/api/webhooks/gitlab/{slug}", item.body, headers_for(item, CREDENTIALS)
-            )
-
-        def notes(mine: bool, inline: bool) -> list[dict]:
-            return [
-                n
-                for n in emulator.notes[("merge_requests", iid)]
-                if (n["author"]["username"] == emulator.login) == mine
-                and ("position" in n) == inline
-                and not n.get("resolved")
-            ]
-
-        yield Reviewed(
-            slug,
-            iid,
-            push,
-            send,
-            lambda: {
-                (n["position"]["new_path"], n["position"]["new_line"]): n["body"]
-                for n in notes(True, True)
-            },
-            lambda: [n["body"] for n in notes(False, True)],
-            lambda: [n["body"] for n in notes(True, False)],
-        )
-
-
-@contextmanager
-def _azure_devops(app, http) -> Iterator[Reviewed]:
-    token = secrets.token_urlsafe(24)
-    emulator = AdoEmulator("contoso", ADO_PROJECT, "calc", Forge(sample_files()), token)
-    people = {user: f"{user}@contoso.example" for user in (REQUESTER, OUTSIDER, "octo-lead")}
-    emulator.add_person(people[REQUESTER], contribute=True)
-    emulator.add_person(people[OUTSIDER])
-    push = _forge_push(emulator.forge, "feature/median")
-    push(stats_text() + MEDIAN)
-    with emulator.server.running():
-        repository = f"{ADO_PROJECT}/calc"
-        connection = _connect(app, Provider.AZURE_DEVOPS, repository, emulator.org_url, token)
-        scm = app.scm.for_connection(connection, app.secrets)
-        draft = PullRequestDraft("feature/median", "main", "Add median()", "Adds median.")
-        pr = scm.pull_requests.open_pull_request(connection.tenant, draft).number
-        at = {"line": 17, "offset": 1}
-        context = {"filePath": f"/{STATS}", "rightFileStart": at, "rightFileEnd": at}
-        lead = {"displayName": "Octo Lead", "uniqueName": people["octo-lead"], "id": "id-lead"}
-        emulator.add_thread(pr, lead, HUMAN, threadContext=context, status="active")
-
-        def send(body: str, user: str) -> tuple[int, dict]:
-            item = fixture("azure-devops/ms.vss-code.git-pullrequest-comment-event.json")
-            payload = item.payload()
-            comment, pull = payload["resource"]["comment"], payload["resource"]["pullRequest"]
-            comment |= {"content": body, "commentType": "text"}
-            comment["author"] |= {"uniqueName": people[user], "displayName": user}
-            comment["lastContentUpdatedDate"] = comment["publishedDate"]
-            pull |= {"pullRequestId": pr, "title": "Add median()"}
-            pull["repository"] |= {"name": "calc"}
-            pull["repository"]["project"] |= {"name": ADO_PROJECT}
-            item = with_delivery_id(item.with_payload(payload), secrets.token_hex(16))
-            return http.request(
-                "POST",
-                f"/api/webhooks/azure-devops/{connection.tenant}",
-                item.body,
-                headers_for(item, CREDENTIALS),
-            )
-
-        def threads(mine: bool, inline: bool) -> list[dict]:
-            return [
-                t
-                for t in emulator.threads[pr]
-                if (t["comments"][0]["author"]["uniqueName"] == emulator.login) == mine
-                and ("threadContext" in t) == inline
-                and not t["comments"][0]["isDeleted"]
-            ]
-
-        yield Reviewed(
-            connection.tenant,
-            pr,
-            push,
-            send,
-            lambda: {
-                (
-                    t["threadContext"]["filePath"].lstrip("/"),
-                    t["threadContext"]["rightFileStart"]["line"],
-                ): t["comments"][0]["content"]
-                for t in threads(True, True)
-            },
-            lambda: [t["comments"][0]["content"] for t in threads(False, True)],
-            lambda: [t["comments"][0]["content"] for t in threads(True, False)],
-        )
-
-
-SCMS = {
-    "local_git": _local_git,
-    "github": _github,
-    "gitlab": _gitlab,
-    "azure-devops": _azure_devops,
-}

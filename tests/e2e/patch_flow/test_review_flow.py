@@ -15,14 +15,16 @@ import pytest
 
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.review import REVIEW_MARKER, SUMMARY_MARKER
+from tests.e2e.patch_flow.reviewed_hosted import azure_devops, gitlab
 from tests.e2e.patch_flow.reviewed_scms import (
     GUARDED,
     HUMAN,
     OUTSIDER,
     ROUTES,
-    SCMS,
     STATS,
     Reviewed,
+    github,
+    local_git,
     stats_text,
 )
 from tools.demo.scenario import (
@@ -33,6 +35,13 @@ from tools.demo.scenario import (
     prepare_tenant,
     signed_headers,
 )
+
+SCMS = {
+    "local_git": local_git,
+    "github": github,
+    "gitlab": gitlab,
+    "azure-devops": azure_devops,
+}
 
 
 @pytest.fixture(params=sorted(SCMS))
