@@ -10,7 +10,7 @@ import os
 import azure.durable_functions as df
 
 from functions import admin_api, health, maintenance, webhooks
-from orchestrations import patch_flow
+from orchestrations import patch_flow, review_flow
 
 if os.environ.get("APP_ENVIRONMENT") == "azure":
     from shared.config import load_settings
@@ -23,3 +23,4 @@ app.register_functions(admin_api.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(maintenance.bp)
 app.register_functions(patch_flow.bp)
+app.register_functions(review_flow.bp)
