@@ -37,7 +37,7 @@ class Request:
     query: dict[str, Any]
     body: dict[str, Any]
     if_match: str | None
-    caller: Any  # shared.services.admin.access.Caller (None for public operations)
+    caller: Any  # access.Caller (an entra.Principal for user scope, None for public operations)
     app: Any  # shared.bootstrap.Container
     accept: str = ""  # the Accept header (operations with an ``alternative`` media type)
 
@@ -121,15 +121,18 @@ def _prepare(op: Operation, req: func.HttpRequest) -> Request:
         raise PayloadTooLarge(f"the body is larger than {app.settings.api_max_body_bytes} bytes")
     params = dict(req.route_params)
     _check_text(params)
-    caller = None
+    caller: Any = None
     if op.roles is not None:
         access = app.admin.access
         authorization = req.headers.get("Authorization")
-        if op.scope == "platform":
-            caller = access.platform_caller(authorization)
+        if op.scope == "user":  # any signed-in user; the operation is only about them
+            caller = access.user_principal(authorization)
         else:
-            caller = access.tenant_caller(_tenant_of(params, req), authorization)
-        access.authorize(caller, _any_role() if op.requester_may else op.roles)
+            if op.scope == "platform":
+                caller = access.platform_caller(authorization)
+            else:
+                caller = access.tenant_caller(_tenant_of(params, req), authorization)
+            access.authorize(caller, _any_role() if op.requester_may else op.roles)
     return Request(
         op=op,
         params=params,

@@ -35,6 +35,15 @@ def get_openapi(r: Request) -> Reply:
     return Reply(document())
 
 
+# --- console: who am I -----------------------------------------------------------------------
+def list_my_tenants(r: Request) -> Reply:
+    return Reply(r.app.admin.session.my_tenants(r.caller))
+
+
+def who_am_i(r: Request) -> Reply:
+    return Reply(r.app.admin.session.who_am_i(_tenant(r), r.caller))
+
+
 def list_tenants(r: Request) -> Reply:
     return Reply(r.app.admin.platform.list(r.query["cursor"], r.query["limit"]))
 
@@ -157,7 +166,7 @@ def list_tasks(r: Request) -> Reply:
 
 
 def get_task(r: Request) -> Reply:
-    return Reply(r.app.admin.tasks.detail(_tenant(r), r.params["task"]))
+    return Reply(r.app.admin.tasks.detail(_tenant(r), r.params["task"], r.caller))
 
 
 def get_task_timeline(r: Request) -> Reply:
@@ -215,6 +224,8 @@ def get_usage(r: Request) -> Reply:
 
 HANDLERS: dict[str, Callable[[Request], Reply]] = {
     "getOpenApi": get_openapi,
+    "listMyTenants": list_my_tenants,
+    "whoAmI": who_am_i,
     "listTenants": list_tenants,
     "createTenant": create_tenant,
     "getTenant": get_tenant,

@@ -56,6 +56,7 @@ from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
 from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.session import ConsoleSession
 from shared.services.admin.tasks import TaskAdmin
 from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 from shared.services.approvals import ApprovalService
@@ -184,9 +185,10 @@ class Container:
             platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
             policies=TenantPolicies(self.tenants, reads),
             connections=connections,
-            tasks=TaskAdmin(reads, self.approval_store, self.tenants),
+            tasks=TaskAdmin(reads, self.approval_store, self.tenants, self.keys),
             audit=AuditReports(reads, self.audit),
             usage=UsageReports(reads),
+            session=ConsoleSession(self.tenants, access),
         )
 
     # --- source control ----------------------------------------------------------------------

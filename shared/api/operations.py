@@ -11,6 +11,8 @@ token: the tenant's (``tenant``) or the platform operators' (``platform``); a te
 whose route names no ``{tenant}`` takes it from the ``tenant`` query parameter. ``requester_may``:
 the requester of the task may also call it (any role; checked by the service on identity links).
 ``alternative``: a text media type served instead of JSON when the caller's ``Accept`` asks.
+Scope ``user``: any signed-in user of any directory (``roles`` empty: no role is needed; the
+operation answers only about the caller).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ TENANT_ADMIN = frozenset({"TenantAdmin"})
 AUDITOR = frozenset({"Auditor"})
 PLATFORM_ADMIN = frozenset({"PlatformAdmin"})
 USAGE_READERS = frozenset({"TenantAdmin", "Auditor"})
-TENANT_USERS = frozenset({"TenantAdmin", "Approver", "Auditor", "Viewer"})
+ANY_TENANT_ROLE = frozenset({"TenantAdmin", "Approver", "Auditor", "Viewer"})
+SIGNED_IN: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,12 @@ _T = "tenants/{tenant}"
 OPERATIONS: tuple[Operation, ...] = (
     Operation("getOpenApi", "GET", "openapi.json", "This OpenAPI document", "meta", None,
               scope="public", response="OpenApiDocument"),
+    # --- console: who am I and which tenants (the browser console's first calls) --------------
+    Operation("listMyTenants", "GET", "me/tenants", "The tenants the caller may pick", "console",
+              SIGNED_IN, scope="user", response="MyTenants"),
+    Operation("whoAmI", "GET", f"{_T}/me",
+              "The caller on this tenant: user, roles and the console actions they allow",
+              "console", ANY_TENANT_ROLE, response="WhoAmI"),
     # --- platform (PlatformAdmin) ---------------------------------------------------------------
     Operation("listTenants", "GET", "tenants", "List tenants", "platform", PLATFORM_ADMIN,
               scope="platform", response="TenantPage", query="PageQuery"),
@@ -164,11 +173,11 @@ MODEL_OPERATIONS: tuple[Operation, ...] = (
               PLATFORM_ADMIN, scope="platform", response="PromotionHistory"),
     Operation("getModelCard", "GET", f"{_M}/versions/{{version}}/card",
               "A version's model card (JSON, or Markdown with Accept: text/markdown)", "models",
-              TENANT_USERS, query="CardQuery", response="ModelCard",
+              ANY_TENANT_ROLE, query="CardQuery", response="ModelCard",
               alternative="text/markdown"),
     Operation("listTenantModelVersions", "GET", f"{_T}/{_M}/versions",
               "Versions of a registered model with the global and this tenant's aliases",
-              "models", TENANT_USERS, response="ModelVersionList"),
+              "models", ANY_TENANT_ROLE, response="ModelVersionList"),
 )  # fmt: skip
 OPERATIONS += MODEL_OPERATIONS
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -42,6 +42,8 @@ class FunctionHostArgs:
     # The app's own settings (database, Key Vault, artifacts, LLM ...); host settings are added.
     app_settings: Mapping[str, pulumi.Input[str]]
     tags: dict[str, str]
+    # Browser origins allowed to call the API (the console's); nothing else, never "*".
+    cors_origins: Sequence[pulumi.Input[str]] = ()
 
 
 class FunctionHost(pulumi.ComponentResource):
@@ -125,6 +127,10 @@ class FunctionHost(pulumi.ComponentResource):
                 scm_min_tls_version="1.2",
                 ftps_state="Disabled",
                 http20_enabled=True,
+                # bearer tokens, not cookies: no credentials mode
+                cors=web.CorsSettingsArgs(
+                    allowed_origins=list(args.cors_origins), support_credentials=False
+                ),
             ),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.storage]),

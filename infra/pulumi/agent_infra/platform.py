@@ -10,6 +10,7 @@ from pulumi_azure_native import authorization, resources
 
 from agent_infra.access import AppAccess, AppAccessArgs
 from agent_infra.alerts import SloAlerts, SloAlertsArgs
+from agent_infra.console import Console, ConsoleArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
 from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
@@ -40,8 +41,14 @@ class Platform:
     durable: DurableBackend
     sandbox: SandboxPool
     functions: FunctionHost
+    console: Console
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
+
+
+def api_origin(cfg: PlatformSettings) -> str:
+    """The Function App's origin, known before the app exists (its name is derived)."""
+    return f"https://{function_app_name(cfg.naming)}.azurewebsites.net"
 
 
 def app_settings(
@@ -56,14 +63,13 @@ def app_settings(
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
-    app_name = function_app_name(cfg.naming)
     return {
         "APP_ENVIRONMENT": "azure",
-        "PUBLIC_BASE_URL": f"https://{app_name}.azurewebsites.net",
+        "PUBLIC_BASE_URL": api_origin(cfg),
         "POSTGRES_HOST": postgres_host,
         "POSTGRES_DATABASE": PLATFORM_DATABASE,
         "POSTGRES_AUTH": "entra",
-        "POSTGRES_USER": app_name,  # the Entra principal name of the app's identity
+        "POSTGRES_USER": function_app_name(cfg.naming),  # the Entra principal name of its identity
         "KEY_VAULT_URL": vault.vault_uri,
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
@@ -175,6 +181,16 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    console = Console(
+        "console",
+        ConsoleArgs(
+            resource_group_name=rg,
+            naming=naming,
+            settings=cfg.console,
+            api_origin=api_origin(cfg),
+            tags=tags,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -195,6 +211,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                 ),
                 **durable.app_settings,
             },
+            cors_origins=[console.origin],
             **common,
         ),
     )
@@ -256,6 +273,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         durable,
         sandbox,
         functions,
+        console,
         alerts,
         tenants,
     )

@@ -90,6 +90,8 @@ def test_generated_requests_get_documented_answers_and_auth_holds(api, fuzzed, o
         assert anonymous.status_code in (401, 413), anonymous.text
         if anonymous.status_code == 401:
             assert anonymous.json()["code"] == "unauthenticated"
+        if scope == "user":  # any signed-in user may ask about themselves
+            return
         refused = case.call(
             base_url=base, headers={"Authorization": lacking["Authorization"]}, timeout=90
         )
