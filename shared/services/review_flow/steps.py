@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.errors import ScmConflict
 from shared.domain.llm import ResponseFormat
 from shared.domain.scm import FileContent
 from shared.services.llm_hub.patch_prompts import render_files
@@ -105,9 +106,17 @@ def publish_review(
     """Anchor the model's comments to commentable lines (the rest go into the summary, and
     lineage says which and why), then publish: a re-run updates the earlier review."""
     anchored = anchor_review(parse_review(proposal["answer"]), gathered["commentable"])
-    posted = deps.scm(task).reviews.publish_review(
-        task["tenant"], task["source_id"], anchored.draft
-    )
+    reviews = deps.scm(task).reviews
+    # Lines are numbered in the diff that was read: after a push they may mean other code, and
+    # every SCM anchors new comments on the latest head. Refuse rather than misplace them.
+    head = reviews.pull_request_diff(task["tenant"], task["source_id"]).head_sha
+    if head != gathered["head_sha"]:
+        raise ScmConflict(
+            f"the pull request changed while it was reviewed (head {gathered['head_sha'][:12]}"
+            f" is now {head[:12]}); nothing was posted: ask for the review again",
+            code="pull-request-moved",
+        )
+    posted = reviews.publish_review(task["tenant"], task["source_id"], anchored.draft)
     counts = {"created": posted.created, "updated": posted.updated, "removed": posted.removed}
     published = {"url": posted.url, **counts, **anchored.lineage()}
     deps.record(
