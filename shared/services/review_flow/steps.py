@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import ScmConflict
-from shared.domain.llm import ResponseFormat
+from shared.domain.llm import ResponseFormat, estimate_tokens
 from shared.domain.scm import FileContent
 from shared.services.llm_hub.patch_prompts import render_files
 from shared.services.patch_flow.context import rank_candidates, select_context
@@ -25,6 +25,7 @@ REVIEW_TEMPLATE = "review"
 REVIEW_MAX_TOKENS = 4096
 #: Share of the plan's context budget the diff may take; related code gets the rest.
 DIFF_SHARE = 0.6
+#: Characters per token of ``estimate_tokens``, to turn the diff's token share into characters.
 CHARS_PER_TOKEN = 4
 
 
@@ -49,7 +50,7 @@ def gather_review(
         rank_candidates(tree.entries, query),
         read,
         query,
-        max(0, budget - len(diff_text) // CHARS_PER_TOKEN),
+        max(0, budget - estimate_tokens(len(diff_text))),
     )
     # a file the model was not shown takes no inline comment (and keeps the payload small)
     commentable = {p: n for p, n in commentable_map(diff).items() if p not in left_out}
