@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 #: The body of each review that adds inline comments (GitHub requires one with COMMENT).
 _REVIEW_BODY = "🤖 Review comments of ai-code-agent; its summary is a comment on this pull request."
 #: GitHub's file statuses (``GET /pulls/{n}/files``) as the domain's four.
-_STATUS = {"added": "added", "removed": "deleted", "renamed": "renamed"}
+_STATUS = {"added": "added", "copied": "added", "removed": "deleted", "renamed": "renamed"}
 
 
 class GithubReviews(ReviewWriter):
