@@ -123,23 +123,22 @@ class AdoReviewApi:
         head = iteration["sourceRefCommit"]["commitId"]
         old_tree, new_tree = self.forge.tree_of(base) or {}, self.forge.tree_of(head) or {}
         entries = []
-        for old_path, new_path, kind in self.forge.changes(base, head):
+        kinds = {"added": "add", "deleted": "delete", "modified": "edit", "renamed": "rename"}
+        for old_path, new_path, status in self.forge.changes(base, head):
             path = str(new_path or old_path)
             change_id = tracking.setdefault(path, len(tracking) + 1)
             item: dict[str, Any] = {"path": f"/{path}"}
-            if new_path:
+            if new_path is not None:
                 item["objectId"] = new_tree[new_path][1]
-            if old_path:
+            if old_path is not None:
                 item["originalObjectId"] = old_tree[old_path][1]
             entry = {
                 "changeTrackingId": change_id,
                 "changeId": change_id,
                 "item": item,
-                "changeType": {"added": "add", "deleted": "delete", "modified": "edit"}.get(
-                    kind, "rename"
-                ),
+                "changeType": kinds[status],
             }
-            if kind == "renamed":
+            if status == "renamed":
                 entry["originalPath"] = f"/{old_path}"
             entries.append(entry)
         return entries

@@ -11,7 +11,6 @@ author answer 403, as GitLab answers a token that did not write them.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -22,17 +21,6 @@ from tests.integration.scm.http_stub import HttpError, Reply, Request
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _BAD_LINE = '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}'
-
-
-def hunks(old: bytes, new: bytes) -> str:
-    """The unified hunks (no file header) between two texts, as GitLab's ``diff`` holds them;
-    "" for binary content."""
-    if b"\x00" in old or b"\x00" in new:
-        return ""
-    lines = difflib.unified_diff(
-        old.decode().splitlines(keepends=True), new.decode().splitlines(keepends=True), n=3
-    )
-    return "".join(list(lines)[2:])
 
 
 def line_kinds(patch: str) -> tuple[set[int], dict[int, int]]:
@@ -109,24 +97,19 @@ class GitlabReviewApi:
         return versions
 
     def _version_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
-        base, head = version["base_commit_sha"], version["head_commit_sha"]
-        diffs = []
-        for old_path, new_path, kind in self.forge.changes(base, head):
-            old = self.forge.read(base, old_path) if old_path else b""
-            new = self.forge.read(head, new_path) if new_path else b""
-            diffs.append(
-                {
-                    "old_path": old_path or new_path,
-                    "new_path": new_path or old_path,
-                    "a_mode": "0" if kind == "added" else "100644",
-                    "b_mode": "0" if kind == "deleted" else "100644",
-                    "new_file": kind == "added",
-                    "renamed_file": kind == "renamed",
-                    "deleted_file": kind == "deleted",
-                    "diff": hunks(old or b"", new or b""),
-                }
-            )
-        return diffs
+        return [
+            {
+                "old_path": c["old_path"] or c["path"],
+                "new_path": c["path"],
+                "a_mode": "0" if c["status"] == "added" else "100644",
+                "b_mode": "0" if c["status"] == "deleted" else "100644",
+                "new_file": c["status"] == "added",
+                "renamed_file": c["status"] == "renamed",
+                "deleted_file": c["status"] == "deleted",
+                "diff": c["patch"],
+            }
+            for c in self.forge.diff(version["base_commit_sha"], version["head_commit_sha"])
+        ]
 
     def list_versions(self, request: Request, iid: str) -> Reply:
         return self._paginate(request, self.versions(iid))

@@ -12,7 +12,13 @@ import pytest
 
 from shared.adapters.scm import scm_for
 from shared.adapters.secrets.local import LocalSecretStore
-from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.domain.errors import (
+    PermissionDenied,
+    ScmAuthError,
+    ScmNotFound,
+    ScmRateLimited,
+    ScmUnavailable,
+)
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -252,3 +258,34 @@ def test_another_tenant_is_refused_before_any_request(ado) -> None:
         scm.reviews.pull_request_diff("other", pr)
 
     assert [r for r in emulator.server.requests if r.method != "OPTIONS"] == []
+
+
+def test_a_publish_cut_short_by_a_rate_limit_converges_on_the_next_run(ado) -> None:
+    emulator, scm, pr = ado
+    first = ReviewDraft("First.", (ReviewComment("src/app.py", 7, "stale next time"),))
+    scm.reviews.publish_review(TENANT, pr, first)
+    draft = ReviewDraft("Summary.", (ReviewComment("src/app.py", 5, "one"),))
+    emulator.server.fail("PATCH", r"/threads/\d+$", 429, {}, {"Retry-After": "7"})
+
+    with pytest.raises(ScmRateLimited):  # closing the stale thread was refused
+        scm.reviews.publish_review(TENANT, pr, draft)
+    posted = scm.reviews.publish_review(TENANT, pr, draft)
+
+    assert (posted.created, posted.updated, posted.removed) == (1, 0, 1)
+    assert set(_inline(emulator, pr)) == {("src/app.py", 5)}
+    [stale] = [t for t in emulator.threads[int(pr)] if "stale" in t["comments"][0]["content"]]
+    assert (stale["status"], stale["comments"][0]["isDeleted"]) == ("closed", True)
+    summaries = [
+        t["comments"][0]["content"]
+        for t in emulator.threads[int(pr)]
+        if SUMMARY_MARKER in t["comments"][0]["content"]
+    ]
+    assert summaries == [f"Summary.\n\n{SUMMARY_MARKER}"]
+
+
+def test_a_pull_request_without_an_iteration_yet_is_retryable(ado) -> None:
+    emulator, scm, pr = ado
+    emulator.server.fail("GET", r"/iterations$", 200, {"value": [], "count": 0})
+
+    with pytest.raises(ScmUnavailable):
+        scm.reviews.pull_request_diff(TENANT, pr)

@@ -11,7 +11,13 @@ import pytest
 
 from shared.adapters.scm import scm_for
 from shared.adapters.secrets.local import LocalSecretStore
-from shared.domain.errors import PermissionDenied, ScmAuthError, ScmNotFound, ScmRateLimited
+from shared.domain.errors import (
+    PermissionDenied,
+    ScmAuthError,
+    ScmNotFound,
+    ScmRateLimited,
+    ScmUnavailable,
+)
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -233,3 +239,28 @@ def test_another_tenant_is_refused_before_any_request(gitlab) -> None:
         scm.reviews.pull_request_diff("other", iid)
 
     assert [r for r in emulator.server.requests if r.method != "OPTIONS"] == []
+
+
+def test_a_publish_cut_short_by_a_rate_limit_converges_on_the_next_run(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    draft = ReviewDraft("Summary.", (ReviewComment("src/app.py", 5, "one"),))
+    emulator.server.fail("POST", r"/merge_requests/\d+/notes$", 429, {}, {"Retry-After": "7"})
+
+    with pytest.raises(ScmRateLimited):
+        scm.reviews.publish_review(TENANT, iid, draft)
+    posted = scm.reviews.publish_review(TENANT, iid, draft)
+
+    assert (posted.created, posted.updated, posted.removed) == (0, 0, 0)
+    assert set(_positions(emulator, iid)) == {("src/app.py", 5)}
+    notes = emulator.notes[("merge_requests", int(iid))]
+    assert [n["body"] for n in notes if SUMMARY_MARKER in n["body"]] == [
+        f"Summary.\n\n{SUMMARY_MARKER}"
+    ]
+
+
+def test_a_merge_request_without_a_diff_version_yet_is_retryable(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    emulator.server.fail("GET", r"/versions$", 200, [])  # GitLab has not computed it yet
+
+    with pytest.raises(ScmUnavailable):
+        scm.reviews.pull_request_diff(TENANT, iid)

@@ -205,16 +205,19 @@ class AdoReviews(ReviewWriter):
         return PostedReview(url, len(sync.create), len(sync.update), removed)
 
     def _remove(self, tenant: str, pr_id: int, thread: _Thread) -> int:
-        """Delete a stale comment nobody answered, and close its thread; 1 if anything changed."""
+        """Close a stale comment's thread, then delete the comment when nobody answered it;
+        1 if anything changed. Closing first: a run cut short between the two leaves the
+        comment for the next run to find, never an open thread with nothing in it."""
         from azure.devops.v7_1.git.models import GitPullRequestCommentThread
 
+        if thread.shared and thread.done:
+            return 0
         git, repo, project = self._s.git(tenant), self._s.repository, self._s.project
+        if not thread.done:
+            closed = GitPullRequestCommentThread(status="closed")
+            git.update_thread(closed, repo, pr_id, thread.thread_id, project)
         if not thread.shared:
             git.delete_comment(repo, pr_id, thread.thread_id, thread.comment_id, project)
-        elif thread.done:
-            return 0
-        closed = GitPullRequestCommentThread(status="closed")
-        git.update_thread(closed, repo, pr_id, thread.thread_id, project)
         return 1
 
 
