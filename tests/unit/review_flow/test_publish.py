@@ -1,5 +1,6 @@
-"""publish_review on the FakeScm: what the model said is anchored and posted, and a pull request
-that moved since its diff was read gets nothing posted (its line numbers would mean other code)."""
+"""gather_review and publish_review on the FakeScm: the diff within its budget, what the model
+said anchored and posted, and a pull request that moved since its diff was read gets nothing
+posted (its line numbers would mean other code)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from shared.domain.review import DiffFile, PullRequestDiff, with_review_marker
 from shared.ports.scm import Scm
 from shared.ports.scm.fake import FakeScm
 from shared.services.review_flow.anchors import commentable_map
-from shared.services.review_flow.steps import publish_review
+from shared.services.review_flow.steps import gather_review, publish_review
 
 PATCH = "@@ -1,2 +1,3 @@\n a = 1\n+b = 2\n c = 3"
 ANSWER = (
@@ -67,3 +68,26 @@ def test_a_pull_request_that_moved_since_it_was_read_gets_nothing_posted() -> No
         publish_review(deps, {"tenant": "acme", "source_id": "7"}, gathered, {"answer": ANSWER})
     assert moved.value.code == "pull-request-moved" and not moved.value.retryable
     assert fake.review_comments == {} and fake.summaries == {} and deps.records == []
+
+
+def test_gather_shows_what_fits_and_only_shown_files_take_comments() -> None:
+    fake = FakeScm("acme", branches={"h1": {"x.py": b"a = 1\nb = 2\nc = 3\n", "y.py": b"z\n"}})
+    big = "@@ -1,1 +1,400 @@\n" + "\n".join(f"+line {n}" for n in range(400))
+    fake.diffs["7"] = PullRequestDiff(
+        "7",
+        "Add b",
+        "why",
+        "b",
+        "h1",
+        "b",
+        (DiffFile("x.py", None, "modified", PATCH), DiffFile("y.py", None, "modified", big)),
+    )
+    deps = Deps(fake.as_scm())
+    task = {"tenant": "acme", "source_id": "7", "instruction": ""}
+    gathered = gather_review(deps, task, {"context_budget_tokens": 1000})
+    assert gathered["commentable"] == {"x.py": [1, 2, 3]}  # y.py was over the diff's budget
+    assert "### x.py (modified)" in gathered["diff"] and "+line 399" not in gathered["diff"]
+    assert "over the size budget: y.py" in gathered["diff"]
+    [(kind, data, lineage)] = deps.records
+    assert (kind, data["diff_left_out"], data["head_sha"]) == ("review.gathered", ["y.py"], "h1")
+    assert lineage["commit"] == "h1"
