@@ -27,7 +27,7 @@ _MARKERS = re.compile(r"\s*<!-- ai-code-agent:review(?:-summary)? -->\s*")
 class DiffFile:
     """One file of a pull request's diff. ``patch`` holds the unified hunks (``@@ -a,b +c,d @@``
     lines and their bodies, no ``---``/``+++`` header); it is ``""`` when the SCM gives none
-    (binary or too large), and such a file takes no inline comment."""
+    (binary, too large, or a rename without edits), and such a file takes no inline comment."""
 
     path: str
     old_path: str | None

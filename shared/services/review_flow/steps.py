@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.llm import ResponseFormat
+from shared.domain.errors import ScmConflict
+from shared.domain.llm import ResponseFormat, estimate_tokens
 from shared.domain.scm import FileContent
 from shared.services.llm_hub.patch_prompts import render_files
 from shared.services.patch_flow.context import rank_candidates, select_context
@@ -24,6 +25,7 @@ REVIEW_TEMPLATE = "review"
 REVIEW_MAX_TOKENS = 4096
 #: Share of the plan's context budget the diff may take; related code gets the rest.
 DIFF_SHARE = 0.6
+#: Characters per token of ``estimate_tokens``, to turn the diff's token share into characters.
 CHARS_PER_TOKEN = 4
 
 
@@ -48,7 +50,7 @@ def gather_review(
         rank_candidates(tree.entries, query),
         read,
         query,
-        max(0, budget - len(diff_text) // CHARS_PER_TOKEN),
+        max(0, budget - estimate_tokens(len(diff_text))),
     )
     # a file the model was not shown takes no inline comment (and keeps the payload small)
     commentable = {p: n for p, n in commentable_map(diff).items() if p not in left_out}
@@ -105,9 +107,17 @@ def publish_review(
     """Anchor the model's comments to commentable lines (the rest go into the summary, and
     lineage says which and why), then publish: a re-run updates the earlier review."""
     anchored = anchor_review(parse_review(proposal["answer"]), gathered["commentable"])
-    posted = deps.scm(task).reviews.publish_review(
-        task["tenant"], task["source_id"], anchored.draft
-    )
+    reviews = deps.scm(task).reviews
+    # Lines are numbered in the diff that was read: after a push they may mean other code, and
+    # every SCM anchors new comments on the latest head. Refuse rather than misplace them.
+    head = reviews.pull_request_diff(task["tenant"], task["source_id"]).head_sha
+    if head != gathered["head_sha"]:
+        raise ScmConflict(
+            f"the pull request changed while it was reviewed (head {gathered['head_sha'][:12]}"
+            f" is now {head[:12]}); nothing was posted: ask for the review again",
+            code="pull-request-moved",
+        )
+    posted = reviews.publish_review(task["tenant"], task["source_id"], anchored.draft)
     counts = {"created": posted.created, "updated": posted.updated, "removed": posted.removed}
     published = {"url": posted.url, **counts, **anchored.lineage()}
     deps.record(

@@ -1,6 +1,6 @@
 """GitLab and Azure DevOps for the review e2e tests, each seen as a ``Reviewed`` (see
 ``reviewed_scms``): a tenant connected to its emulator through the real adapter, a merge/pull
-request that adds median() with a reviewer's comment on line 17, a push, and the SCM's own
+request that adds median() with a reviewer's comment on line 19, a push, and the SCM's own
 webhook for an ``/agent review`` comment."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def gitlab(app, http) -> Iterator[Reviewed]:
             "head_sha": version["head_commit_sha"],
             "old_path": STATS,
             "new_path": STATS,
-            "new_line": 17,
+            "new_line": 19,
         }
         lead = {"id": emulator.users["octo-lead"][0], "username": "octo-lead", "state": "active"}
         emulator.add_discussion_note(iid, lead, HUMAN, position=position)
@@ -112,7 +112,7 @@ def azure_devops(app, http) -> Iterator[Reviewed]:
         scm = app.scm.for_connection(connection, app.secrets)
         draft = PullRequestDraft("feature/median", "main", "Add median()", "Adds median.")
         pr = scm.pull_requests.open_pull_request(connection.tenant, draft).number
-        at = {"line": 17, "offset": 1}
+        at = {"line": 19, "offset": 1}
         context = {"filePath": f"/{STATS}", "rightFileStart": at, "rightFileEnd": at}
         lead = {"displayName": "Octo Lead", "uniqueName": people["octo-lead"], "id": "id-lead"}
         emulator.add_thread(pr, lead, HUMAN, threadContext=context, status="active")

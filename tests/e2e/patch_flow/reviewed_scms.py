@@ -1,6 +1,7 @@
 """The SCMs a review runs against in the e2e tests, each seen the same way (``Reviewed``): a
 tenant connected to it, a pull/merge request that adds median() to calc/stats.py with a
-reviewer's comment on line 17, a way to push to it and to comment ``/agent review`` on it."""
+reviewer's comment on line 19 (``def median``), a way to push to it and to comment
+``/agent review`` on it."""
 
 from __future__ import annotations
 
@@ -35,14 +36,18 @@ from tools.demo.scenario import (
 
 ROUTES = [{"provider": "scripted", "model": "review"}]
 STATS = "calc/stats.py"
+#: A credential pasted into the pull request's code: redacted before any prompt (made per run).
+TOKEN = "ghp_" + "".join(
+    secrets.choice("abcdefghijkmnpqrstuvwxyzABCDEFGH23456789") for _ in range(36)
+)
 MEDIAN = (
     '\n\ndef median(values):\n    """The middle value of a sequence."""\n'
-    "    ordered = sorted(values)\n    return ordered[len(ordered) // 2]\n"
+    f"    ordered = sorted(values)  # CI token {TOKEN}\n    return ordered[len(ordered) // 2]\n"
 )
 GUARDED = MEDIAN.replace(
-    "    ordered = sorted(values)\n",
+    "    ordered = sorted(values)",
     '    if not values:\n        raise ValueError("median of an empty sequence")\n'
-    "    ordered = sorted(values)\n",
+    "    ordered = sorted(values)",
 )
 OUTSIDER = "mallory"
 CREDENTIALS = Credentials(
@@ -103,7 +108,7 @@ def local_git(app, http) -> Iterator[Reviewed]:
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
         tx.conn.execute(
             "INSERT INTO scm_review_comments (repository, pull_number, path, line, commit_sha,"
-            " author, body) VALUES (%s, %s, %s, 17, %s, %s, %s)",
+            " author, body) VALUES (%s, %s, %s, 19, %s, %s, %s)",
             (REPOSITORY, pull.number, STATS, main, "octo-lead", HUMAN),
         )
 
@@ -150,7 +155,7 @@ def github(app, http) -> Iterator[Reviewed]:
     push = forge_push(emulator.forge, "feature/median")
     push(stats_text() + MEDIAN)
     number = emulator.add_pull("feature/median", "main", "Add median()", "Adds median.", REQUESTER)
-    emulator.add_review_comment(number, "octo-lead", STATS, 17, HUMAN)
+    emulator.add_review_comment(number, "octo-lead", STATS, 19, HUMAN)
     slug = connect(app, Provider.GITHUB, REPOSITORY, emulator.api_url, token).tenant
 
     def send(body: str, user: str) -> tuple[int, dict]:

@@ -22,6 +22,7 @@ from tests.e2e.patch_flow.reviewed_scms import (
     OUTSIDER,
     ROUTES,
     STATS,
+    TOKEN,
     Reviewed,
     github,
     local_git,
@@ -62,9 +63,9 @@ def test_review_comments_land_on_their_lines_and_a_rerun_updates_them(app, http,
     scm = reviewed
     first = _run(http, scm)
     assert scm.agent_comments() == {
-        (STATS, 17): "**medium**: median([]) raises IndexError; raise ValueError as average() "
+        (STATS, 19): "**medium**: median([]) raises IndexError; raise ValueError as average() "
         f"does.\n\n{REVIEW_MARKER}",
-        (STATS, 20): "**medium**: For an even count this is the upper middle value, not the "
+        (STATS, 22): "**medium**: For an even count this is the upper middle value, not the "
         f"mean of the two.\n\n{REVIEW_MARKER}",
     }
     [summary] = scm.summaries()
@@ -84,9 +85,9 @@ def test_review_comments_land_on_their_lines_and_a_rerun_updates_them(app, http,
         "removed": 1,
     }
     assert scm.agent_comments() == {
-        (STATS, 17): "**low**: Say in the docstring which middle value an even count gives."
+        (STATS, 19): "**low**: Say in the docstring which middle value an even count gives."
         f"\n\n{REVIEW_MARKER}",
-        (STATS, 22): "**medium**: For an even count this is the upper middle value, not the "
+        (STATS, 24): "**medium**: For an even count this is the upper middle value, not the "
         f"mean of the two.\n\n{REVIEW_MARKER}",
     }
     [summary] = scm.summaries()
@@ -112,11 +113,18 @@ def test_review_comments_land_on_their_lines_and_a_rerun_updates_them(app, http,
     assert lineage["code_review"]["diff_files"] == [STATS]
     assert lineage["context_files"][0]["path"] == STATS
     published = lineage["code_review_published"]
-    assert published["inline"] == [{"path": STATS, "line": 17}, {"path": STATS, "line": 22}]
+    assert published["inline"] == [{"path": STATS, "line": 19}, {"path": STATS, "line": 24}]
     assert published["moved_to_summary"] == [
         {"path": STATS, "line": 9, "reason": "line-not-in-diff"}
     ]
     assert lineage["review_llm"]["scripted"] is True
+    # The model saw the diff with new-side line numbers, and the pasted token only redacted.
+    prompt = "\n".join(
+        m.content
+        for m in app.llm.transcript(scm.slug, lineage["review_llm"]["lineage_id"]).messages
+    )
+    assert "   19 +def median(values):" in prompt
+    assert TOKEN not in prompt and "# CI token <REDACTED:github-token:" in prompt
 
 
 def test_a_commenter_who_cannot_push_is_refused_before_anything_is_read(app, http, reviewed):

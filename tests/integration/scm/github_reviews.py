@@ -1,8 +1,8 @@
 """Pull request review endpoints of the GitHub emulator, shaped like docs.github.com examples:
 ``GET /pulls/{n}``, ``GET /pulls/{n}/files``, review comments (list, edit, delete) and
 ``POST /pulls/{n}/reviews``. Like GitHub, a review comment must sit on a line of the diff (an
-added or context line, ``side=RIGHT``): anything else is a 422 and nothing of the review is
-kept."""
+added or context line, ``side=RIGHT``) and a ``COMMENT`` review needs a body: anything else is
+a 422 and nothing of the review is kept."""
 
 from __future__ import annotations
 
@@ -167,6 +167,11 @@ class GithubReviewApi:
             )
             for f in self._files(pull)
         }
+        if body.get("event") in ("COMMENT", "REQUEST_CHANGES") and not body.get("body"):
+            raise HttpError(
+                422,
+                {"message": "Unprocessable Entity", "errors": ["Body can't be blank"]},
+            )
         for c in body.get("comments", []):
             if "position" in c or c.get("side", "RIGHT") != "RIGHT":
                 raise HttpError(422, {"message": "Unprocessable Entity", "errors": ["side"]})

@@ -31,8 +31,10 @@ from shared.ports.scm import ReviewWriter
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest as GithubPull
 
+#: The body of each review that adds inline comments (GitHub requires one with COMMENT).
+_REVIEW_BODY = "🤖 Review comments of ai-code-agent; its summary is a comment on this pull request."
 #: GitHub's file statuses (``GET /pulls/{n}/files``) as the domain's four.
-_STATUS = {"added": "added", "removed": "deleted", "renamed": "renamed"}
+_STATUS = {"added": "added", "copied": "added", "removed": "deleted", "renamed": "renamed"}
 
 
 class GithubReviews(ReviewWriter):
@@ -87,7 +89,7 @@ class GithubReviews(ReviewWriter):
                 by_id[old.id].edit(with_review_marker(new.body))
             if sync.create:
                 pull.create_review(
-                    body="",
+                    body=_REVIEW_BODY,  # required with event=COMMENT
                     event="COMMENT",
                     comments=[
                         {
