@@ -11,6 +11,7 @@ from contextlib import suppress
 from typing import Any
 
 from functions.api_dispatch import Reply, Request
+from functions.api_model_handlers import MODEL_HANDLERS
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.tenant import TenantStatus
 from shared.ports.admin import AuditFilter, TaskFilter
@@ -260,4 +261,5 @@ HANDLERS: dict[str, Callable[[Request], Reply]] = {
     "exportAudit": export_audit,
     "verifyAudit": verify_audit,
     "getUsage": get_usage,
+    **MODEL_HANDLERS,
 }

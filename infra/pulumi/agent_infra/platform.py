@@ -75,6 +75,9 @@ def app_settings(
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
         "OLLAMA_HOST": ollama_url,
         "MLFLOW_TRACKING_URI": mlflow_url,
+        # Entra ID fronts the tracking server: the app's identity asks for tokens of its app
+        # registration (see model_registry).
+        "MLFLOW_TRACKING_SCOPE": f"api://{cfg.model_registry.entra_client_id}/.default",
         # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
         "SANDBOX_BACKEND": "dynamic-sessions",
         "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,

@@ -42,7 +42,7 @@ from shared.domain.errors import (
     TenantNotFound,
     Unauthenticated,
 )
-from shared.domain.task import AgentTask, Command, Provider, TaskStatus
+from shared.domain.task import AgentTask, Command, Provider, SourceKind, TaskStatus
 from shared.domain.tenant import TenantLocation
 from shared.policies.triggers import (
     WEBHOOK_PROVIDERS,
@@ -62,7 +62,14 @@ from shared.services.intake.effects import Effect, raise_approval, refuse, start
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
 
 PATCH_FLOW = "patch_flow"
-DEFAULT_FLOWS: Mapping[Command, str] = {Command.FIX: PATCH_FLOW, Command.IMPLEMENT: PATCH_FLOW}
+REVIEW_FLOW = "review_flow"
+DEFAULT_FLOWS: Mapping[Command, str] = {
+    Command.FIX: PATCH_FLOW,
+    Command.IMPLEMENT: PATCH_FLOW,
+    Command.REVIEW: REVIEW_FLOW,
+}
+#: What ``/agent review`` can review; on an issue or work item it is refused with a reply.
+REVIEWABLE = frozenset({SourceKind.PULL_REQUEST, SourceKind.MERGE_REQUEST})
 CONTROL_COMMANDS = frozenset({Command.CANCEL, Command.APPROVE, Command.REJECT})
 #: Headers kept with a stored delivery. Never tokens or credentials.
 KEPT_HEADERS = frozenset(
@@ -165,6 +172,8 @@ class IntakeService:
         if task.command not in CONTROL_COMMANDS and task.command not in self._flows:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=f"{task.command}-not-enabled"))
         refusal = view.rules.author_refusal(provider, task.requester)
+        if refusal is None and task.command is Command.REVIEW:
+            refusal = None if task.source_kind in REVIEWABLE else "review-needs-pull-request"
         if refusal is not None:
             result = IntakeResult(Outcome.IGNORED, reason=refusal)
             return _Decision(result, refuse(task, refusal, result))
