@@ -20,3 +20,5 @@ export type UsageReport = Schemas["UsageReport"];
 export type AuditEvent = Schemas["AuditEventView"];
 export type TimelineEntry = Schemas["TimelineEntry"];
 export type PatchPolicy = Schemas["PatchPolicy"];
+export type ModelVersionList = Schemas["ModelVersionList"];
+export type ModelCard = Schemas["ModelCard"];

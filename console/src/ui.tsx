@@ -76,10 +76,11 @@ export function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
-/** A value as people read it: ``null`` as "default", short names joined, sentences as a list,
+/** A value as people read it: ``null`` as ``empty`` ("none"; settings say "default"), short names joined, sentences as a list,
  * records as a table, objects as nested facts. */
-export function Value({ value, label }: { value: unknown; label: string }) {
-  if (value === null || value === undefined) return <span class="muted">default</span>;
+export function Value(props: { value: unknown; label: string; empty?: string }) {
+  const { value, label, empty = "none" } = props;
+  if (value === null || value === undefined) return <span class="muted">{empty}</span>;
   if (Array.isArray(value)) {
     if (value.length === 0) return <span class="muted">none</span>;
     if (value.every((v) => typeof v !== "object")) {
@@ -118,13 +119,14 @@ export function Value({ value, label }: { value: unknown; label: string }) {
     );
   }
   if (typeof value === "object") {
+    if (Object.keys(value as object).length === 0) return <span class="muted">none</span>;
     return (
       <dl class="facts">
         {Object.entries(value as Record<string, unknown>).map(([key, v]) => (
           <Fragment key={key}>
             <dt>{key.replaceAll("_", " ")}</dt>
             <dd>
-              <Value value={v} label={key} />
+              <Value value={v} label={key} empty={empty} />
             </dd>
           </Fragment>
         ))}

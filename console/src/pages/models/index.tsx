@@ -1,9 +1,11 @@
-// A model card (registry version): what answered, how it was evaluated, where it may be used.
+// Model cards: a registered model's versions (with the global and this tenant's aliases) on the
+// left, the selected version's card (what answered, how it was evaluated, where it may be used).
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
-import type { Api } from "../../api";
+import { tenantPath, type Api } from "../../api";
 import { href } from "../../route";
-import { Heading, Loading, Problem, useLoad, Value } from "../../ui";
+import type { ModelVersionList } from "../../types";
+import { Badge, Heading, Loading, Problem, useLoad, Value } from "../../ui";
 
 type Card = Record<string, unknown> & { name: string; version: number };
 
@@ -32,6 +34,7 @@ export function ModelsPage({ api, args }: { api: Api; args: string[] }) {
           onInput={(e) => setDraft({ ...draft, version: e.currentTarget.value })} />
         <button type="submit">Open</button>
       </form>
+      <Versions api={api} name={name} current={version} />
       {card.error && <Problem error={card.error} />}
       {!card.data && !card.error && <Loading what="the model card" />}
       {card.data && (
@@ -54,5 +57,34 @@ export function ModelsPage({ api, args }: { api: Api; args: string[] }) {
         </>
       )}
     </section>
+  );
+}
+
+function Versions({ api, name, current }: { api: Api; name: string; current: string }) {
+  const path = tenantPath(api, `models/${encodeURIComponent(name)}/versions`);
+  const versions = useLoad(() => api.get<ModelVersionList>(path), [api, name]);
+  if (versions.error) return <Problem error={versions.error} />;
+  if (!versions.data) return <Loading what="versions" />;
+  return (
+    <nav aria-label={`Versions of ${name}`}>
+      <ul class="chips">
+        {versions.data.items.map((v) => (
+          <li key={v.version}>
+            <a
+              href={href(api.tenant, "models", name, v.version)}
+              aria-current={String(v.version) === current ? "page" : undefined}
+            >
+              version {v.version}
+            </a>
+            {[...v.aliases, ...v.tenant_aliases.map((a) => `${a.alias} (${a.tenant})`)].map((alias) => (
+              <Fragment key={alias}>
+                {" "}
+                <Badge kind="neutral">{alias}</Badge>
+              </Fragment>
+            ))}
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }

@@ -53,7 +53,7 @@ function Part({ api, title, path }: { api: Api; title: string; path: string }) {
             <Fragment key={key}>
               <dt>{key.replaceAll("_", " ")}</dt>
               <dd>
-                <Value value={v} label={key} />
+                <Value value={v} label={key} empty="default" />
               </dd>
             </Fragment>
           ))}
