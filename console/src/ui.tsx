@@ -76,8 +76,8 @@ export function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
-/** A value as people read it: ``null`` as ``empty`` ("none"; settings say "default"), short names joined, sentences as a list,
- * records as a table, objects as nested facts. */
+/** A value as people read it: ``null`` as ``empty`` ("none"; settings say "default"), short
+ * names joined, sentences as a list, records as a table, objects as nested facts. */
 export function Value(props: { value: unknown; label: string; empty?: string }) {
   const { value, label, empty = "none" } = props;
   if (value === null || value === undefined) return <span class="muted">{empty}</span>;
