@@ -82,6 +82,23 @@ def test_an_approver_reviews_the_diff_approves_and_sees_the_pull_request(
     _no_token_stored(console)
 
 
+def test_an_approver_rejects_with_a_comment_and_no_pull_request_is_opened(
+    http, demo_tenant, sign_in
+):
+    tenant = demo_tenant()
+    task = _awaiting_task(http, tenant)
+    console = sign_in(tenant.slug, APPROVER, "Approver", route=("approvals", task))
+    page = console.page
+    page.get_by_label("Comment").fill("Not this way: keep the guard for empty input.")
+    page.get_by_role("button", name="Reject").click()
+    decision = page.get_by_role("region", name="Decision")
+    expect(decision).to_contain_text("Rejected by")
+    expect(decision).to_contain_text("keep the guard for empty input")
+    done = http.wait(task, lambda s: s["runtimeStatus"] == "Completed")
+    assert done["output"]["outcome"] == "rejected"
+    assert page.get_by_role("status").get_by_role("link").count() == 0
+
+
 def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
     http, demo_tenant, sign_in
 ):
