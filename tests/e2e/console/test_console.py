@@ -78,6 +78,7 @@ def test_an_approver_reviews_the_diff_approves_and_sees_the_pull_request(
     done = http.wait(task, lambda s: s["runtimeStatus"] == "Completed")
     assert link.get_attribute("href") == done["output"]["pr"]["url"]
     expect(page.get_by_text("Approved by")).to_be_visible()
+    expect(queue.get_by_role("link")).to_have_count(0)  # decided: gone from the queue
     assert console.csp_violations == []
     _no_token_stored(console)
 

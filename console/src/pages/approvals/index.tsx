@@ -43,7 +43,7 @@ export function ApprovalsPage({ api, me, args }: { api: Api; me: WhoAmI; args: s
     <div class="blades">
       {list}
       <div class="blade-detail">
-        <TaskPage key={selected} api={api} me={me} id={selected} />
+        <TaskPage key={selected} api={api} me={me} id={selected} onDecided={queue.reload} />
       </div>
     </div>
   );

@@ -17,7 +17,14 @@ export function cardRoute(tenant: string, path: string): string | null {
   return found ? href(tenant, "models", decodeURIComponent(found[1]), found[2]) : null;
 }
 
-export function TaskPage({ api, me, id }: { api: Api; me: WhoAmI; id: string }) {
+interface TaskPageProps {
+  api: Api;
+  me: WhoAmI;
+  id: string;
+  onDecided?: () => void; // the queue beside it reloads
+}
+
+export function TaskPage({ api, me, id, onDecided }: TaskPageProps) {
   const task = useLoad(() => api.get<TaskDetail>(tenantPath(api, `tasks/${id}`)), [api, id]);
   const [following, setFollowing] = useState(false);
   const data = task.data;
@@ -106,7 +113,7 @@ export function TaskPage({ api, me, id }: { api: Api; me: WhoAmI; id: string }) 
               <p>Not assessed.</p>
             )}
           </section>
-          <Decide api={api} me={me} task={data} onDecided={() => (setFollowing(true), task.reload())} />
+          <Decide api={api} me={me} task={data} onDecided={() => (setFollowing(true), task.reload(), onDecided?.())} />
         </aside>
       </div>
     </article>
