@@ -9,6 +9,7 @@ own npm lock (``console/node_modules``), injected into each page checked.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,11 +32,19 @@ AXE = REPO_ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "console"
 
 
+def _missing(what: str) -> None:
+    """Skip on a developer's machine without the browser tools; fail in CI, which installs them
+    (``make test``), so a broken install can never pass as skipped tests."""
+    if os.environ.get("CI"):
+        pytest.fail(what)
+    pytest.skip(what)
+
+
 @pytest.fixture(scope="module")
 def console_url(app_host, issuer) -> str:
     """The console's URL on this devhost, registered with the issuer as the client's redirect."""
     if not BUNDLE.is_file() or not AXE.is_file():
-        pytest.skip("the console is not built: run `make console`")
+        _missing("the console is not built: run `make console`")
     url = f"{app_host.base_url}/api/console/"
     issuer.register_client(CONSOLE_CLIENT_ID, f"{url}redirect.html")
     return url
@@ -45,7 +54,7 @@ def console_url(app_host, issuer) -> str:
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.skip("Debian's chromium is not installed (make browser-tools installs it)")
+        _missing("Debian's chromium is not installed (make browser-tools installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
