@@ -67,7 +67,7 @@ sandbox-tools:
 # The browser console (console/): npm packages from its lock; its API types generated from the
 # admin API's OpenAPI document (so the type check fails when they drift apart); type-checked and
 # bundled by esbuild into console/dist/, rebuilt when a source, the API or the lock changes.
-# Served by the app at /api/console/.
+# Served by the app at /console/.
 CONSOLE_DEPS = console/node_modules/.package-lock.json
 CONSOLE_SCHEMA = console/src/schema.gen.d.ts
 CONSOLE = console/dist/index.html

@@ -1,4 +1,4 @@
-"""The browser console: its bundled files under ``/api/console/`` and its public sign-in config.
+"""The browser console: its bundled files under ``/console/`` and its public sign-in config.
 
 Every answer carries a strict Content-Security-Policy (scripts and styles only from this origin,
 no inline code, connections only to this origin and the Entra authority, never framed), and
@@ -99,7 +99,7 @@ def console(req: func.HttpRequest) -> func.HttpResponse:
     path = req.route_params.get("path") or ""
     try:
         if path == "console.json":
-            return json_response({"api": "../"}, headers=headers)
+            return json_response({"api": "../api/"}, headers=headers)
         if path == "config.json":
             tenant = req.params.get("tenant", "")
             if not tenant:

@@ -51,7 +51,7 @@ def _readiness() -> dict[str, str]:
     }
 
 
-@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="api/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
     checks = {"live": "ok", **_readiness()}
     ready = all(result == "ok" for result in checks.values())

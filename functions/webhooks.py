@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.route(
-    route="webhooks/{provider}/{tenant}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
+    route="api/webhooks/{provider}/{tenant}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
 )
 @bp.durable_client_input(client_name="client")
 async def receive_webhook(

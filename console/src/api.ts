@@ -13,7 +13,7 @@ export class ApiError extends Error {
 }
 
 /** Where the admin API is, from ``console.json`` beside the bundle: the Functions app serving
- * the console answers ``{"api": "../"}`` (its own /api/); a Static Web App deployment writes
+ * the console answers ``{"api": "../api/"}`` (its own /api/); a Static Web App deployment writes
  * the Function App's absolute API URL there. */
 export async function findApi(consoleBase: string): Promise<string> {
   const response = await fetch(new URL("console.json", consoleBase));

@@ -108,8 +108,10 @@ function TenantPicker({ error }: { error?: Error }) {
   );
 }
 
+/** The sign-in facts come from the app that serves the API (at its /console/, beside /api/):
+ * in Azure the Static Web App holds only the bundle. */
 async function configFor(apiBase: string, tenant: string): Promise<SignInConfig> {
-  const config = `console/config.json?tenant=${encodeURIComponent(tenant)}`;
+  const config = `../console/config.json?tenant=${encodeURIComponent(tenant)}`;
   const response = await fetch(new URL(config, apiBase));
   const body = await response.json();
   if (!response.ok) throw new ApiError(response.status, body.error, body.message);

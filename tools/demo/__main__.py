@@ -176,7 +176,7 @@ def main() -> int:
     try:
         outcome = run(base, app, routes, llm, in_console=args.console)
         if args.console:
-            say(f"\ndevhost stays up for the console at {base}/api/console/ (Ctrl-C stops it)")
+            say(f"\ndevhost stays up for the console at {base}/console/ (Ctrl-C stops it)")
             with contextlib.suppress(KeyboardInterrupt):
                 devhost.wait()
         return outcome
@@ -210,7 +210,7 @@ def run(
     status = follow(base, task_id, {"awaiting-approval"})
     waiting = (status.get("customStatus") or {}).get("step") == "awaiting-approval"
     say(
-        f"\nReview it in the browser console: {base}/api/console/#/{tenant.slug}/tasks/{task_id}"
+        f"\nReview it in the browser console: {base}/console/#/{tenant.slug}/tasks/{task_id}"
         f"\n  (sign in as {APPROVER} with the Approver role on the development issuer's page)"
     )
     if waiting and in_console:

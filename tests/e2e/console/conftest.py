@@ -45,7 +45,7 @@ def console_url(app_host, issuer) -> str:
     """The console's URL on this devhost, registered with the issuer as the client's redirect."""
     if not BUNDLE.is_file() or not AXE.is_file():
         _missing("the console is not built: run `make console`")
-    url = f"{app_host.base_url}/api/console/"
+    url = f"{app_host.base_url}/console/"
     issuer.register_client(CONSOLE_CLIENT_ID, f"{url}redirect.html")
     return url
 

@@ -215,7 +215,7 @@ def test_the_bundle_is_served_with_types_and_a_strict_policy_and_nothing_else(ht
         ("redirect.html", "text/html"),
         ("console.json", "application/json"),
     ]:
-        status, headers, _ = _raw_get(http.base_url, f"/api/console/{path}")
+        status, headers, _ = _raw_get(http.base_url, f"/console/{path}")
         assert status == 200 and headers["content-type"].startswith(mimetype), path
         policy = headers["content-security-policy"]
         assert "script-src 'self';" in policy and "unsafe" not in policy
@@ -228,7 +228,7 @@ def test_the_bundle_is_served_with_types_and_a_strict_policy_and_nothing_else(ht
         "..%5chost.json",
         ".gitignore",
     ]:
-        status, headers, body = _raw_get(http.base_url, f"/api/console/{path}")
+        status, headers, body = _raw_get(http.base_url, f"/console/{path}")
         assert status == 404, path
         assert b"Functions" not in body and b"extensionBundle" not in body
         assert "content-security-policy" in headers
@@ -239,7 +239,7 @@ def test_the_sign_in_config_is_public_and_names_the_tenants_directory(
 ):
     tenant = demo_tenant()
     status, headers, body = _raw_get(
-        http.base_url, f"/api/console/config.json?tenant={tenant.slug}"
+        http.base_url, f"/console/config.json?tenant={tenant.slug}"
     )
     assert status == 200 and headers["content-type"].startswith("application/json")
     assert json.loads(body) == {
@@ -249,10 +249,10 @@ def test_the_sign_in_config_is_public_and_names_the_tenants_directory(
         "knownAuthorities": [urlsplit(issuer.authority).netloc],
         "scopes": [f"{AUDIENCE}/access_as_user"],
     }
-    status, _, body = _raw_get(http.base_url, "/api/console/config.json?tenant=no-such-tenant")
+    status, _, body = _raw_get(http.base_url, "/console/config.json?tenant=no-such-tenant")
     assert status == 404 and json.loads(body)["error"] == "tenant-not-found"
-    status, _, body = _raw_get(http.base_url, "/api/console/config.json")
+    status, _, body = _raw_get(http.base_url, "/console/config.json")
     assert status == 400 and json.loads(body)["error"] == "tenant-required"
     for odd in ("%00x", "A" * 300, "demo%27--", "..%2f"):
-        status, _, body = _raw_get(http.base_url, f"/api/console/config.json?tenant={odd}")
+        status, _, body = _raw_get(http.base_url, f"/console/config.json?tenant={odd}")
         assert status == 400 and json.loads(body)["error"] == "invalid-tenant-slug", odd

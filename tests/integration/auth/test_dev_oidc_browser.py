@@ -24,7 +24,7 @@ from tests.support.oidc import serving_dev_issuer
 
 TID = "11111111-2222-3333-4444-555555555555"
 CLIENT = "console-test"
-REDIRECT = "http://127.0.0.1:9/api/console/redirect.html"
+REDIRECT = "http://127.0.0.1:9/console/redirect.html"
 ORIGIN = "http://127.0.0.1:9"
 SCOPE = "api://ai-code-agent-test/access_as_user"
 
@@ -215,7 +215,7 @@ def test_an_empty_user_name_shows_the_form_again(issuer):
 
 def test_sign_out_returns_only_to_a_registered_origin(issuer):
     logout = f"/dev-oidc/{TID}/v2.0/logout?post_logout_redirect_uri="
-    status, headers, _ = _call(issuer, "GET", logout + f"{ORIGIN}/api/console/")
-    assert status == 302 and headers["Location"] == f"{ORIGIN}/api/console/"
+    status, headers, _ = _call(issuer, "GET", logout + f"{ORIGIN}/console/")
+    assert status == 302 and headers["Location"] == f"{ORIGIN}/console/"
     status, headers, page = _call(issuer, "GET", logout + "https://attacker.example/")
     assert status == 200 and "Location" not in headers and "signed out" in page
