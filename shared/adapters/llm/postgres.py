@@ -22,13 +22,7 @@ from psycopg.types.json import Jsonb
 
 from shared.adapters.store.postgres.database import Database
 from shared.domain.errors import BudgetExceeded, NotFound, TenantNotFound
-from shared.domain.llm import (
-    CircuitState,
-    CircuitStatus,
-    DailyUsage,
-    LlmCall,
-    TemplateRef,
-)
+from shared.domain.llm_hub import CircuitState, CircuitStatus, DailyUsage, LlmCall, TemplateRef
 from shared.ports.audit import AuditLog
 from shared.ports.llm import Change, CircuitStore, LlmCallLog, T, UsageLedger
 from shared.ports.tenants import TenantDirectory

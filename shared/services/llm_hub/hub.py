@@ -29,16 +29,8 @@ from shared.domain.errors import (
     NotFound,
     TenantDisabled,
 )
-from shared.domain.llm import (
-    CompletionRequest,
-    DailyUsage,
-    FinishReason,
-    HubResult,
-    LlmRoute,
-    Message,
-    ProviderKind,
-    ResponseFormat,
-)
+from shared.domain.llm import CompletionRequest, FinishReason, Message, ProviderKind, ResponseFormat
+from shared.domain.llm_hub import DailyUsage, HubResult, LlmRoute
 from shared.domain.llm_tools import ToolSpec
 from shared.domain.models import card_path
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact

@@ -17,7 +17,7 @@ from shared.adapters.llm.postgres import (
 )
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.domain.errors import BudgetExceeded, NotFound
-from shared.domain.llm import CircuitState, CircuitStatus, LlmCall, TemplateRef
+from shared.domain.llm_hub import CircuitState, CircuitStatus, LlmCall, TemplateRef
 
 
 def set_budget(db, tenant: str, tokens: int, cost: str) -> None:
