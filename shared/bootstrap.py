@@ -14,11 +14,8 @@ from typing import TYPE_CHECKING
 
 from psycopg.conninfo import conninfo_to_dict
 
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.registry.mlflow import MlflowModelRegistry
 from shared.adapters.registry.store import ensure_registry_database

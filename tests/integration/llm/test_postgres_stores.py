@@ -10,11 +10,8 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.domain.errors import BudgetExceeded, NotFound
 from shared.domain.llm_hub import CircuitState, CircuitStatus, LlmCall, TemplateRef
