@@ -21,10 +21,11 @@ import psycopg
 
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.scm import ScmConnection, comment_marker
-from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT, Http
+from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
 from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _approve, _github
 from tests.support.devhost_process import MANAGEMENT, DevhostProcess, free_port
 from tests.support.devhost_process import http as http_call
+from tests.support.devhost_task import approve, comment_until_approval
 from tests.unit.intake.deliveries import Credentials, headers_for
 from tools.demo.scenario import (
     COMMAND,
@@ -205,31 +206,9 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
         options=["--activity-lease-seconds", "2"],
     )
     devhost.start()
-    http = Http(devhost.base)
     try:
-        body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-        code, accepted = http.request(
-            "POST",
-            f"/api/webhooks/github/{tenant.slug}",
-            body,
-            signed_headers(body, tenant.webhook_secret),
-        )
-        assert code == 202, accepted
-        task_id = accepted["id"]
-        http.wait(task_id, lambda s: _step(s) == AWAITING)
-        token = issuer.mint(
-            tenant_id=tenant.directory_id,
-            username="lead@contoso.example",
-            audience=AUDIENCE,
-            roles=["Approver"],
-        )
-        code, _ = http.request(
-            "POST",
-            f"/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
-            encode({"decision": "approve"}),
-            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        assert code == 202
+        task_id = comment_until_approval(devhost, tenant)
+        approve(devhost, tenant, task_id, issuer, AUDIENCE)
         before = _started_at(database_url)
         platform = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
         tenant_database = app.tenants.locate(tenant.slug).database

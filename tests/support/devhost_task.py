@@ -1,0 +1,87 @@
+"""One patch-flow task driven over HTTP against a ``DevhostProcess`` (a child process): the
+signed ``/agent`` issue comment, the wait for the approval step, an Approver's decision through
+the tasks API, and waits on the instance's status through the Durable management API."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from devhost.dev_oidc import DevIssuer
+from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
+from tools.demo.scenario import (
+    COMMAND,
+    REPOSITORY,
+    DemoTenant,
+    encode,
+    issue_comment,
+    signed_headers,
+)
+
+Status = dict[str, Any]
+
+
+def wait_for(
+    devhost: DevhostProcess, task_id: str, done: Callable[[Status], bool], timeout: float = 120.0
+) -> Status:
+    """The instance's status once ``done`` holds; fails at once if the instance failed or was
+    terminated instead (no test waits for those here)."""
+    deadline = time.monotonic() + timeout
+    status: Status = {}
+    while time.monotonic() < deadline:
+        code, status = http("GET", f"{devhost.base}{MANAGEMENT}/instances/{task_id}")
+        assert code in (200, 202), (code, status)
+        if done(status):
+            return status
+        assert status["runtimeStatus"] not in ("Failed", "Terminated"), status
+        time.sleep(0.05)
+    raise AssertionError(f"timed out; last status {status}")
+
+
+def completed(status: Status) -> bool:
+    return bool(status["runtimeStatus"] == "Completed")
+
+
+def comment_until_approval(
+    devhost: DevhostProcess, tenant: DemoTenant, headers: Mapping[str, str] | None = None
+) -> str:
+    """Post the demo command on the tenant's issue (``headers`` added to the signed ones) and
+    wait until its task waits for approval; the task id."""
+    body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
+    code, accepted = http(
+        "POST",
+        f"{devhost.base}/api/webhooks/github/{tenant.slug}",
+        raw=body,
+        headers={**signed_headers(body, tenant.webhook_secret), **(headers or {})},
+    )
+    assert code == 202, accepted
+    task_id = str(accepted["id"])
+    wait_for(
+        devhost,
+        task_id,
+        lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
+    )
+    return task_id
+
+
+def approve(
+    devhost: DevhostProcess, tenant: DemoTenant, task_id: str, issuer: DevIssuer, audience: str
+) -> str:
+    """An Approver of the tenant's directory approves the task; the bearer token it used (so
+    tests can check it leaks nowhere)."""
+    token = issuer.mint(
+        tenant_id=tenant.directory_id,
+        username="lead@contoso.example",
+        audience=audience,
+        roles=["Approver"],
+    )
+    code, body = http(
+        "POST",
+        f"{devhost.base}/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
+        raw=json.dumps({"decision": "approve"}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert code == 202, body
+    return token
