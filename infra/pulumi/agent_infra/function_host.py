@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -42,10 +42,14 @@ class FunctionHostArgs:
     # The app's own settings (database, Key Vault, artifacts, LLM ...); host settings are added.
     app_settings: Mapping[str, pulumi.Input[str]]
     tags: dict[str, str]
+    # User-assigned identities the app carries besides its system-assigned one (the PostgreSQL
+    # logins'); its settings name which one each use takes.
+    user_assigned_identities: Sequence[pulumi.Input[str]] = ()
 
 
 class FunctionHost(pulumi.ComponentResource):
-    """Flex Consumption Function App running Python 3.11 with a system-assigned identity.
+    """Flex Consumption Function App running Python 3.11 with a system-assigned identity (and
+    the user-assigned ones its args name).
 
     It stays reachable from the internet (SCM webhooks arrive from GitHub, GitLab and Azure DevOps)
     over HTTPS only; everything it calls is private, through its VNet integration.
@@ -95,7 +99,12 @@ class FunctionHost(pulumi.ComponentResource):
             kind="functionapp,linux",
             reserved=True,
             server_farm_id=self.plan.id,
-            identity=web.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            identity=web.ManagedServiceIdentityArgs(
+                type="SystemAssigned, UserAssigned"
+                if args.user_assigned_identities
+                else "SystemAssigned",
+                user_assigned_identities=list(args.user_assigned_identities) or None,
+            ),
             https_only=True,
             public_network_access="Enabled",
             virtual_network_subnet_id=args.network.subnets["function"].id,

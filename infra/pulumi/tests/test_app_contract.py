@@ -96,16 +96,30 @@ def test_every_setting_set_is_read_by_the_app_or_the_host(stack: Deployment):
     assert unknown == set(), "settings nobody reads (a typo, or a setting the app dropped)"
 
 
-def test_the_app_logs_in_to_the_database_the_infrastructure_creates(stack: Deployment):
+def test_the_app_logs_in_to_the_database_the_infrastructure_creates(stack: Deployment, load):
     values = infra_settings(stack)
     databases = {
         r.inputs["databaseName"] for r in stack.of_type("azure-native:dbforpostgresql:Database")
     }
-    admin = stack.one("azure-native:dbforpostgresql:Administrator")
     assert values["POSTGRES_DATABASE"] in databases
-    # With POSTGRES_AUTH=entra the login role is the Entra administrator: the app's identity.
-    assert values["POSTGRES_USER"] == admin.inputs["principalName"]
-    assert admin.inputs["objectId"] == stack.one(APP).outputs["identity"]["principalId"]
+    settings = load(values)
+    identities = {
+        r.outputs["id"]: r
+        for r in stack.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    }
+    carried = stack.one(APP).inputs["identity"]["userAssignedIdentities"]
+    by_client = {identities[i].outputs["clientId"]: identities[i] for i in carried}
+    # Two logins, two identities the Function App carries: the settings name each one's.
+    app = by_client[settings.postgres_client_id]
+    provisioner = by_client[settings.postgres_admin_client_id]
+    assert app is not provisioner
+    assert settings.postgres_user == app.inputs["resourceName"]
+    assert settings.postgres_object_id == app.outputs["principalId"]
+    assert settings.postgres_admin_user == provisioner.inputs["resourceName"]
+    # The provisioner is the server's only Entra ID administrator; the app's login is not one.
+    admin = stack.one("azure-native:dbforpostgresql:Administrator")
+    assert admin.inputs["principalName"] == settings.postgres_admin_user
+    assert admin.inputs["objectId"] == provisioner.outputs["principalId"]
 
 
 def test_the_artifact_container_exists_on_the_artifact_account(stack: Deployment):
