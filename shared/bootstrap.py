@@ -250,6 +250,7 @@ class Container:
                 s.artifact_blob_container,
                 connection_string=s.artifact_blob_connection_string,
                 account_url=s.artifact_blob_account_url,
+                encryption_scopes=s.artifact_blob_encryption_scopes,
             )
         from shared.adapters.artifacts.filesystem import FilesystemArtifactStore
 

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     artifact_blob_account_url: str | None = None
     artifact_blob_connection_string: str | None = None
     artifact_blob_container: str = "artifacts"
+    # Upload each tenant's blobs under its encryption scope ``tenant-<slug>`` (Azure: the
+    # TenantStack's, on the tenant's key). Off locally: Azurite has no encryption scopes.
+    artifact_blob_encryption_scopes: bool = False
 
     # Model registry (MLflow): a tracking server's URL (Azure: the Container App; its Entra
     # token in MLFLOW_TRACKING_TOKEN). Unset locally: database MLFLOW_DATABASE (default: the

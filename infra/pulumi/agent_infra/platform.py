@@ -70,6 +70,8 @@ def app_settings(
         "KEY_VAULT_URL": vault.vault_uri,
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
+        # Each tenant's blobs under its TenantStack's encryption scope (its own key).
+        "ARTIFACT_BLOB_ENCRYPTION_SCOPES": "true",
         "OLLAMA_HOST": ollama_url,
         "MLFLOW_TRACKING_URI": mlflow_url,
         # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.

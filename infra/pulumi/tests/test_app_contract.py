@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from agent_infra.durable import CONNECTION_SETTING, PROVIDER_OVERRIDE
 
+from shared.adapters.artifacts.blob import encryption_scope
 from shared.adapters.keys.keyvault import key_vault_key_name
 from shared.adapters.secrets.keyvault import key_vault_secret_name
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
@@ -141,6 +142,21 @@ def _tenant_resources(stack: Deployment) -> dict[str, list]:
         r.name.removeprefix("tenant-"): stack.children_of(r.urn)
         for r in stack.of_type("aica:tenant:TenantStack")
     }
+
+
+def test_each_tenant_uploads_under_the_encryption_scope_of_its_own_key(stack: Deployment, load):
+    values = infra_settings(stack)
+    assert load(values).artifact_blob_encryption_scopes is True
+    accounts = {
+        r.outputs["primaryEndpoints"]["blob"]: r.inputs["accountName"]
+        for r in stack.of_type("azure-native:storage:StorageAccount")
+    }
+    for slug, resources in _tenant_resources(stack).items():
+        [scope] = [r for r in resources if r.type == "azure-native:storage:EncryptionScope"]
+        [key] = [r for r in resources if r.type == "azure-native:keyvault:Key"]
+        assert scope.inputs["encryptionScopeName"] == encryption_scope(slug)
+        assert scope.inputs["accountName"] == accounts[values["ARTIFACT_BLOB_ACCOUNT_URL"]]
+        assert scope.inputs["keyVaultProperties"]["keyUri"] == key.outputs["keyUri"]
 
 
 def test_each_tenant_has_the_key_vault_key_and_webhook_secrets_the_app_reads(
