@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from devhost.dev_oidc import DevIssuer
+from shared.bootstrap import Container
 from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
 from tools.demo.scenario import (
     COMMAND,
@@ -24,14 +25,14 @@ Status = dict[str, Any]
 
 
 def wait_for(
-    devhost: DevhostProcess, task_id: str, done: Callable[[Status], bool], timeout: float = 120.0
+    base: str, task_id: str, done: Callable[[Status], bool], timeout: float = 120.0
 ) -> Status:
-    """The instance's status once ``done`` holds; fails at once if the instance failed or was
-    terminated instead (no test waits for those here)."""
+    """The status of instance ``task_id`` on the host at ``base`` once ``done`` holds; fails at
+    once if the instance failed or was terminated instead (no test waits for those here)."""
     deadline = time.monotonic() + timeout
     status: Status = {}
     while time.monotonic() < deadline:
-        code, status = http("GET", f"{devhost.base}{MANAGEMENT}/instances/{task_id}")
+        code, status = http("GET", f"{base}{MANAGEMENT}/instances/{task_id}")
         assert code in (200, 202), (code, status)
         if done(status):
             return status
@@ -59,7 +60,7 @@ def comment_until_approval(
     assert code == 202, accepted
     task_id = str(accepted["id"])
     wait_for(
-        devhost,
+        devhost.base,
         task_id,
         lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
     )
@@ -85,3 +86,14 @@ def approve(
     )
     assert code == 202, body
     return token
+
+
+def delivered(app: Container, slug: str) -> tuple[list[str], list[str]]:
+    """What tasks delivered to the tenant's local_git SCM: the pull requests' branches and the
+    agent's comments (exactly one of each per task, however often the host died)."""
+    with app.db.tenant_transaction(app.tenants.locate(slug)) as tx:
+        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
+        comments = tx.conn.execute(
+            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
+        ).fetchall()
+    return [p["source_branch"] for p in prs], [c["body"] for c in comments]

@@ -16,7 +16,13 @@ import pytest
 from shared.adapters.scm.local_git import repository_path
 from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
 from tests.support.devhost_process import DevhostProcess
-from tests.support.devhost_task import approve, comment_until_approval, completed, wait_for
+from tests.support.devhost_task import (
+    approve,
+    comment_until_approval,
+    completed,
+    delivered,
+    wait_for,
+)
 from tools.demo.scenario import REPOSITORY, prepare_tenant
 
 
@@ -78,21 +84,18 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
         devhost.kill()
         (gate / "hold").unlink(missing_ok=True)  # the killed host's git process may finish
         devhost.start()
-        done = wait_for(devhost, task_id, completed)
+        done = wait_for(devhost.base, task_id, completed)
     finally:
         (gate / "hold").unlink(missing_ok=True)
         devhost.stop()
 
     assert done["output"]["outcome"] == "completed"
+    branches, comments = delivered(app, tenant.slug)
+    assert branches == [f"agent/{task_id}"]
+    assert len(comments) == 1 and "Opened" in comments[0]
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
-        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
-        comments = tx.conn.execute(
-            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
-        ).fetchall()
         opened = tx.conn.execute(
             "SELECT count(*) AS n FROM audit_events WHERE kind = 'task.completed'"
         ).fetchone()
-    assert [p["source_branch"] for p in prs] == [f"agent/{task_id}"]
-    assert len(comments) == 1 and "Opened" in comments[0]["body"]
     assert opened["n"] == 1
     assert app.audit.verify_chain(tenant.slug).ok

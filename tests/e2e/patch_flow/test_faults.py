@@ -25,7 +25,7 @@ from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
 from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _approve, _github
 from tests.support.devhost_process import MANAGEMENT, DevhostProcess, free_port
 from tests.support.devhost_process import http as http_call
-from tests.support.devhost_task import approve, comment_until_approval
+from tests.support.devhost_task import approve, comment_until_approval, delivered
 from tests.unit.intake.deliveries import Credentials, headers_for
 from tools.demo.scenario import (
     COMMAND,
@@ -219,12 +219,8 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
         devhost.stop()
 
     assert done["output"]["outcome"] == "completed"
-    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
-        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
-        comments = tx.conn.execute(
-            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
-        ).fetchall()
-    assert [p["source_branch"] for p in prs] == [f"agent/{task_id}"]
+    branches, comments = delivered(app, tenant.slug)
+    assert branches == [f"agent/{task_id}"]
     assert len(comments) == 1
     kinds = _audit_kinds(app, tenant.slug)
     assert kinds["task.completed"] == 1 and kinds["task.failed"] == 0

@@ -97,7 +97,7 @@ def _run_one_task(app, app_env, database_url, issuer, tmp_path, collector_url, c
     try:
         task_id = comment_until_approval(devhost, tenant, {"traceparent": caller})
         token = approve(devhost, tenant, task_id, issuer, AUDIENCE)
-        done = wait_for(devhost, task_id, completed)
+        done = wait_for(devhost.base, task_id, completed)
         assert done["output"]["outcome"] == "completed"
     finally:
         devhost.stop()  # SIGTERM: devhost flushes and shuts its providers down
