@@ -9,8 +9,8 @@ import os
 
 import azure.durable_functions as df
 
-from functions import admin_api, health, maintenance, models_api, webhooks
-from orchestrations import patch_flow
+from functions import admin_api, health, maintenance, webhooks
+from orchestrations import patch_flow, review_flow
 
 if os.environ.get("APP_ENVIRONMENT") == "azure":
     from shared.config import load_settings
@@ -20,7 +20,7 @@ if os.environ.get("APP_ENVIRONMENT") == "azure":
 app = df.DFApp()
 app.register_functions(health.bp)
 app.register_functions(admin_api.bp)
-app.register_functions(models_api.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(maintenance.bp)
 app.register_functions(patch_flow.bp)
+app.register_functions(review_flow.bp)

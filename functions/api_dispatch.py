@@ -37,8 +37,9 @@ class Request:
     query: dict[str, Any]
     body: dict[str, Any]
     if_match: str | None
-    caller: Any  # shared.services.admin.access.Caller (None for public operations)
+    caller: Any  # access.Caller (an entra.Principal for user scope, None for public operations)
     app: Any  # shared.bootstrap.Container
+    accept: str = ""  # the Accept header (operations with an ``alternative`` media type)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Reply:
     body: Any = None
     version: str | None = None  # sent as the ETag
     text: str | None = None  # a non-JSON body (JSON Lines)
+    media_type: str | None = None  # of ``text``, when not the operation's
     effect: Any = None  # async (Orchestrations) -> None, run after the use case
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -119,15 +121,18 @@ def _prepare(op: Operation, req: func.HttpRequest) -> Request:
         raise PayloadTooLarge(f"the body is larger than {app.settings.api_max_body_bytes} bytes")
     params = dict(req.route_params)
     _check_text(params)
-    caller = None
+    caller: Any = None
     if op.roles is not None:
         access = app.admin.access
         authorization = req.headers.get("Authorization")
-        if op.scope == "platform":
-            caller = access.platform_caller(authorization)
+        if op.scope == "user":  # any signed-in user; the operation is only about them
+            caller = access.user_principal(authorization)
         else:
-            caller = access.tenant_caller(params["tenant"], authorization)
-        access.authorize(caller, _any_role() if op.requester_may else op.roles)
+            if op.scope == "platform":
+                caller = access.platform_caller(authorization)
+            else:
+                caller = access.tenant_caller(_tenant_of(params, req), authorization)
+            access.authorize(caller, _any_role() if op.requester_may else op.roles)
     return Request(
         op=op,
         params=params,
@@ -136,7 +141,20 @@ def _prepare(op: Operation, req: func.HttpRequest) -> Request:
         if_match=req.headers.get("If-Match"),
         caller=caller,
         app=app,
+        accept=req.headers.get("Accept", ""),
     )
+
+
+def _tenant_of(params: dict[str, str], req: func.HttpRequest) -> str:
+    """The tenant a tenant operation acts on: its route's, else the ``tenant`` query parameter
+    (routes fixed by links already published, such as model cards')."""
+    from shared.domain.errors import InvalidInput
+
+    tenant = params.get("tenant") or req.params.get("tenant")
+    if not tenant:
+        raise InvalidInput("the tenant query parameter is required", code="tenant-required")
+    _check_text(tenant)
+    return tenant
 
 
 def _any_role() -> frozenset[str]:
@@ -196,8 +214,9 @@ def _response(op: Operation, reply: Reply) -> func.HttpResponse:
     if op.response is None:
         return func.HttpResponse(status_code=op.status, headers=headers or None)
     if reply.text is not None:
+        mimetype = reply.media_type or op.media_type
         return func.HttpResponse(
-            reply.text, status_code=op.status, mimetype=op.media_type, headers=headers or None
+            reply.text, status_code=op.status, mimetype=mimetype, headers=headers or None
         )
     from shared.api.openapi import model
 

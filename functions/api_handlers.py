@@ -11,6 +11,7 @@ from contextlib import suppress
 from typing import Any
 
 from functions.api_dispatch import Reply, Request
+from functions.api_model_handlers import MODEL_HANDLERS
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.tenant import TenantStatus
 from shared.ports.admin import AuditFilter, TaskFilter
@@ -32,6 +33,15 @@ def get_openapi(r: Request) -> Reply:
     from shared.api.openapi import document
 
     return Reply(document())
+
+
+# --- console: who am I -----------------------------------------------------------------------
+def list_my_tenants(r: Request) -> Reply:
+    return Reply(r.app.admin.session.my_tenants(r.caller))
+
+
+def who_am_i(r: Request) -> Reply:
+    return Reply(r.app.admin.session.who_am_i(_tenant(r), r.caller))
 
 
 def list_tenants(r: Request) -> Reply:
@@ -156,7 +166,7 @@ def list_tasks(r: Request) -> Reply:
 
 
 def get_task(r: Request) -> Reply:
-    return Reply(r.app.admin.tasks.detail(_tenant(r), r.params["task"]))
+    return Reply(r.app.admin.tasks.detail(_tenant(r), r.params["task"], r.caller))
 
 
 def get_task_timeline(r: Request) -> Reply:
@@ -214,6 +224,8 @@ def get_usage(r: Request) -> Reply:
 
 HANDLERS: dict[str, Callable[[Request], Reply]] = {
     "getOpenApi": get_openapi,
+    "listMyTenants": list_my_tenants,
+    "whoAmI": who_am_i,
     "listTenants": list_tenants,
     "createTenant": create_tenant,
     "getTenant": get_tenant,
@@ -249,4 +261,5 @@ HANDLERS: dict[str, Callable[[Request], Reply]] = {
     "exportAudit": export_audit,
     "verifyAudit": verify_audit,
     "getUsage": get_usage,
+    **MODEL_HANDLERS,
 }

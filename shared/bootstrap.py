@@ -55,6 +55,7 @@ from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
 from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.session import ConsoleSession
 from shared.services.admin.tasks import TaskAdmin
 from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 from shared.services.approvals import ApprovalService
@@ -64,6 +65,7 @@ from shared.services.llm_hub import LlmHub
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.models.cards import ModelCards
+from shared.services.models.catalog import ModelCatalog
 from shared.services.models.governance import ModelGovernance
 from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
@@ -197,9 +199,10 @@ class Container:
             platform=PlatformAdmin(self.tenants, PostgresQuotas(self.db)),
             policies=TenantPolicies(self.tenants, reads),
             connections=connections,
-            tasks=TaskAdmin(reads, self.approval_store, self.tenants),
+            tasks=TaskAdmin(reads, self.approval_store, self.tenants, self.keys),
             audit=AuditReports(reads, self.audit),
             usage=UsageReports(reads),
+            session=ConsoleSession(self.tenants, access),
         )
 
     # --- source control ----------------------------------------------------------------------
@@ -327,7 +330,14 @@ class Container:
         s = self.settings
         artifacts = s.mlflow_artifact_location
         if s.mlflow_tracking_uri:
-            return MlflowModelRegistry(s.mlflow_tracking_uri, artifact_location=artifacts)
+            auth = None
+            if s.mlflow_tracking_scope:
+                from shared.adapters.registry.entra_auth import EntraBearerAuth
+
+                auth = EntraBearerAuth(managed_identity_credential(), s.mlflow_tracking_scope)
+            return MlflowModelRegistry(
+                s.mlflow_tracking_uri, artifact_location=artifacts, auth=auth
+            )
         admin_url = s.database_admin_url
         if not self.has_model_registry or admin_url is None:
             raise ConfigurationError(
@@ -351,6 +361,10 @@ class Container:
     @cached_property
     def model_cards(self) -> ModelCards:
         return ModelCards(self.model_registry, self.model_promotions)
+
+    @cached_property
+    def model_catalog(self) -> ModelCatalog:
+        return ModelCatalog(self.model_registry, self.model_promotions)
 
     # --- patch flow -------------------------------------------------------------------------------
     @cached_property

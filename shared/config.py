@@ -74,11 +74,13 @@ class Settings(BaseSettings):
     # TenantStack's, on the tenant's key). Off locally: Azurite has no encryption scopes.
     artifact_blob_encryption_scopes: bool = False
 
-    # Model registry (MLflow): a tracking server's URL (Azure: the Container App; its Entra
-    # token in MLFLOW_TRACKING_TOKEN). Unset locally: database MLFLOW_DATABASE (default: the
-    # platform database's name + "_mlflow") on the platform's server, as the provisioner's
-    # login, with artifacts under DATA_DIR/mlflow.
+    # Model registry (MLflow): a tracking server's URL (Azure: the Container App, with Entra ID
+    # in front: the managed identity's token for MLFLOW_TRACKING_SCOPE, refreshed before it
+    # expires). Unset locally: database MLFLOW_DATABASE (default: the platform database's name
+    # + "_mlflow") on the platform's server, as the provisioner's login, with artifacts under
+    # DATA_DIR/mlflow.
     mlflow_tracking_uri: str | None = None
+    mlflow_tracking_scope: str | None = Field(default=None, pattern=r"^\S+/\.default$")
     mlflow_database: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,62}$")
     mlflow_artifact_location: str | None = None
     # How long a route's registry alias is cached per process (a promotion's delay).
@@ -173,6 +175,8 @@ class Settings(BaseSettings):
                 problems.append("PUBLIC_BASE_URL must be an https:// URL in Azure")
             if self.dev_oidc_enabled:
                 problems.append("DEV_OIDC_ENABLED must never be set in Azure")
+            if self.mlflow_tracking_uri and not self.mlflow_tracking_scope:
+                problems.append("MLFLOW_TRACKING_URI needs MLFLOW_TRACKING_SCOPE in Azure")
             if problems:
                 raise ValueError("; ".join(problems))
         return self

@@ -20,6 +20,11 @@ pulumi.export("function_app", platform.functions.app.name)
 pulumi.export(
     "function_app_url", pulumi.Output.concat("https://", platform.functions.default_host_name)
 )
+pulumi.export("console_url", platform.console.origin)
+# What the SPA's app registration must list as a redirect URI of type SPA (see README).
+pulumi.export("console_redirect_uri", platform.console.redirect_uri)
+# Written into the bundle as staticwebapp.config.json before it is deployed (see README).
+pulumi.export("console_staticwebapp_config", platform.console.config_json)
 pulumi.export("postgres_host", platform.database.host)
 pulumi.export("key_vault_url", platform.vault.vault_uri)
 pulumi.export("ollama_host", platform.gpu.url)

@@ -242,5 +242,7 @@ def finish_task(payload: Payload) -> Payload:
         "finish_task",
         payload,
         finish,
-        lambda carrier, _: task_finished("patch_flow", task, outcome, carrier, llm[0]),
+        lambda carrier, _: task_finished(
+            payload.get("flow", "patch_flow"), task, outcome, carrier, llm[0]
+        ),
     )

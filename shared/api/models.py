@@ -247,10 +247,132 @@ class LlmCallView(BaseModel):
 
 
 class TaskDetail(TaskSummary):
+    """A task with its lineage and what the console's task page shows. Every text in it went
+    through the tenant's secret redaction when it was read (``<REDACTED:kind:xxxxxxxx>``)."""
+
     instruction: str
     result: dict[str, Any] | None
-    lineage: dict[str, Any]
+    lineage: dict[str, Any] = Field(description="the lineage, less the review shown apart")
     llm_calls: list[LlmCallView]
+    review: ReviewView | None = Field(description="the diff a human reviews (None: none recorded)")
+    risk: RiskView | None
+    check: CheckView | None = Field(description="the sandboxed check of the answer reviewed")
+    model_card: str | None = Field(
+        description="API path of the card of the registry version that answered"
+    )
+    approval: ApprovalState
+
+
+# --- console: who am I, the tenant picker, the task page ---------------------------------------
+TenantRoleName = Literal["TenantAdmin", "Approver", "Auditor", "Viewer"]
+
+
+class UserView(BaseModel):
+    preferred_username: str
+    object_id: str
+
+
+class TenantRef(BaseModel):
+    slug: str
+    display_name: str
+
+
+class ConsoleActions(BaseModel):
+    """What the caller's roles allow, read from the operation table (what the API enforces)."""
+
+    approve: bool = Field(description="decideTask (a task still refuses its own requester)")
+    cancel: bool = Field(description="cancelTask on any task (requesters: their own)")
+    admin_settings: bool = Field(description="policies, connections, identities, roles")
+    audit: bool = Field(description="queryAudit, verifyAudit, exportAudit")
+    usage: bool = Field(description="getUsage")
+
+
+class WhoAmI(BaseModel):
+    tenant: TenantRef
+    user: UserView
+    roles: list[TenantRoleName] = Field(description="every role the grants include")
+    token_roles: list[TenantRoleName] = Field(description="the token's roles that count here")
+    assigned_roles: list[TenantRoleName] = Field(description="this tenant's role assignments")
+    may: ConsoleActions
+
+
+class TenantChoice(TenantRef):
+    roles: list[TenantRoleName]
+
+
+class MyTenants(BaseModel):
+    """The tenants the caller may pick: a PlatformAdmin (of the operators' directory) sees every
+    tenant; anyone else the tenants bound to their token's directory where they hold a role."""
+
+    user: UserView
+    directory: str
+    platform_admin: bool
+    tenants: list[TenantChoice]
+
+
+class DiffLine(BaseModel):
+    kind: Literal["context", "added", "removed"]
+    old_line: int | None = Field(description="line number on the left (old) side")
+    new_line: int | None = Field(description="line number on the right (new) side")
+    text: str
+
+
+class DiffHunk(BaseModel):
+    header: str
+    lines: list[DiffLine]
+
+
+class FileDiff(BaseModel):
+    path: str
+    old_path: str | None
+    new_path: str | None
+    change: Literal["modified", "added", "deleted", "renamed"]
+    added: int
+    removed: int
+    hunks: list[DiffHunk]
+
+
+class ReviewView(BaseModel):
+    diff: str = Field(description="the unified diff (redacted, at most 200 000 characters)")
+    truncated: bool
+    files: list[FileDiff] = Field(description="the same diff per file, for a side-by-side view")
+
+
+class RiskView(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    level: Literal["low", "medium", "high"]
+    reasons: list[str]
+    approval_required: bool
+
+
+class CheckView(BaseModel):
+    state: Literal["passed", "failed", "unchecked"]
+    command: str
+    exit_code: int | None
+    timed_out: bool
+    reason: str | None
+    detail: str
+    output_tail: str = Field(description="the last output of the check (redacted, bounded)")
+
+
+class DecisionRecord(BaseModel):
+    decision: Literal["approve", "reject"]
+    approver: str
+    via: Literal["api", "comment"]
+    comment: str
+    decided_at: datetime
+
+
+class ApprovalState(BaseModel):
+    state: Literal["not-requested", "awaiting", "approved", "rejected", "undecided"] = Field(
+        description="undecided: approval was asked for but the task ended without a decision"
+    )
+    deciders: list[TenantRoleName] = Field(description="roles that may decide")
+    requester: str = Field(description="who may not decide (any of their linked accounts)")
+    unlinked_approvers: bool = Field(description="callers with no linked SCM account may decide")
+    decisions: list[DecisionRecord]
+    caller_may_decide: bool
+    caller_refusal: str | None = Field(description="why not, as decideTask's problem code")
 
 
 class TimelineEntry(BaseModel):
@@ -320,6 +442,18 @@ class ChainCheck(BaseModel):
     reason: str | None
 
 
+class ModelUsage(BaseModel):
+    """One model's share of a day (or of the totals): the per-model split of a cost chart."""
+
+    provider: str
+    model: str
+    llm_calls: int
+    input_tokens: int
+    output_tokens: int
+    tokens: int
+    cost_usd: float
+
+
 class UsageDay(BaseModel):
     day: str
     llm_calls: int
@@ -329,6 +463,7 @@ class UsageDay(BaseModel):
     cost_usd: float
     tasks_by_outcome: dict[str, int]
     lead_time_s_avg: float | None = Field(description="received to finished, finished tasks")
+    models: list[ModelUsage] = Field(description="per provider and model, highest cost first")
 
 
 class UsageReport(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.api import models
+from shared.api import models, registry_models
 from shared.api.operations import OPERATIONS, Operation
 
 PROBLEM = "application/problem+json"
@@ -28,12 +28,15 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
     "scm_user": {"type": "string", "pattern": r"^[^\s/?#%]{1,200}$"},
     "object_id": {"type": "string", "pattern": r"^[A-Za-z0-9-]{1,100}$"},
     "role": {"type": "string", "enum": ["TenantAdmin", "Approver", "Auditor", "Viewer"]},
+    "model": {"type": "string", "pattern": r"^[a-z][a-z0-9-]{0,62}$"},
+    "version": {"type": "integer", "minimum": 1, "maximum": 10**9 - 1},
 }
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
 def model(name: str) -> type[BaseModel]:
-    found = getattr(models, name)
+    """The body model ``name`` of ``shared.api.models`` or ``shared.api.registry_models``."""
+    found = getattr(models, name, None) or getattr(registry_models, name)
     assert isinstance(found, type) and issubclass(found, BaseModel)
     return found
 
@@ -88,6 +91,8 @@ def _operation(op: Operation, ref: Any) -> dict[str, Any]:
         success["content"] = {op.media_type: {"schema": ref(op.response, "serialization")}}
     elif op.response:
         success["content"] = {op.media_type: {"schema": {"type": "string"}}}
+    if op.alternative:
+        success["content"][op.alternative] = {"schema": {"type": "string"}}
     if op.etag:
         success["headers"] = {"ETag": {"schema": {"type": "string"}}}
     parameters = [
@@ -95,8 +100,10 @@ def _operation(op: Operation, ref: Any) -> dict[str, Any]:
         for name in _PARAM.findall(op.route)
     ]
     if op.query:
-        for name, schema in model(op.query).model_json_schema()["properties"].items():
-            parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        query = model(op.query).model_json_schema()
+        for name, schema in query["properties"].items():
+            required = name in query.get("required", ())
+            parameters.append({"name": name, "in": "query", "required": required, "schema": schema})
     if op.etag and op.method == "PUT":
         parameters.append(
             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}

@@ -2,12 +2,17 @@
 the OpenAPI document describes, so that no operation can be served without its roles.
 
 Kept free of heavy imports (no pydantic, no services): ``functions/admin_api.py`` reads it when
-the app is imported (cold start). Models are named by their attribute in ``shared.api.models``.
+the app is imported (cold start). Models are named by their attribute in ``shared.api.models``
+(or ``shared.api.registry_models``).
 
 ``roles`` are the app roles (``shared.policies.rbac.AppRole`` values) of which the caller needs
 one; ``None`` marks a public operation. ``scope`` says which directory must have issued the
-token: the tenant's (``tenant``) or the platform operators' (``platform``). ``requester_may``:
+token: the tenant's (``tenant``) or the platform operators' (``platform``); a tenant operation
+whose route names no ``{tenant}`` takes it from the ``tenant`` query parameter. ``requester_may``:
 the requester of the task may also call it (any role; checked by the service on identity links).
+``alternative``: a text media type served instead of JSON when the caller's ``Accept`` asks.
+Scope ``user``: any signed-in user of any directory (``roles`` empty: no role is needed; the
+operation answers only about the caller).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ TENANT_ADMIN = frozenset({"TenantAdmin"})
 AUDITOR = frozenset({"Auditor"})
 PLATFORM_ADMIN = frozenset({"PlatformAdmin"})
 USAGE_READERS = frozenset({"TenantAdmin", "Auditor"})
+ANY_TENANT_ROLE = frozenset({"TenantAdmin", "Approver", "Auditor", "Viewer"})
+SIGNED_IN: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,19 @@ class Operation:
     requester_may: bool = False
     durable: bool = False  # needs the Durable client (raises events, terminates)
     media_type: str = "application/json"
+    alternative: str | None = None
 
 
 _T = "tenants/{tenant}"
 OPERATIONS: tuple[Operation, ...] = (
     Operation("getOpenApi", "GET", "openapi.json", "This OpenAPI document", "meta", None,
               scope="public", response="OpenApiDocument"),
+    # --- console: who am I and which tenants (the browser console's first calls) --------------
+    Operation("listMyTenants", "GET", "me/tenants", "The tenants the caller may pick", "console",
+              SIGNED_IN, scope="user", response="MyTenants"),
+    Operation("whoAmI", "GET", f"{_T}/me",
+              "The caller on this tenant: user, roles and the console actions they allow",
+              "console", ANY_TENANT_ROLE, response="WhoAmI"),
     # --- platform (PlatformAdmin) ---------------------------------------------------------------
     Operation("listTenants", "GET", "tenants", "List tenants", "platform", PLATFORM_ADMIN,
               scope="platform", response="TenantPage", query="PageQuery"),
@@ -132,5 +146,39 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("getUsage", "GET", f"{_T}/usage", "Usage per day", "usage", USAGE_READERS,
               response="UsageReport", query="UsageQuery"),
 )  # fmt: skip
+
+# --- model registry: promotion governed by PlatformAdmins, read-only views for tenant users ----
+_M = "models/{model}"
+MODEL_OPERATIONS: tuple[Operation, ...] = (
+    Operation("listModels", "GET", "models",
+              "Registered models and the versions their global aliases name", "models",
+              PLATFORM_ADMIN, scope="platform", response="ModelList"),
+    Operation("listModelVersions", "GET", f"{_M}/versions",
+              "Versions of a registered model, their aliases and latest evaluation", "models",
+              PLATFORM_ADMIN, scope="platform", response="ModelVersionList"),
+    Operation("proposePromotion", "POST", f"{_M}/versions/{{version}}/proposal",
+              "Propose a version as challenger (the evaluation gate must pass)", "models",
+              PLATFORM_ADMIN, scope="platform", request="PromotionTarget",
+              response="PromotionView", status=201),
+    Operation("decidePromotion", "POST", f"{_M}/versions/{{version}}/decision",
+              "Approve (champion) or reject a proposal; not by its proposer", "models",
+              PLATFORM_ADMIN, scope="platform", request="PromotionDecision",
+              response="PromotionView"),
+    Operation("rollbackModel", "POST", f"{_M}/rollback",
+              "Point champion back at the version the last approval replaced", "models",
+              PLATFORM_ADMIN, scope="platform", request="PromotionTarget",
+              response="PromotionView"),
+    Operation("listPromotions", "GET", f"{_M}/promotions",
+              "The promotion record: proposals, decisions, refusals, rollbacks", "models",
+              PLATFORM_ADMIN, scope="platform", response="PromotionHistory"),
+    Operation("getModelCard", "GET", f"{_M}/versions/{{version}}/card",
+              "A version's model card (JSON, or Markdown with Accept: text/markdown)", "models",
+              ANY_TENANT_ROLE, query="CardQuery", response="ModelCard",
+              alternative="text/markdown"),
+    Operation("listTenantModelVersions", "GET", f"{_T}/{_M}/versions",
+              "Versions of a registered model with the global and this tenant's aliases",
+              "models", ANY_TENANT_ROLE, response="ModelVersionList"),
+)  # fmt: skip
+OPERATIONS += MODEL_OPERATIONS
 
 BY_ID = {op.id: op for op in OPERATIONS}

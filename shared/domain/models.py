@@ -205,8 +205,12 @@ class EvaluationResult:
 @dataclass(frozen=True)
 class Promotion:
     """One step of an alias's promotion, as recorded (append-only). ``action`` is ``proposed``,
-    ``approved``, ``refused`` or ``rolled-back``; ``previous`` the version the alias named
-    before an approval or rollback moved it; ``gate`` the gate's verdict when it was checked."""
+    ``approved``, ``rejected``, ``refused`` or ``rolled-back``; ``previous`` the version the
+    alias named before an approval or rollback moved it; ``gate`` the gate's verdict when it was
+    checked. ``actor`` is readable (user name and object id); ``actor_id`` is the identity that
+    separation of duties compares (the Entra object id; the operator's name at the CLI).
+    ``id`` is the record's (None until appended); ``proposal`` the id of the proposal a
+    decision (approval, rejection) decides: each is decided once."""
 
     model: str
     version: int
@@ -218,3 +222,6 @@ class Promotion:
     gate: dict[str, Any] = field(default_factory=dict)
     previous: int | None = None
     occurred_at: str = ""
+    actor_id: str = ""
+    id: int | None = None
+    proposal: int | None = None

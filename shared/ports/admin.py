@@ -65,6 +65,20 @@ class RoleAssignments(ABC):
         """Revoke, audited as ``role.revoked``; ``NotFound`` when not assigned."""
 
 
+def add_call_usage(day: dict[str, Any], share: dict[str, Any]) -> None:
+    """Add one provider and model's LLM usage (``provider``, ``model``, ``llm_calls``,
+    ``input_tokens``, ``output_tokens``, ``cost_usd``) to a usage day: to its totals and to its
+    ``models`` split (one entry per provider and model)."""
+    for key in ("llm_calls", "input_tokens", "output_tokens", "cost_usd"):
+        day[key] += share[key]
+    for entry in day["models"]:
+        if (entry["provider"], entry["model"]) == (share["provider"], share["model"]):
+            for key in ("llm_calls", "input_tokens", "output_tokens", "cost_usd"):
+                entry[key] += share[key]
+            return
+    day["models"].append(dict(share))
+
+
 class AdminReads(ABC):
     @abstractmethod
     def tasks(self, tenant: str, where: TaskFilter, page: Page) -> list[dict[str, Any]]:
@@ -90,8 +104,9 @@ class AdminReads(ABC):
     def usage(
         self, tenant: str, since: datetime | None, until: datetime | None
     ) -> list[dict[str, Any]]:
-        """Per UTC day: LLM calls, tokens and cost from the LLM lineage rows, tasks received by
-        outcome, and the average lead time of the tasks that finished."""
+        """Per UTC day: LLM calls, tokens and cost from the LLM lineage rows (in all, and per
+        provider and model in ``models``, see ``add_call_usage``), tasks received by outcome,
+        and the average lead time of the tasks that finished."""
 
     @abstractmethod
     def cancel(self, tenant: str, task_id: str, *, actor: str) -> dict[str, Any]:
@@ -214,11 +229,10 @@ class FakeAdminReads(AdminReads):
             day = days.setdefault(
                 call["occurred_at"].date().isoformat(),
                 {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0,
-                 "tasks_by_outcome": {}, "_lead": 0.0, "_finished": 0},
+                 "tasks_by_outcome": {}, "_lead": 0.0, "_finished": 0, "models": []},
             )  # fmt: skip
-            day["llm_calls"] += 1
-            for key in ("input_tokens", "output_tokens", "cost_usd"):
-                day[key] += call[key]
+            share = {k: call[k] for k in ("provider", "model", "input_tokens", "output_tokens")}
+            add_call_usage(day, {**share, "llm_calls": 1, "cost_usd": call["cost_usd"]})
         return [{"day": d, **v} for d, v in sorted(days.items())]
 
     def cancel(self, tenant: str, task_id: str, *, actor: str) -> dict[str, Any]:

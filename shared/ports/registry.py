@@ -11,7 +11,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import replace
 
-from shared.domain.errors import NotFound
+from shared.domain.errors import Conflict, NotFound
 from shared.domain.models import (
     EvaluationResult,
     ModelSpec,
@@ -38,6 +38,10 @@ class ModelRegistry(ABC):
 
     @abstractmethod
     def get(self, name: str, version: int) -> ModelVersion: ...
+
+    @abstractmethod
+    def names(self) -> list[str]:
+        """The registered models' names, sorted."""
 
     @abstractmethod
     def versions(self, name: str) -> list[ModelVersion]:
@@ -107,6 +111,9 @@ class FakeModelRegistry(ModelRegistry):
             )
             return replace(found, aliases=aliases, tenant_aliases=tenants)
 
+    def names(self) -> list[str]:
+        return sorted(self._versions)
+
     def versions(self, name: str) -> list[ModelVersion]:
         count = len(self._versions.get(name, []))
         return [self.get(name, v) for v in range(1, count + 1)]
@@ -142,11 +149,19 @@ class FakeModelRegistry(ModelRegistry):
         return list(self._evaluations.get((name, version), []))
 
 
+def already_decided(step: Promotion) -> Conflict:
+    return Conflict(
+        f"{step.model}/{step.version}: the proposal was decided already", code="already-decided"
+    )
+
+
 class PromotionLog(ABC):
     """The append-only record of promotion steps (PostgreSQL ``platform.model_promotions``)."""
 
     @abstractmethod
-    def append(self, step: Promotion) -> Promotion: ...
+    def append(self, step: Promotion) -> Promotion:
+        """``step`` as recorded, with its ``id``; a second approval or rejection of the same
+        ``proposal`` raises ``Conflict`` (``already-decided``)."""
 
     @abstractmethod
     def history(self, model: str, version: int | None = None) -> list[Promotion]:
@@ -158,8 +173,16 @@ class FakePromotionLog(PromotionLog):
         self.steps: list[Promotion] = []
 
     def append(self, step: Promotion) -> Promotion:
-        self.steps.append(step)
-        return step
+        decisions = ("approved", "rejected")
+        if (
+            step.proposal is not None
+            and step.action in decisions
+            and any(s.proposal == step.proposal and s.action in decisions for s in self.steps)
+        ):
+            raise already_decided(step)
+        recorded = replace(step, id=len(self.steps) + 1)
+        self.steps.append(recorded)
+        return recorded
 
     def history(self, model: str, version: int | None = None) -> list[Promotion]:
         return [s for s in self.steps if s.model == model and version in (None, s.version)]

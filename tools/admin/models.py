@@ -4,19 +4,23 @@
     models register --provider P --model M [--model-version D] [--edit-format F]
                     [--endpoint URL] [--description TEXT] --by NAME
     models evaluate NAME/VERSION [--suite DIR]     run the evaluation suite, log it to the version
-    models promote NAME/VERSION --by NAME [--tenant SLUG]             propose it as challenger
-    models promote NAME/VERSION --approve --by NAME [--tenant SLUG]   make it champion
     models promote NAME --rollback --by NAME [--tenant SLUG]          champion back one step
     models card NAME[@ALIAS|/VERSION] [--tenant SLUG] [--json]
 
-The operator holds the platform's admin credentials, so acts as a PlatformAdmin; ``--by`` names
-them in the promotion record, and the proposer still cannot approve.
+The CLI produces evidence (versions, evaluations, cards); promotion is decided in the admin API
+(``POST /api/models/{model}/versions/{version}/proposal`` and ``.../decision``), where proposer
+and approver are Entra principals the directory vouches for. A shell holding the platform's
+database credentials has no such identity (``--by`` is whatever the operator types), so it could
+not keep one person from both proposing and approving: it neither proposes nor approves. It may
+roll back — the break-glass step, which only returns ``champion`` to the version an earlier
+approval replaced (never to one no one approved), recorded as the operator with ``--by``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from shared.domain.errors import InvalidInput
 from shared.domain.llm import ProviderKind
 from shared.domain.llm_hub import EDIT_FORMATS, LlmRoute
 from shared.domain.models import PATCH_MODEL, EvaluationResult, ModelRef
+from shared.services.admin.access import OPERATOR
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.models.cards import card_markdown
@@ -55,9 +60,7 @@ def add_parser(commands: Any) -> None:
     promote.add_argument("ref")
     promote.add_argument("--by", required=True)
     promote.add_argument("--tenant")
-    step = promote.add_mutually_exclusive_group()
-    step.add_argument("--approve", action="store_true")
-    step.add_argument("--rollback", action="store_true")
+    promote.add_argument("--rollback", action="store_true")
     card = models.add_parser("card")
     card.add_argument("ref")
     card.add_argument("--tenant")
@@ -107,7 +110,7 @@ def run(app: Container, args: argparse.Namespace) -> int:
         result = evaluate_version(app, ref.name, _version(ref), args.suite or SUITE_DIR)
         print(json.dumps({"run_id": result.run_id, **result.metrics()}, sort_keys=True))
     elif args.action == "promote":
-        _promote(app, args)
+        return _rollback(app, args)
     else:
         found = app.model_cards.version_for(args.ref, args.tenant)
         card = app.model_cards.card(found.name, found.version, args.tenant)
@@ -115,19 +118,17 @@ def run(app: Container, args: argparse.Namespace) -> int:
     return 0
 
 
-def _promote(app: Container, args: argparse.Namespace) -> None:
+def _rollback(app: Container, args: argparse.Namespace) -> int:
     ref = ModelRef.parse(args.ref)
-    actor = Actor(args.by, frozenset({PLATFORM_ADMIN}))
-    governance = app.model_governance
-    if args.rollback:
-        step = governance.rollback(ref.name, actor, args.tenant)
-        print(f"rolled back: {ref.name}@champion is version {step.version} (was {step.previous})")
-    elif args.approve:
-        step = governance.approve(ref.name, _version(ref), actor, args.tenant)
-        print(f"approved: {ref.name}@champion is version {step.version} (was {step.previous})")
-    else:
-        step = governance.propose(ref.name, _version(ref), actor, args.tenant)
+    if not args.rollback:
         print(
-            f"proposed: {ref.name}@challenger is version {step.version}; a PlatformAdmin other "
-            f"than {actor.id} approves it with --approve"
+            f"{ref.uri}: proposals and approvals go through the admin API "
+            "(POST /api/models/{model}/versions/{version}/proposal, then .../decision by "
+            "another PlatformAdmin); the CLI only rolls back (--rollback)",
+            file=sys.stderr,
         )
+        return 2
+    actor = Actor(f"{OPERATOR.actor}: {args.by}", frozenset({PLATFORM_ADMIN}))
+    step = app.model_governance.rollback(ref.name, actor, args.tenant)
+    print(f"rolled back: {ref.name}@champion is version {step.version} (was {step.previous})")
+    return 0

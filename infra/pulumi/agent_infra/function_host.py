@@ -45,6 +45,8 @@ class FunctionHostArgs:
     # User-assigned identities the app carries besides its system-assigned one (the PostgreSQL
     # logins'); its settings name which one each use takes.
     user_assigned_identities: Sequence[pulumi.Input[str]] = ()
+    # Browser origins allowed to call the API (the console's); nothing else, never "*".
+    cors_origins: Sequence[pulumi.Input[str]] = ()
 
 
 class FunctionHost(pulumi.ComponentResource):
@@ -134,6 +136,10 @@ class FunctionHost(pulumi.ComponentResource):
                 scm_min_tls_version="1.2",
                 ftps_state="Disabled",
                 http20_enabled=True,
+                # bearer tokens, not cookies: no credentials mode
+                cors=web.CorsSettingsArgs(
+                    allowed_origins=list(args.cors_origins), support_credentials=False
+                ),
             ),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.storage]),

@@ -7,8 +7,9 @@
   needs no storage rights of its own; the server's identity is Storage Blob Data Contributor
   on that account only.
 - In front: Container Apps authentication with Entra ID; unauthenticated calls get 401. The app
-  sends a token for ``entra_client_id`` (``MLFLOW_TRACKING_TOKEN``). Ingress is VNet-wide on
-  the internal environment, narrowed to the Function App's subnet (see ``gpu``).
+  sends its managed identity's token for ``entra_client_id`` (``MLFLOW_TRACKING_SCOPE``,
+  refreshed before it expires). Ingress is VNet-wide on the internal environment, narrowed to
+  the Function App's subnet (see ``gpu``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ url = os.environ["IDENTITY_ENDPOINT"] + query + os.environ["AZURE_CLIENT_ID"]
 req = urllib.request.Request(url, headers={{"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]}})
 print(json.load(urllib.request.urlopen(req))["access_token"])')"
 exec mlflow server --host 0.0.0.0 --port {MLFLOW_PORT} \\
-  --backend-store-uri "postgresql://$PGUSER@$PGHOST/{MLFLOW_DATABASE}?sslmode=require" \\
+  --backend-store-uri "postgresql+psycopg://$PGUSER@$PGHOST/{MLFLOW_DATABASE}?sslmode=require" \\
   --serve-artifacts --artifacts-destination "$ARTIFACTS"
 """
 

@@ -10,6 +10,7 @@ from pulumi_azure_native import authorization, resources
 
 from agent_infra.access import AppAccess, AppAccessArgs
 from agent_infra.alerts import SloAlerts, SloAlertsArgs
+from agent_infra.console import Console, ConsoleArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
 from agent_infra.durable import DurableBackend, DurableBackendArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
@@ -42,8 +43,14 @@ class Platform:
     durable: DurableBackend
     sandbox: SandboxPool
     functions: FunctionHost
+    console: Console
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
+
+
+def api_origin(cfg: PlatformSettings) -> str:
+    """The Function App's origin, known before the app exists (its name is derived)."""
+    return f"https://{function_app_name(cfg.naming)}.azurewebsites.net"
 
 
 def app_settings(
@@ -59,10 +66,9 @@ def app_settings(
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
     secrets are Key Vault references the platform resolves with the app's identity."""
-    app_name = function_app_name(cfg.naming)
     return {
         "APP_ENVIRONMENT": "azure",
-        "PUBLIC_BASE_URL": f"https://{app_name}.azurewebsites.net",
+        "PUBLIC_BASE_URL": api_origin(cfg),
         "POSTGRES_HOST": postgres_host,
         "POSTGRES_DATABASE": PLATFORM_DATABASE,
         "POSTGRES_AUTH": "entra",
@@ -74,6 +80,9 @@ def app_settings(
         "ARTIFACT_BLOB_ENCRYPTION_SCOPES": "true",
         "OLLAMA_HOST": ollama_url,
         "MLFLOW_TRACKING_URI": mlflow_url,
+        # Entra ID fronts the tracking server: the app's identity asks for tokens of its app
+        # registration (see model_registry).
+        "MLFLOW_TRACKING_SCOPE": f"api://{cfg.model_registry.entra_client_id}/.default",
         # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
         "SANDBOX_BACKEND": "dynamic-sessions",
         "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
@@ -187,6 +196,16 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    console = Console(
+        "console",
+        ConsoleArgs(
+            resource_group_name=rg,
+            naming=naming,
+            settings=cfg.console,
+            api_origin=api_origin(cfg),
+            tags=tags,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -209,6 +228,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                 ),
                 **durable.app_settings,
             },
+            cors_origins=[console.origin],
             **common,
         ),
     )
@@ -266,6 +286,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         durable,
         sandbox,
         functions,
+        console,
         alerts,
         tenants,
     )

@@ -128,6 +128,16 @@ class SandboxSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The browser console's Static Web App (``console.py``): its region (Static Web Apps exist
+    in a few), its plan, and the Entra authority its users sign in at (the CSP admits it)."""
+
+    location: str = "westeurope"
+    sku: str = "Standard"
+    authority: str = "https://login.microsoftonline.com"
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     emails: tuple[str, ...] = ()
     health_path: str = "/api/health"
@@ -150,6 +160,7 @@ class PlatformSettings:
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     function_app: FunctionAppSettings = field(default_factory=FunctionAppSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     tenants: tuple[TenantSettings, ...] = ()
 
     @property

@@ -11,7 +11,9 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
+from agent_infra.console import STATIC_WEB_APP_REGIONS, STATIC_WEB_APP_SKUS
 from agent_infra.durable import BACKENDS, SCHEDULER_SKUS
 from agent_infra.naming import InvalidName, validate_slug
 from agent_infra.settings import (
@@ -21,6 +23,7 @@ from agent_infra.settings import (
     SCM_PROVIDERS,
     SUBNET_FIELDS,
     AlertSettings,
+    ConsoleSettings,
     FunctionAppSettings,
     GpuSettings,
     ModelRegistrySettings,
@@ -161,6 +164,19 @@ def _check_gpu(gpu: GpuSettings, problems: list[str]) -> None:
         problems.append(f"gpu.registryResourceId: names {found['name']!r}, not the {host} registry")
 
 
+def _check_console(console: ConsoleSettings, problems: list[str]) -> None:
+    if console.location not in STATIC_WEB_APP_REGIONS:
+        regions = sorted(STATIC_WEB_APP_REGIONS)
+        problems.append(f"console.location: Static Web Apps exist only in {regions}")
+    if console.sku not in STATIC_WEB_APP_SKUS:
+        problems.append(f"console.sku: one of {list(STATIC_WEB_APP_SKUS)}")
+    parts = urlsplit(console.authority)
+    if parts.scheme != "https" or not parts.netloc or parts.path not in ("", "/"):
+        problems.append(
+            "console.authority: an https origin, e.g. https://login.microsoftonline.com"
+        )
+
+
 def parse_settings(
     raw: Mapping[str, Any], *, project: str, stack: str, location: str
 ) -> PlatformSettings:
@@ -179,6 +195,7 @@ def parse_settings(
             "modelRegistry",
             "sandbox",
             "alerts",
+            "console",
         )
     }
     network = _build(NetworkSettings, sections["network"], "network", problems)
@@ -199,6 +216,7 @@ def parse_settings(
         problems.append("sandbox.image: required (the image built from sandbox-image/)")
     sandbox = _build(SandboxSettings, sections["sandbox"], "sandbox", problems)
     alerts = _build(AlertSettings, sections["alerts"], "alerts", problems)
+    console = _build(ConsoleSettings, sections["console"], "console", problems)
     tenants = _tenants(raw.get("tenants") or [], problems)
     env = str(raw.get("environment", ""))
     if network:
@@ -209,6 +227,8 @@ def parse_settings(
         _check_function_app(function_app, problems)
     if gpu:
         _check_gpu(gpu, problems)
+    if console:
+        _check_console(console, problems)
     settings = None
     if not problems:
         try:
@@ -228,6 +248,7 @@ def parse_settings(
                 model_registry=registry,
                 sandbox=sandbox,
                 alerts=alerts,
+                console=console,
                 tenants=tenants,
             )
             settings.naming.key_vault()  # validates prefix and environment early
@@ -248,6 +269,7 @@ OBJECT_KEYS = (
     "modelRegistry",
     "sandbox",
     "alerts",
+    "console",
     "tenants",
 )
 

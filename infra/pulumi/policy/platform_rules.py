@@ -20,6 +20,7 @@ POSTGRES_PARAMETER = "azure-native:dbforpostgresql:Configuration"
 KEY_VAULT = "azure-native:keyvault:Vault"
 DURABLE_TASK_SCHEDULER = "azure-native:durabletask:Scheduler"
 WEB_APP = "azure-native:web:WebApp"
+STATIC_SITE = "azure-native:web:StaticSite"
 CONTAINER_APP = "azure-native:app:ContainerApp"
 CONTAINER_APP_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
 ENVIRONMENT_STORAGE = "azure-native:app:ManagedEnvironmentsStorage"
@@ -44,6 +45,7 @@ TAGGED_TYPES = frozenset(
         "azure-native:applicationinsights:Workbook",
         "azure-native:web:AppServicePlan",
         WEB_APP,
+        STATIC_SITE,
         CONTAINER_APP_ENVIRONMENT,
         CONTAINER_APP,
         SESSION_POOL,
@@ -250,6 +252,28 @@ def key_vault_purge_protection(args: ResourceValidationArgs, report: Report) -> 
     )
 
 
+def browser_origins_exact(args: ResourceValidationArgs, report: Report) -> None:
+    """The API admits named https origins only (no wildcard, no cookies), and the console has
+    no preview environments (public origins of unreviewed builds)."""
+    if args.resource_type == WEB_APP:
+        cors = _get(args.props, "siteConfig.cors") or {}
+        origins = cors.get("allowedOrigins") or []
+        loose = [o for o in origins if not (isinstance(o, str) and o.startswith("https://"))]
+        loose += [o for o in origins if isinstance(o, str) and "*" in o]
+        _require(report, not loose, f"{args.name}: CORS must name https origins, got {loose}")
+        _require(
+            report,
+            cors.get("supportCredentials") is not True,
+            f"{args.name}: CORS must not allow credentials (tokens are bearer headers)",
+        )
+    elif args.resource_type == STATIC_SITE:
+        _require(
+            report,
+            _is(args.props.get("stagingEnvironmentPolicy"), "Disabled"),
+            f"{args.name}: preview environments must be disabled",
+        )
+
+
 def required_tags(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type not in TAGGED_TYPES:
         return
@@ -293,6 +317,11 @@ POLICIES = [
         "key-vault-purge-protection",
         "Key Vaults keep soft delete and purge protection.",
         key_vault_purge_protection,
+    ),
+    _policy(
+        "browser-origins-exact",
+        "Browsers reach the API only from the console's own origin.",
+        browser_origins_exact,
     ),
     _policy(
         "required-tags", f"Taggable resources carry the tags {list(REQUIRED_TAGS)}.", required_tags

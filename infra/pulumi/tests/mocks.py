@@ -81,6 +81,10 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
     "azure-native:storage:FileShare": ("shareName", _none),
     "azure-native:storage:EncryptionScope": ("encryptionScopeName", _none),
     "azure-native:web:AppServicePlan": ("name", _none),
+    "azure-native:web:StaticSite": (
+        "name",
+        lambda n, i: {"defaultHostname": f"{n.replace('-', '')}-1a2b3c.5.azurestaticapps.net"},
+    ),
     "azure-native:web:WebApp": (
         "name",
         lambda n, i: {"defaultHostName": f"{n}.azurewebsites.net", **_identity(n, i)},

@@ -1,10 +1,21 @@
 """The model registry: MLflow as a Container App behind Entra ID, its own PostgreSQL database,
-artifacts in a private Blob container it proxies, and the app pointed at it."""
+artifacts in a private Blob container it proxies, the app pointed at it, and the server's image
+built from this repository (mlflow-image/)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+from agent_infra.model_registry import MLFLOW_PORT
+
 from tests.harness import Deployment
 from tests.test_function_app import settings_of
+from tests.test_settings import raw_values
+
+REPO = Path(__file__).resolve().parents[3]
+IMAGE_DIR = REPO / "mlflow-image"
 
 SERVER = "azure-native:app:ContainerApp"
 ACR_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aica-shared"
@@ -70,8 +81,47 @@ def test_the_servers_identity_may_write_its_artifacts_and_pull_its_image_only(de
     )
 
 
-def test_the_app_reads_the_registry_url(dev: Deployment):
+def test_the_app_reads_the_registry_url_and_the_scope_its_tokens_are_for(dev: Deployment):
     env = dev.one("azure-native:app:ManagedEnvironment")
-    url = settings_of(dev)["MLFLOW_TRACKING_URI"]
+    settings = settings_of(dev)
     server = dev.one(SERVER, "model-registry-server")
-    assert url == f"https://{server.inputs['containerAppName']}.{env.outputs['defaultDomain']}"
+    assert settings["MLFLOW_TRACKING_URI"] == (
+        f"https://{server.inputs['containerAppName']}.{env.outputs['defaultDomain']}"
+    )
+    # The audience the server's Entra ID check accepts is the one the app asks tokens for.
+    auth = dev.one("azure-native:app:ContainerAppsAuthConfig")
+    audiences = auth.inputs["identityProviders"]["azureActiveDirectory"]["validation"]
+    scope = settings["MLFLOW_TRACKING_SCOPE"]
+    assert scope.endswith("/.default")
+    assert scope.removesuffix("/.default") in audiences["allowedAudiences"]
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file (extras dropped)."""
+    found = re.findall(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)", path.read_text(), re.M)
+    return {name.lower(): version for name, version in found}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_stack_runs_the_image_this_repository_builds(stack: str):
+    """The image the stack names is the one mlflow-image/ builds: its tag is the MLflow version
+    pinned there, which is the app's own client version (one REST API on both ends)."""
+    image = raw_values(stack)["modelRegistry"]["image"]
+    repository, tag = image.rsplit(":", 1)
+    assert repository.endswith("/aica/mlflow")
+    pins = _pins(IMAGE_DIR / "requirements.txt")
+    assert tag == pins["mlflow"] == _pins(REPO / "requirements.txt")["mlflow-skinny"]
+    assert f"-t aica/mlflow:{tag} ." in (IMAGE_DIR / "Dockerfile").read_text()
+
+
+def test_the_image_holds_what_the_start_command_uses_and_runs_unprivileged(dev: Deployment):
+    (container,) = dev.one(SERVER, "model-registry-server").inputs["template"]["containers"]
+    start = container["command"][-1]
+    dockerfile = (IMAGE_DIR / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r /opt/mlflow/requirements.txt" in dockerfile
+    assert "USER 10001:10001" in dockerfile and f"EXPOSE {MLFLOW_PORT}" in dockerfile
+    pins = _pins(IMAGE_DIR / "requirements.txt")
+    # The backend store's driver, and Blob artifacts reached with the managed identity.
+    assert "postgresql+psycopg://" in start and "psycopg" in pins
+    assert {"azure-storage-blob", "azure-identity"} <= set(pins)
+    assert "exec mlflow server" in start and "python -c" in start

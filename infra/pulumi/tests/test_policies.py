@@ -64,7 +64,12 @@ MUTATIONS = [
     ("gpu-ollama", "configuration.ingress.ipSecurityRestrictions", [], "private-inference"),
     ("sandbox-pool", "sessionNetworkConfiguration.status", "EgressEnabled", NO_EGRESS),
     ("sandbox-pool", "sessionNetworkConfiguration", _DELETE, NO_EGRESS),
-]
+    ("functions-app", "siteConfig.cors.allowedOrigins", ["*"], "browser-origins-exact"),
+    ("functions-app", "siteConfig.cors.allowedOrigins", ["http://x.example"],
+     "browser-origins-exact"),
+    ("functions-app", "siteConfig.cors.supportCredentials", True, "browser-origins-exact"),
+    ("console-site", "stagingEnvironmentPolicy", "Enabled", "browser-origins-exact"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("resource", "path", "value", "policy"), MUTATIONS)

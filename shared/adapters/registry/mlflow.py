@@ -1,9 +1,10 @@
 """``ModelRegistry`` on MLflow's model registry and tracking runs.
 
 The tracking URI is an MLflow tracking server (``https://...``: the Container App in Azure, Entra
-ID in front, the bearer token in ``MLFLOW_TRACKING_TOKEN``) or, locally, a SQLAlchemy URL of the
-registry's own PostgreSQL database (``postgresql+psycopg://...``; MLflow creates its tables on
-first use). ``mlflow`` is imported on first use, never at import time (Functions cold start).
+ID in front, a refreshed bearer token from ``auth``: ``shared.adapters.registry.entra_auth``)
+or, locally, a SQLAlchemy URL of the registry's own PostgreSQL database
+(``postgresql+psycopg://...``; MLflow creates its tables on first use). ``mlflow`` is
+imported on first use, never at import time (Functions cold start).
 
 Mapping: a version's ``ModelSpec`` is its ``spec`` tag (JSON); a tenant's alias is the MLflow
 alias ``<alias>--<tenant>`` (aliases are validated as ``champion``/``challenger`` and tenant slugs
@@ -32,6 +33,8 @@ from shared.ports.registry import ModelRegistry
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
+    from shared.adapters.registry.entra_auth import EntraBearerAuth
+
 _SPEC = "spec"
 _TENANT_SEP = "--"
 
@@ -45,13 +48,18 @@ class MlflowModelRegistry(ModelRegistry):
     """See the module docstring. ``tracking_uri`` may be a function giving it, called on first
     use (creating a local store's database is I/O). ``artifact_location`` is where evaluation
     runs keep their artifacts (a folder URI locally, ``wasbs://`` in Azure; None: the server's
-    default)."""
+    default). ``auth``: the Entra token every request to a tracking server carries."""
 
     def __init__(
-        self, tracking_uri: str | Callable[[], str], *, artifact_location: str | None = None
+        self,
+        tracking_uri: str | Callable[[], str],
+        *,
+        artifact_location: str | None = None,
+        auth: EntraBearerAuth | None = None,
     ) -> None:
         self._uri = tracking_uri
         self._artifacts = artifact_location
+        self._auth = auth
         self._client: MlflowClient | None = None
         self._lock = threading.Lock()
 
@@ -61,6 +69,10 @@ class MlflowModelRegistry(ModelRegistry):
             if self._client is None:
                 from mlflow import MlflowClient
 
+                if self._auth is not None:
+                    from shared.adapters.registry.entra_auth import install
+
+                    install(self._auth)
                 uri = self._uri if isinstance(self._uri, str) else self._uri()
                 self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
             return self._client
@@ -108,6 +120,17 @@ class MlflowModelRegistry(ModelRegistry):
             f"version {version} of {name}", self._mlflow().get_model_version, name, str(version)
         )
         return self._version(made)
+
+    def names(self) -> list[str]:
+        client, found, token = self._mlflow(), [], None
+        while True:
+            page = self._call(
+                "models", client.search_registered_models, max_results=1000, page_token=token
+            )
+            found += [str(m.name) for m in page]
+            token = page.token
+            if not token:
+                return sorted(found)
 
     def versions(self, name: str) -> list[ModelVersion]:
         validate_model_name(name)

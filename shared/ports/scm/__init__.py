@@ -1,5 +1,6 @@
-"""Source control, as six small capabilities: read the source item, read the repository, push
-a branch, open a pull request, comment back, and say who may push (``permissions``).
+"""Source control, as seven small capabilities: read the source item, read the repository, push
+a branch, open a pull request, comment back, say who may push (``permissions``), and review a
+pull request (``reviews``).
 
 One adapter set per tenant connection (``shared.adapters.scm.scm_for``). Every method takes the
 tenant explicitly; an adapter refuses a tenant other than its connection's. Only domain types
@@ -14,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from shared.domain.review import PostedReview, PullRequestDiff, ReviewDraft
 from shared.domain.scm import (
     BranchPush,
     ChangeSet,
@@ -96,6 +98,28 @@ class CommentWriter(ABC):
     ) -> Comment: ...
 
 
+class ReviewWriter(ABC):
+    """Reads a pull/merge request's diff and publishes the agent's review of it.
+
+    ``publish_review`` is idempotent across re-runs: every comment it posts carries a hidden
+    marker (``REVIEW_MARKER`` inline, ``SUMMARY_MARKER`` on the one summary, see
+    ``shared.domain.review``). On publish the agent's existing inline comments on the pull
+    request are reconciled with the draft by ``plan_review_sync`` (matched by path and line: same
+    body left alone, different body updated in place, no longer drafted removed, deleted or
+    resolved where the SCM cannot delete; new ones created); the summary is one comment updated
+    in place. Comments of anyone else are never touched.
+    """
+
+    @abstractmethod
+    def pull_request_diff(self, tenant: str, source_id: str) -> PullRequestDiff:
+        """The open pull request's diff against its target, or ``ScmNotFound``."""
+
+    @abstractmethod
+    def publish_review(self, tenant: str, source_id: str, draft: ReviewDraft) -> PostedReview:
+        """Post ``draft`` on the pull request (each comment's line is new-side and commentable,
+        which the caller has checked) and say what changed."""
+
+
 @dataclass(frozen=True)
 class Scm:
     """The capabilities of one connection, as the patch flow uses them."""
@@ -106,6 +130,7 @@ class Scm:
     pull_requests: PullRequestWriter
     comments: CommentWriter
     permissions: RepositoryPermissions
+    reviews: ReviewWriter
 
 
 __all__ = [
@@ -114,6 +139,7 @@ __all__ = [
     "PullRequestWriter",
     "RepositoryPermissions",
     "RepositoryReader",
+    "ReviewWriter",
     "Scm",
     "SourceReader",
 ]

@@ -12,6 +12,15 @@ from dataclasses import dataclass, field, replace
 
 from shared.domain.access import RepositoryAccess, ScmUser
 from shared.domain.errors import PermissionDenied, ScmConflict, ScmNotFound
+from shared.domain.review import (
+    PostedComment,
+    PostedReview,
+    PullRequestDiff,
+    ReviewDraft,
+    is_review_comment,
+    plan_review_sync,
+    with_review_marker,
+)
 from shared.domain.scm import (
     BranchPush,
     ChangeSet,
@@ -34,6 +43,7 @@ from shared.ports.scm import (
     PullRequestWriter,
     RepositoryPermissions,
     RepositoryReader,
+    ReviewWriter,
     Scm,
     SourceReader,
 )
@@ -51,10 +61,14 @@ class FakeScm(
     PullRequestWriter,
     CommentWriter,
     RepositoryPermissions,
+    ReviewWriter,
 ):
     """One repository: ``branches`` maps branch -> {path: bytes}; ``items`` holds sources;
     ``collaborators`` maps a name to its role (``write``/``admin`` may push); the connection acts
-    as ``account``; ``access_checks`` counts the permission questions asked."""
+    as ``account``; ``access_checks`` counts the permission questions asked. ``diffs`` holds
+    pull requests' diffs by number; ``review_comments`` the inline comments on them as (author,
+    comment), humans' and the agent's (``account``), and ``summaries`` the agent's summary per
+    pull request."""
 
     tenant: str
     branches: dict[str, dict[str, bytes]] = field(default_factory=lambda: {"main": {}})
@@ -65,10 +79,13 @@ class FakeScm(
     collaborators: dict[str, str] = field(default_factory=dict)
     account: str = "agent-bot"
     access_checks: int = 0
+    diffs: dict[str, PullRequestDiff] = field(default_factory=dict)
+    review_comments: dict[str, list[tuple[str, PostedComment]]] = field(default_factory=dict)
+    summaries: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def as_scm(self) -> Scm:
-        return Scm(self, self, self, self, self, self)
+        return Scm(self, self, self, self, self, self, self)
 
     def _check(self, tenant: str) -> None:
         if tenant != self.tenant:
@@ -173,6 +190,32 @@ class FakeScm(
     def own_account(self, tenant: str) -> str:
         self._check(tenant)
         return self.account
+
+    # --- ReviewWriter -------------------------------------------------------------------------
+    def pull_request_diff(self, tenant: str, source_id: str) -> PullRequestDiff:
+        self._check(tenant)
+        try:
+            return self.diffs[source_id]
+        except KeyError:
+            raise ScmNotFound(f"no pull request {source_id}") from None
+
+    def publish_review(self, tenant: str, source_id: str, draft: ReviewDraft) -> PostedReview:
+        self.pull_request_diff(tenant, source_id)
+        comments = self.review_comments.setdefault(source_id, [])
+        mine = [c for a, c in comments if a == self.account and is_review_comment(c.body)]
+        sync = plan_review_sync(mine, draft)
+        gone = {c.id for c in sync.remove}
+        comments[:] = [(a, c) for a, c in comments if not (a == self.account and c.id in gone)]
+        for old, new in sync.update:
+            at = comments.index((self.account, old))
+            comments[at] = (self.account, replace(old, body=with_review_marker(new.body)))
+        for c in sync.create:
+            body = with_review_marker(c.body)
+            posted = PostedComment(str(next(self._ids)), c.path, c.line, body)
+            comments.append((self.account, posted))
+        self.summaries[source_id] = with_review_marker(draft.summary, summary=True)
+        url = f"fake://pulls/{source_id}#review"
+        return PostedReview(url, len(sync.create), len(sync.update), len(sync.remove))
 
 
 def _text(data: bytes | None) -> str | None:

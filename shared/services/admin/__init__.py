@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
 from shared.services.admin.reports import AuditReports, UsageReports
+from shared.services.admin.session import ConsoleSession
 from shared.services.admin.tasks import TaskAdmin
 from shared.services.admin.tenants import PlatformAdmin, TenantPolicies
 
@@ -22,3 +23,4 @@ class AdminServices:
     tasks: TaskAdmin
     audit: AuditReports
     usage: UsageReports
+    session: ConsoleSession

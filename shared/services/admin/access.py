@@ -70,11 +70,28 @@ class AccessService:
         principal = self._validator.validate(token, expected_tenant_id=directory)
         if not record.active:
             raise TenantDisabled(f"tenant {tenant!r} is disabled")
+        from_token, assigned = self.role_sources(tenant, directory, principal)
+        return Caller(principal, granted(from_token | assigned))
+
+    def role_sources(
+        self, tenant: str, directory: str, principal: Principal
+    ) -> tuple[frozenset[AppRole], frozenset[AppRole]]:
+        """The tenant roles of a caller of ``tenant`` (bound to ``directory``, whose token they
+        hold), as (from the token, from the tenant's assignments), before ``granted``."""
         from_token = app_roles(principal.roles) & TENANT_ROLES
         if from_token and self._tenants.shares_directory(tenant, directory):
             from_token = frozenset()
         assigned = app_roles(self._assignments.roles_of(tenant, principal.object_id))
-        return Caller(principal, granted(from_token | (assigned & TENANT_ROLES)))
+        return from_token, assigned & TENANT_ROLES
+
+    def user_principal(self, authorization: str | None) -> Principal:
+        """The caller of a ``user``-scope operation: a valid token of any directory (401 else);
+        such operations answer only about the caller and the directory that signed its token."""
+        return self._validator.validate_own_directory(bearer_token(authorization))
+
+    @property
+    def platform_directory(self) -> str:
+        return self._platform
 
     def platform_caller(self, authorization: str | None) -> Caller:
         """The caller of a platform operation: ``PlatformAdmin`` of the operators' directory."""

@@ -1,7 +1,8 @@
 """Audit queries and usage reports for a tenant.
 
 Usage is computed from the same rows a task's detail shows as its lineage (``llm_call_events``)
-and from the tasks themselves, so the per-day figures add up to the tasks' lineage exactly.
+and from the tasks themselves, so the per-day figures add up to the tasks' lineage exactly; each
+day and the totals also split them per provider and model (``models``), for cost charts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain.errors import InvalidInput
-from shared.ports.admin import AdminReads, AuditFilter
+from shared.ports.admin import AdminReads, AuditFilter, add_call_usage
 from shared.ports.audit import AuditLog
 from shared.services.admin.paging import next_cursor, page
 
@@ -63,10 +64,11 @@ class UsageReports:
             "tasks_by_outcome": {},
             "_lead": 0.0,
             "_finished": 0,
+            "models": [],
         }
         for day in days:
-            for key in ("llm_calls", "input_tokens", "output_tokens", "cost_usd"):
-                total[key] += day[key]
+            for share in day["models"]:
+                add_call_usage(total, share)
             for outcome, n in day["tasks_by_outcome"].items():
                 total["tasks_by_outcome"][outcome] = total["tasks_by_outcome"].get(outcome, 0) + n
             total["_lead"] += day["_lead"]
@@ -76,11 +78,20 @@ class UsageReports:
 
 def _finish(day: dict[str, Any]) -> dict[str, Any]:
     finished = day["_finished"]
+    models = [
+        {
+            **m,
+            "tokens": m["input_tokens"] + m["output_tokens"],
+            "cost_usd": round(float(m["cost_usd"]), 6),
+        }
+        for m in day["models"]
+    ]
     return {
         **day,
         "tokens": day["input_tokens"] + day["output_tokens"],
         "cost_usd": round(float(day["cost_usd"]), 6),
         "lead_time_s_avg": round(day["_lead"] / finished, 3) if finished else None,
+        "models": sorted(models, key=lambda m: (-m["cost_usd"], -m["tokens"], m["model"])),
     }
 
 

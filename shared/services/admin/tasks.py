@@ -1,5 +1,6 @@
 """Tasks for SSO users: list and filter, detail with lineage, timeline, cancel, and the approvals
-queue — what waits for *this* caller's decision.
+queue — what waits for *this* caller's decision. The texts of a detail and of the queue are
+redacted with the tenant's secret placeholders (``review.redacted``).
 
 The queue holds exactly the tasks the caller could decide now: this tenant's tasks waiting for
 approval with no decision recorded, minus those the caller requested under any linked SCM
@@ -17,11 +18,21 @@ from shared.domain.approval import TaskUnderDecision
 from shared.domain.errors import InvalidInput, PermissionDenied
 from shared.domain.task import TaskStatus
 from shared.policies.rbac import AppRole, approver_refusal
+from shared.policies.secrets import REDACTION_KEY_PURPOSE
 from shared.ports.admin import AdminReads, AuditFilter, Page, TaskFilter
 from shared.ports.approvals import ApprovalStore
+from shared.ports.keys import KeyProvider
 from shared.ports.tenants import TenantDirectory
 from shared.services.admin.access import Caller
 from shared.services.admin.paging import next_cursor, page
+from shared.services.admin.review import (
+    MAX_DIFF_CHARS,
+    approval_state,
+    check_view,
+    model_card,
+    redacted,
+    review_view,
+)
 from shared.services.approvals import allows_unlinked_approvers
 
 #: The status an audit event moves its task to (the timeline's status changes).
@@ -39,7 +50,6 @@ _SUMMARY = (
     "id", "provider", "repository", "source_kind", "source_id", "command", "requester",
     "status", "step", "pr_url", "approver", "created_at", "updated_at",
 )  # fmt: skip
-MAX_DIFF_CHARS = 200_000
 
 
 def summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -48,11 +58,16 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
 
 class TaskAdmin:
     def __init__(
-        self, reads: AdminReads, approvals: ApprovalStore, tenants: TenantDirectory
+        self,
+        reads: AdminReads,
+        approvals: ApprovalStore,
+        tenants: TenantDirectory,
+        keys: KeyProvider,
     ) -> None:
         self._reads = reads
         self._approvals = approvals
         self._tenants = tenants
+        self._keys = keys
 
     def list(
         self, tenant: str, where: TaskFilter, cursor: str | None, limit: int
@@ -63,9 +78,35 @@ class TaskAdmin:
         rows = self._reads.tasks(tenant, where, at)
         return {"items": [summary(r) for r in rows], "next_cursor": next_cursor(rows, limit)}
 
-    def detail(self, tenant: str, task_id: str) -> dict[str, Any]:
+    def detail(self, tenant: str, task_id: str, caller: Caller) -> dict[str, Any]:
+        """The task with its lineage and LLM calls, and what its console page shows (see
+        ``review``): texts redacted with the tenant's placeholders, the approval state as
+        ``caller`` would meet it."""
         row = self._reads.task(tenant, task_id)
-        return {**row, "llm_calls": self._reads.llm_calls(tenant, task_id)}
+        key = self._keys.derive_key(tenant, REDACTION_KEY_PURPOSE)
+        lineage = row.get("lineage") or {}
+        with self._approvals.begin(tenant) as tx:
+            decision = tx.decision_for(task_id)
+        approval = approval_state(
+            row,
+            decision,
+            caller_roles=caller.roles,
+            caller_identities=self._identities(tenant, caller),
+            allow_unlinked=allows_unlinked_approvers(self._tenants.get(tenant).settings),
+        )
+        return {
+            **summary(row),
+            "instruction": redacted(row["instruction"], key),
+            "result": redacted(row["result"], key),
+            # the review's diff and check are shown once, as ``review`` and ``check``
+            "lineage": redacted({k: v for k, v in lineage.items() if k != "review"}, key),
+            "llm_calls": self._reads.llm_calls(tenant, task_id),
+            "review": review_view(lineage, key),
+            "risk": redacted(lineage.get("risk"), key),
+            "check": check_view(lineage, key),
+            "model_card": model_card(tenant, lineage),
+            "approval": redacted(approval, key),
+        }
 
     def timeline(self, tenant: str, task_id: str) -> dict[str, Any]:
         self._reads.task(tenant, task_id)  # NotFound for an unknown task
@@ -100,6 +141,7 @@ class TaskAdmin:
     def queue(self, tenant: str, caller: Caller) -> dict[str, Any]:
         allow_unlinked = allows_unlinked_approvers(self._tenants.get(tenant).settings)
         mine = self._identities(tenant, caller)
+        key = self._keys.derive_key(tenant, REDACTION_KEY_PURPOSE)
         items = []
         for row in self._reads.awaiting_decision(tenant):
             requester = TaskUnderDecision(
@@ -113,9 +155,9 @@ class TaskAdmin:
             items.append(
                 {
                     "task": summary(row),
-                    "diff": diff[:MAX_DIFF_CHARS] if isinstance(diff, str) else None,
-                    "risk": lineage.get("risk"),
-                    "check": review.get("check"),
+                    "diff": redacted(diff[:MAX_DIFF_CHARS], key) if isinstance(diff, str) else None,
+                    "risk": redacted(lineage.get("risk"), key),
+                    "check": redacted(review.get("check"), key),
                 }
             )
         return {"items": items}

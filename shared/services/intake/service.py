@@ -40,7 +40,7 @@ from shared.domain.errors import (
     TenantNotFound,
     Unauthenticated,
 )
-from shared.domain.task import AgentTask, Command, Provider
+from shared.domain.task import AgentTask, Command, Provider, SourceKind
 from shared.domain.tenant import TenantLocation
 from shared.policies.triggers import (
     WEBHOOK_PROVIDERS,
@@ -60,7 +60,14 @@ from shared.services.intake.effects import Effect, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery, audit_actor
 
 PATCH_FLOW = "patch_flow"
-DEFAULT_FLOWS: Mapping[Command, str] = {Command.FIX: PATCH_FLOW, Command.IMPLEMENT: PATCH_FLOW}
+REVIEW_FLOW = "review_flow"
+DEFAULT_FLOWS: Mapping[Command, str] = {
+    Command.FIX: PATCH_FLOW,
+    Command.IMPLEMENT: PATCH_FLOW,
+    Command.REVIEW: REVIEW_FLOW,
+}
+#: What ``/agent review`` can review; on an issue or work item it is refused with a reply.
+REVIEWABLE = frozenset({SourceKind.PULL_REQUEST, SourceKind.MERGE_REQUEST})
 #: Headers kept with a stored delivery. Never tokens or credentials.
 KEPT_HEADERS = frozenset(
     {
@@ -162,6 +169,8 @@ class IntakeService:
         if task.command not in CONTROL_COMMANDS and task.command not in self._flows:
             return _Decision(IntakeResult(Outcome.IGNORED, reason=f"{task.command}-not-enabled"))
         refusal = view.rules.author_refusal(provider, task.requester)
+        if refusal is None and task.command is Command.REVIEW:
+            refusal = None if task.source_kind in REVIEWABLE else "review-needs-pull-request"
         if refusal is not None:
             result = IntakeResult(Outcome.IGNORED, reason=refusal)
             return _Decision(result, refuse(task, refusal, result))

@@ -1,10 +1,12 @@
-"""Promotion of model versions: propose a challenger, approve it as champion, roll back.
+"""Promotion of model versions: propose a challenger, approve (or reject) it as champion, roll
+back.
 
 Two keys turn: the gate (``shared.policies.model_gate``) on the challenger's evaluation, and a
-PlatformAdmin's approval, who must not be the proposer. Every step (refusals included) is
-appended to the ``PromotionLog`` before or together with the alias move, so the record shows
-who decided what on which evidence. A rollback moves ``champion`` back to the version the last
-approval replaced: one call, recorded like the others.
+PlatformAdmin's decision, who must not be the proposer (compared on ``Actor.id``, the Entra
+object id). Every step (refusals included) is appended to the ``PromotionLog`` before or
+together with the alias move, so the record shows who decided what on which evidence. A
+rollback moves ``champion`` back to the version the last approval replaced: one call, recorded
+like the others, and never to a version no one approved.
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ PLATFORM_ADMIN = str(AppRole.PLATFORM_ADMIN)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a stable id (an Entra object id, or an operator's name at the CLI) and the
-    app roles held."""
+    """Who acts: a stable id (an Entra object id, or an operator's name at the CLI), the app
+    roles held, and a readable name for the record (``id`` when empty)."""
 
     id: str
     roles: frozenset[str] = frozenset()
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.id})" if self.name and self.name != self.id else self.id
 
 
 class ModelGovernance:
@@ -61,8 +68,9 @@ class ModelGovernance:
         self._registry.get(name, version)
         verdict = self.gate(name, version, tenant)
         step = Promotion(
-            name, version, CHALLENGER, tenant, "proposed", actor.id, gate=verdict.to_dict()
-        )
+            name, version, CHALLENGER, tenant, "proposed", actor.label, gate=verdict.to_dict(),
+            actor_id=actor.id,
+        )  # fmt: skip
         if not verdict.passed:
             self._refuse(step, "gate: " + "; ".join(verdict.reasons), "promotion-gate-refused")
         self._registry.set_alias(name, CHALLENGER, version, tenant)
@@ -73,12 +81,7 @@ class ModelGovernance:
     ) -> Promotion:
         """Make the proposed ``version`` champion. Refused (recorded, then raised) unless the
         actor is a PlatformAdmin other than the proposer and the gate still passes."""
-        proposal = self._pending(name, version, tenant)
-        step = Promotion(name, version, CHAMPION, tenant, "approved", actor.id)
-        if PLATFORM_ADMIN not in actor.roles:
-            self._refuse(step, "the PlatformAdmin role is required", "platform-admin-required")
-        if actor.id == proposal.actor:
-            self._refuse(step, "the proposer cannot approve", "proposer-cannot-approve")
+        step = self._decision(name, version, actor, tenant, "approved")
         verdict = self.gate(name, version, tenant)
         if not verdict.passed:
             self._refuse(step, "gate: " + "; ".join(verdict.reasons), "promotion-gate-refused")
@@ -87,8 +90,32 @@ class ModelGovernance:
             Promotion(**{**step.__dict__, "gate": verdict.to_dict(), "previous": previous})
         )
         self._registry.set_alias(name, CHAMPION, version, tenant)
-        self._registry.set_tag(name, version, "approved_by", actor.id)
+        self._registry.set_tag(name, version, "approved_by", actor.label)
         return recorded
+
+    def reject(
+        self, name: str, version: int, actor: Actor, tenant: str | None = None, reason: str = ""
+    ) -> Promotion:
+        """Close the open proposal of ``version`` without moving ``champion``. The same rules
+        as an approval: a decision is a second PlatformAdmin's, so the proposer cannot take
+        it either way."""
+        step = self._decision(name, version, actor, tenant, "rejected")
+        return self._promotions.append(Promotion(**{**step.__dict__, "reason": reason}))
+
+    def _decision(
+        self, name: str, version: int, actor: Actor, tenant: str | None, action: str
+    ) -> Promotion:
+        """The step a decision on the open proposal records, once the decider may take it."""
+        proposal = self._pending(name, version, tenant)
+        step = Promotion(
+            name, version, CHAMPION, tenant, action, actor.label, actor_id=actor.id,
+            proposal=proposal.id,
+        )  # fmt: skip
+        if PLATFORM_ADMIN not in actor.roles:
+            self._refuse(step, "the PlatformAdmin role is required", "platform-admin-required")
+        if actor.id == (proposal.actor_id or proposal.actor):
+            self._refuse(step, "the proposer cannot decide", "proposer-cannot-approve")
+        return step
 
     def rollback(self, name: str, actor: Actor, tenant: str | None = None) -> Promotion:
         """Point ``champion`` back at the version the last approval (or rollback) replaced."""
@@ -108,7 +135,10 @@ class ModelGovernance:
                 f"{name}: no earlier champion to roll back to", code="nothing-to-roll-back"
             )
         current, target = moves[-1].version, moves[-1].previous
-        step = Promotion(name, target, CHAMPION, tenant, "rolled-back", actor.id, previous=current)
+        step = Promotion(
+            name, target, CHAMPION, tenant, "rolled-back", actor.label, previous=current,
+            actor_id=actor.id,
+        )  # fmt: skip
         recorded = self._promotions.append(step)
         self._registry.set_alias(name, CHAMPION, target, tenant)
         return recorded
@@ -120,11 +150,11 @@ class ModelGovernance:
             return None
 
     def _pending(self, name: str, version: int, tenant: str | None) -> Promotion:
-        """The open proposal of ``version``: proposed after its last approval, if any."""
+        """The open proposal of ``version``: proposed after its last decision, if any."""
         steps = [
             s
             for s in self._promotions.history(name, version)
-            if s.tenant == tenant and s.action in ("proposed", "approved")
+            if s.tenant == tenant and s.action in ("proposed", "approved", "rejected")
         ]
         if not steps or steps[-1].action != "proposed":
             raise Conflict(

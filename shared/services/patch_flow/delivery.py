@@ -45,7 +45,15 @@ def assess_risk(
         check_passed=None if check.get("state", "unchecked") == "unchecked" else check["passed"],
         unchecked_reason=check.get("detail"),
     ).to_dict()
-    deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage={"risk": risk})
+    # what a reviewer reads (the approvals queue, the console's task page), whether or not the
+    # policy asks for their approval: the diff and the check it passed
+    review = {
+        "diff": validation["diff"][:200_000],
+        "stats": validation.get("stats"),
+        "check": validation.get("check"),
+    }
+    lineage = {"risk": risk, "review": review}
+    deps.record(task, "risk.assessed", risk, step="assessing-risk", lineage=lineage)
     return risk
 
 
@@ -75,14 +83,6 @@ def request_approval(
         {"risk": risk["level"], "comment": comment},
         status=TaskStatus.AWAITING_APPROVAL,
         step="awaiting-approval",
-        # what the approvals queue shows the approver: the diff and the check it passed
-        lineage={
-            "review": {
-                "diff": validation["diff"][:200_000],
-                "stats": validation.get("stats"),
-                "check": validation.get("check"),
-            }
-        },
     )
     return {"comment": comment}
 

@@ -121,6 +121,7 @@ _REFUSALS = {
     "author-not-allowed": "this account is not among those allowed to give the agent commands",
     "rate-limited": "too many requests reached the agent just now (rate limit)",
     "budget-exceeded": "the daily budget for the agent is used up",
+    "review-needs-pull-request": "`/agent review` reviews pull and merge requests only",
 }
 
 

@@ -77,6 +77,8 @@ def test_generated_requests_get_documented_answers_and_auth_holds(api, fuzzed, o
     def run(case) -> None:
         if scope == "tenant" and "tenant" in (case.path_parameters or {}):
             case.path_parameters["tenant"] = tenant.slug
+        if scope == "tenant" and "tenant" in (case.query or {}):
+            case.query["tenant"] = tenant.slug  # a route without it (model cards)
         # generous: provisioning and dropping a tenant database is slow on a loaded machine
         response = case.call(
             base_url=base, headers={"Authorization": full["Authorization"]}, timeout=90
@@ -88,6 +90,8 @@ def test_generated_requests_get_documented_answers_and_auth_holds(api, fuzzed, o
         assert anonymous.status_code in (401, 413), anonymous.text
         if anonymous.status_code == 401:
             assert anonymous.json()["code"] == "unauthenticated"
+        if scope == "user":  # any signed-in user may ask about themselves
+            return
         refused = case.call(
             base_url=base, headers={"Authorization": lacking["Authorization"]}, timeout=90
         )

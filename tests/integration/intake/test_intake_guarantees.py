@@ -94,11 +94,28 @@ def test_a_second_command_on_a_running_source_gets_the_running_tasks_id(intake: 
     assert outcomes[1] == ("running", first.task_id)
 
 
-def test_review_is_ignored_until_the_review_flow_exists(intake: Intake) -> None:
+def test_review_starts_the_review_flow_on_a_pull_request_and_is_refused_on_an_issue(
+    intake: Intake,
+) -> None:
     tenant = intake.tenant()
-    result = intake.send(tenant, comment("/agent review"))
-    assert (result.outcome, result.reason) == (Outcome.IGNORED, "review-not-enabled")
-    assert intake.deliveries(tenant) == []
+    on_issue = intake.send(tenant, comment("/agent review"))
+    assert (on_issue.outcome, on_issue.reason) == (Outcome.IGNORED, "review-needs-pull-request")
+    assert intake.deliveries(tenant) == []  # nothing recorded, nothing started but the reply
+    [(flow, payload)] = intake.orchestrations.started.values()
+    assert (flow, payload["reason"]) == ("refusal_reply", "review-needs-pull-request")
+
+    item = comment("/agent review", issue=7)
+    payload = item.payload()
+    payload["issue"]["pull_request"] = {"url": "https://api.github.com/repos/o/r/pulls/7"}
+    on_pull = intake.send(tenant, item.with_payload(payload))
+    assert on_pull.outcome is Outcome.ACCEPTED
+    assert intake.orchestrations.started[on_pull.task_id][0] == "review_flow"
+    [task] = intake.tasks(tenant)
+    assert (task["command"], task["source_kind"], task["source_id"]) == (
+        "review",
+        "pull_request",
+        "7",
+    )
 
 
 def _status(intake: Intake, tenant: str, task_id: str, status: str) -> None:

@@ -48,6 +48,7 @@ def test_round_trip_on_postgresql(registry: MlflowModelRegistry) -> None:
     assert registry.get("rt-model", 1).spec == SPEC
     assert registry.get("rt-model", 1).created_by == "alice"
     assert [v.version for v in registry.versions("rt-model")] == [1, 2]
+    assert "rt-model" in registry.names() and registry.names() == sorted(registry.names())
 
     registry.set_alias("rt-model", "champion", 1)
     registry.set_alias("rt-model", "champion", 2, tenant="acme")

@@ -1,6 +1,7 @@
 """``python -m tools.admin models``: out of the box after ``migrate``, then a challenger through
-evaluation, the gate, approval by someone other than the proposer, and rollback — on
-PostgreSQL (the platform's promotion record and MLflow's SQL store)."""
+evaluation; proposals and approvals are refused at the CLI (they belong to the admin API, where
+both people are Entra principals), and rollback — on PostgreSQL (the platform's promotion
+record and MLflow's SQL store)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import json
 
 import pytest
 
+from shared.bootstrap import Container
+from shared.config import load_settings
+from shared.services.models.governance import PLATFORM_ADMIN, Actor
 from tools.admin.__main__ import main
 
+PEOPLE = [("oid-alice", "alice@ops.example"), ("oid-bob", "bob@ops.example")]
 PROVIDER_SETTINGS = (
     "OLLAMA_HOST",
     "OPENAI_API_KEY",
@@ -48,30 +53,36 @@ def test_models_from_a_fresh_install_to_promotion_and_rollback(capsys) -> None:
     assert main(["models", "evaluate", "patch-generator/2"]) == 0
     poor = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert (poor["resolved"], poor["tasks"]) == (0.0, 3.0)
-    assert main(["models", "promote", "patch-generator/2", "--by", "alice"]) == 2
-    assert "promotion-gate-refused" in capsys.readouterr().err
-
     assert main(["models", "evaluate", "patch-generator/3"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["resolved"] == 1.0
-    assert main(["models", "promote", "patch-generator/3", "--by", "alice"]) == 0
-    assert main(["models", "promote", "patch-generator/3", "--approve", "--by", "alice"]) == 2
-    assert "proposer-cannot-approve" in capsys.readouterr().err
-    assert main(["models", "promote", "patch-generator/3", "--approve", "--by", "bob"]) == 0
+    # The CLI decides nothing: no proposal, no approval, whoever --by claims to be.
+    assert main(["models", "promote", "patch-generator/3", "--by", "alice"]) == 2
+    assert "go through the admin API" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["models", "promote", "patch-generator/3", "--approve", "--by", "bob"])
+    capsys.readouterr()
+
+    # Two PlatformAdmins decide (through the admin API in production; its use case here).
+    governance = Container(load_settings()).model_governance
+    admins = [Actor(oid, frozenset({PLATFORM_ADMIN}), name) for oid, name in PEOPLE]
+    governance.propose("patch-generator", 3, admins[0])
+    governance.approve("patch-generator", 3, admins[1])
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out
     assert (
         "patch-generator/3\tscripted/eval-good\tpatch_udiff.v1\tudiff\tchallenger,champion"
         in listing
     )
-
     assert main(["models", "card", "patch-generator/3", "--json"]) == 0
     card3 = json.loads(capsys.readouterr().out)
     assert card3["evaluation_results"][0]["resolved"] == 1.0
     assert [(a["action"], a["actor"]) for a in card3["approvals"]] == [
-        ("proposed", "alice"),
-        ("refused", "alice"),
-        ("approved", "bob"),
+        ("proposed", "alice@ops.example (oid-alice)"),
+        ("approved", "bob@ops.example (oid-bob)"),
     ]
 
-    assert main(["models", "promote", "patch-generator", "--rollback", "--by", "bob"]) == 0
+    assert main(["models", "promote", "patch-generator", "--rollback", "--by", "carol"]) == 0
     assert "patch-generator@champion is version 1 (was 3)" in capsys.readouterr().out
+    assert main(["models", "card", "patch-generator/1", "--json"]) == 0
+    card1 = json.loads(capsys.readouterr().out)
+    assert card1["version_history"][-1]["actor"] == "operator (tools.admin): carol"

@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 from tests.integration.scm.azure_devops_repos import AdoRepositoryApi, ado_error, identity
+from tests.integration.scm.azure_devops_review import REVIEW_LOCATIONS, AdoReviewApi
 from tests.integration.scm.azure_devops_security import SECURITY_LOCATIONS, AdoSecurityApi
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.git_http import GitHttp
@@ -48,20 +49,6 @@ LOCATIONS = [
         1,
     ),
     (
-        "ab6e2e5d-a0b7-4153-b64a-a4efe0d49449",
-        "git",
-        "threads",
-        _REPO + "/pullRequests/{pullRequestId}/{resource}/{threadId}",
-        1,
-    ),
-    (
-        "965a3ec7-5ed8-455a-bdcb-835a5ea7fe7b",
-        "git",
-        "comments",
-        _REPO + "/pullRequests/{pullRequestId}/threads/{threadId}/{resource}/{commentId}",
-        1,
-    ),
-    (
         "72c7ddf8-2cdc-4f60-90cd-ab71c14a399b",
         "wit",
         "workItems",
@@ -78,7 +65,7 @@ LOCATIONS = [
 ]
 
 
-class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
+class AdoEmulator(AdoRepositoryApi, AdoSecurityApi, AdoReviewApi):
     def __init__(self, org: str, project: str, repo: str, forge: Forge, pat: str) -> None:
         self.org, self.project, self.repo, self.forge = org, project, repo, forge
         self.auth = {"Basic " + base64.b64encode(f":{pat}".encode()).decode()}
@@ -112,13 +99,7 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
             ("GET", rf"{r}/pullRequests", self.list_pulls),
             ("POST", rf"{r}/pullRequests", self.create_pull),
             ("GET", rf"{base}/git/pullRequests/(?P<pr>\d+)", self.get_pull),
-            ("GET", rf"{r}/pullRequests/(?P<pr>\d+)/threads", self.list_threads),
-            ("POST", rf"{r}/pullRequests/(?P<pr>\d+)/threads", self.create_thread),
-            (
-                "PATCH",
-                rf"{r}/pullRequests/(?P<pr>\d+)/threads/(?P<tid>\d+)/comments/(?P<cid>\d+)",
-                self.update_thread_comment,
-            ),
+            *self.review_routes(r),
             ("GET", rf"{base}/wit/workItems/(?P<wid>\d+)", self.work_item),
             ("GET", rf"{base}/wit/workItems/(?P<wid>\d+)/comments", self.list_wi_comments),
             ("POST", rf"{base}/wit/workItems/(?P<wid>\d+)/comments", self.add_wi_comment),
@@ -162,7 +143,7 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
                 "maxVersion": 7.1,
                 "releasedVersion": "7.0",
             }
-            for i, a, n, t, v in LOCATIONS + SECURITY_LOCATIONS
+            for i, a, n, t, v in LOCATIONS + SECURITY_LOCATIONS + REVIEW_LOCATIONS
         ]
         return Reply(200, {"count": len(value), "value": value})
 
@@ -290,36 +271,3 @@ class AdoEmulator(AdoRepositoryApi, AdoSecurityApi):
             "TF401180: The requested pull request was not found.",
             "GitPullRequestNotFoundException",
         )
-
-    def list_threads(self, request: Request, pr: str) -> Reply:
-        return Reply(200, {"value": self.threads[int(pr)], "count": len(self.threads[int(pr)])})
-
-    def create_thread(self, request: Request, pr: str) -> Reply:
-        body = request.json()
-        thread = {
-            "id": next(self._ids),
-            "status": body.get("status"),
-            "publishedDate": "2024-05-01T12:00:00Z",
-            "comments": [
-                {
-                    "id": i,
-                    "parentCommentId": 0,
-                    "author": identity("agent"),
-                    "content": c["content"],
-                    "commentType": c.get("commentType", "text"),
-                    "publishedDate": "2024-05-01T12:00:00Z",
-                }
-                for i, c in enumerate(body["comments"], start=1)
-            ],
-        }
-        self.threads[int(pr)].append(thread)
-        return Reply(200, thread)
-
-    def update_thread_comment(self, request: Request, pr: str, tid: str, cid: str) -> Reply:
-        for thread in self.threads[int(pr)]:
-            if thread["id"] == int(tid):
-                for comment in thread["comments"]:
-                    if comment["id"] == int(cid):
-                        comment["content"] = request.json()["content"]
-                        return Reply(200, comment)
-        raise ado_error(404, "Comment not found", "CommentNotFoundException")

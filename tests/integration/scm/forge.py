@@ -7,8 +7,10 @@ flat (full path -> mode, blob id), which is all the emulated REST endpoints need
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+from collections.abc import Iterator
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -104,3 +106,69 @@ class Forge:
             else:
                 entries[path] = (entries.get(path, ("100644", ""))[0], self.put_blob(data))
         return self.put_commit(self.put_tree(entries), [base], message)
+
+    def merge_base(self, a: str, b: str) -> str:
+        """The nearest common ancestor of commits ``a`` and ``b``."""
+        seen, todo = set(), [a]
+        while todo:
+            sha = todo.pop()
+            if sha not in seen:
+                seen.add(sha)
+                todo += self.commits[sha]["parents"]  # type: ignore[arg-type]
+        queue = [b]
+        while queue:
+            sha = queue.pop(0)
+            if sha in seen:
+                return sha
+            queue += self.commits[sha]["parents"]  # type: ignore[arg-type]
+        raise AssertionError("no common ancestor")
+
+    def changes(self, base: str, head: str) -> Iterator[tuple[str | None, str | None, str]]:
+        """(old path, new path, kind) between two commits, by path; a path gone whose exact
+        content reappears at a new path is a rename (git's rename detection at 100%)."""
+        old, new = self.tree_of(base) or {}, self.tree_of(head) or {}
+        gone = {p: old[p][1] for p in old if p not in new}
+        came = {p: new[p][1] for p in new if p not in old}
+        renamed = {}
+        for path, blob in sorted(came.items()):
+            source = next((o for o, b in sorted(gone.items()) if b == blob), None)
+            if source is not None:
+                del gone[source]
+                renamed[path] = source
+        for path in sorted(set(old) | set(new)):
+            if path in renamed:
+                yield renamed[path], path, "renamed"
+            elif path in came:
+                yield None, path, "added"
+            elif path in gone:
+                yield path, None, "deleted"
+            elif path in new and old.get(path) != new[path]:
+                yield path, path, "modified"
+
+    def diff(self, base: str, head: str) -> list[dict[str, str | None]]:
+        """What ``head`` changes against ``base``, per path, as SCMs show it (``changes``):
+        ``path``, ``old_path`` (renames only), ``status`` (added, modified, deleted, renamed)
+        and ``patch`` (``hunks``)."""
+        return [
+            {
+                "path": new_path or old_path,
+                "old_path": old_path if kind == "renamed" else None,
+                "status": kind,
+                "patch": hunks(
+                    self.read(base, old_path) or b"" if old_path else b"",
+                    self.read(head, new_path) or b"" if new_path else b"",
+                ),
+            }
+            for old_path, new_path, kind in self.changes(base, head)
+        ]
+
+
+def hunks(before: bytes, after: bytes) -> str:
+    """Unified hunks with three context lines and no ``---``/``+++`` header, as SCM APIs hold
+    a file's patch; ``""`` for binary content."""
+    if b"\x00" in before[:8192] or b"\x00" in after[:8192]:
+        return ""
+    lines = difflib.unified_diff(
+        before.decode().splitlines(), after.decode().splitlines(), n=3, lineterm=""
+    )
+    return "\n".join(line for line in lines if not line.startswith(("---", "+++")))

@@ -11,6 +11,7 @@ import jwt
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.git_http import GitHttp, basic_password
 from tests.integration.scm.github_git import GithubGitApi
+from tests.integration.scm.github_reviews import GithubReviewApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
 PREFIX = "/api/v3"
@@ -20,7 +21,7 @@ def _user(login: str) -> dict[str, Any]:
     return {"login": login, "id": 1, "type": "User", "site_admin": False}
 
 
-class GithubEmulator(GithubGitApi):
+class GithubEmulator(GithubGitApi, GithubReviewApi):
     def __init__(self, owner: str, name: str, forge: Forge, token: str) -> None:
         self.owner, self.name, self.forge = owner, name, forge
         self.tokens = {token}
@@ -28,6 +29,7 @@ class GithubEmulator(GithubGitApi):
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.pulls: list[dict[str, Any]] = []
+        self.review_comments: dict[int, list[dict[str, Any]]] = {}
         # Collaborators' roles (admin, maintain, write, triage, read) by login; ``users`` exist
         # without being collaborators (they read a public repository); ``login`` is the token's.
         self.collaborators: dict[str, str] = {}
@@ -61,6 +63,12 @@ class GithubEmulator(GithubGitApi):
             ("POST", rf"{repo}/git/refs", self.create_ref),
             ("GET", rf"{repo}/pulls", self.list_pulls),
             ("POST", rf"{repo}/pulls", self.create_pull),
+            ("GET", rf"{repo}/pulls/(?P<n>\d+)", self.get_pull),
+            ("GET", rf"{repo}/pulls/(?P<n>\d+)/files", self.list_pull_files),
+            ("GET", rf"{repo}/pulls/(?P<n>\d+)/comments", self.list_review_comments),
+            ("POST", rf"{repo}/pulls/(?P<n>\d+)/reviews", self.create_review),
+            ("PATCH", rf"{repo}/pulls/comments/(?P<cid>\d+)", self.edit_review_comment),
+            ("DELETE", rf"{repo}/pulls/comments/(?P<cid>\d+)", self.delete_review_comment),
         ]:
             self.router.add(method, pattern, handler)
 
@@ -184,9 +192,10 @@ class GithubEmulator(GithubGitApi):
         )
 
     def get_issue(self, request: Request, n: str) -> Reply:
-        if int(n) not in self.issues:
-            raise HttpError(404, {"message": "Not Found"})
-        return Reply(200, self.issues[int(n)])
+        """An issue, or a pull request seen as an issue (GitHub answers both here)."""
+        if int(n) in self.issues:
+            return Reply(200, self.issues[int(n)])
+        return Reply(200, self.pull_as_issue(int(n)))
 
     def list_comments(self, request: Request, n: str) -> Reply:
         return Reply(200, self.comments.get(int(n), []))

@@ -4,22 +4,26 @@ docs.gitlab.com examples, with GitLab's offset pagination headers."""
 from __future__ import annotations
 
 import itertools
+import zlib
 from typing import Any
 from urllib.parse import quote
 
 from tests.integration.scm.forge import Forge
 from tests.integration.scm.git_http import GitHttp, basic_password
 from tests.integration.scm.gitlab_repository import GitlabRepositoryApi
+from tests.integration.scm.gitlab_review import GitlabReviewApi
 from tests.integration.scm.http_stub import HttpError, Reply, Request, Router, StubServer
 
 API = "/api/v4"
 
 
 def _user(username: str) -> dict[str, Any]:
-    return {"id": 1, "username": username, "name": username.title(), "state": "active"}
+    """A note's author: the token's own user (``agent-bot``) has id 1, as ``GET /user`` says."""
+    uid = 1 if username == "agent-bot" else 2000 + zlib.crc32(username.encode()) % 1000
+    return {"id": uid, "username": username, "name": username.title(), "state": "active"}
 
 
-class GitlabEmulator(GitlabRepositoryApi):
+class GitlabEmulator(GitlabRepositoryApi, GitlabReviewApi):
     def __init__(self, path: str, forge: Forge, token: str) -> None:
         self.path, self.forge, self.token = path, forge, token
         self.issues: dict[int, dict[str, Any]] = {}
@@ -55,6 +59,7 @@ class GitlabEmulator(GitlabRepositoryApi):
             ("GET", rf"{p}/repository/branches/(?P<branch>[^/]+)", self.get_branch),
             ("GET", rf"{p}/merge_requests", self.list_mrs),
             ("POST", rf"{p}/merge_requests", self.create_mr),
+            *self.review_routes(p),
         ]:
             self.router.add(method, pattern, handler)
 

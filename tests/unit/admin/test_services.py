@@ -13,6 +13,7 @@ from shared.domain.errors import Conflict, PermissionDenied
 from shared.policies.rbac import app_roles, granted
 from shared.ports.admin import FakeAdminReads
 from shared.ports.approvals import FakeApprovalStore
+from shared.ports.keys import FakeKeyProvider
 from shared.services.admin.access import Caller
 from shared.services.admin.reports import UsageReports
 from shared.services.admin.tasks import TaskAdmin
@@ -53,7 +54,7 @@ def world():
     reads.decided.add(("acme", "a4"))
     for scm_user, oid in (("lead", "oid-lead"), ("dev", "oid-dev"), ("Dev-Alt", "oid-dev")):
         store.link("acme", IdentityLink("github", scm_user.casefold(), oid, "admin"))
-    return reads, store, tenants, TaskAdmin(reads, store, tenants)
+    return reads, store, tenants, TaskAdmin(reads, store, tenants, FakeKeyProvider())
 
 
 def _ids(queue: dict) -> list[str]:
@@ -87,8 +88,9 @@ def test_usage_totals_are_the_sum_of_the_lineage_rows():
     reads = FakeAdminReads()
     reads.calls["acme"] = [
         {"task_id": t, "occurred_at": WHEN.replace(day=d), "input_tokens": i, "output_tokens": o,
-         "cost_usd": c}
-        for t, d, i, o, c in (("a", 1, 100, 10, 0.5), ("a", 2, 50, 5, 0.25), ("b", 2, 7, 3, 0.0))
+         "cost_usd": c, "provider": "ollama", "model": m}
+        for t, d, i, o, c, m in (("a", 1, 100, 10, 0.5, "qwen"), ("a", 2, 50, 5, 0.25, "qwen"),
+                                 ("b", 2, 7, 3, 0.0, "llama"))
     ]  # fmt: skip
     report = UsageReports(reads).per_day("acme", None, None)
     assert [d["day"] for d in report["days"]] == ["2026-03-01", "2026-03-02"]
@@ -96,3 +98,13 @@ def test_usage_totals_are_the_sum_of_the_lineage_rows():
     totals = report["totals"]
     assert (totals["llm_calls"], totals["tokens"], totals["cost_usd"]) == (3, 175, 0.75)
     assert totals["lead_time_s_avg"] is None
+    # The per-model split adds up to each day and to the totals, the costliest model first.
+    assert [(m["model"], m["llm_calls"], m["tokens"]) for m in totals["models"]] == [
+        ("qwen", 2, 165),
+        ("llama", 1, 10),
+    ]
+    second = report["days"][1]["models"]
+    assert [(m["model"], m["tokens"], m["cost_usd"]) for m in second] == [
+        ("qwen", 55, 0.25),
+        ("llama", 10, 0.0),
+    ]

@@ -59,6 +59,24 @@ def test_development_oidc_issuer_is_never_allowed_in_azure(tmp_path) -> None:
         )
 
 
+def test_a_tracking_server_in_azure_needs_the_scope_of_its_entra_tokens(tmp_path) -> None:
+    azure = {
+        "app_environment": "azure",
+        "postgres_host": "pg",
+        "postgres_user": "app",
+        "key_vault_url": "https://kv.vault.azure.net",
+        "artifact_blob_account_url": "https://blob.example",
+        "public_base_url": "https://agent.example",
+        "mlflow_tracking_uri": "https://mlflow.internal.example",
+    }
+    with pytest.raises(ConfigurationError, match="MLFLOW_TRACKING_SCOPE"):
+        load_settings(tmp_path, **azure)
+    with pytest.raises(ConfigurationError, match="MLFLOW_TRACKING_SCOPE"):
+        load_settings(tmp_path, **azure, mlflow_tracking_scope="api://registry")  # no /.default
+    scope = "api://00000000-0000-0000-0000-00000000dd01/.default"
+    assert load_settings(tmp_path, **azure, mlflow_tracking_scope=scope).mlflow_tracking_scope
+
+
 def test_broken_local_settings_file_is_a_clear_error(tmp_path) -> None:
     (tmp_path / "local.settings.json").write_text("{not json")
     with pytest.raises(ConfigurationError, match=r"local\.settings\.json: not valid JSON"):

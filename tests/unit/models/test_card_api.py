@@ -1,8 +1,10 @@
-"""``GET /api/models/{name}/versions/{version}/card``: a tenant's authenticated users read the
-card as JSON or Markdown; bad input gets a 4xx with a code, never a 500."""
+"""``GET /api/models/{name}/versions/{version}/card`` through the admin API's dispatcher (the
+operation ``getModelCard``): a tenant's authenticated users read the card as JSON or Markdown;
+bad input gets a 4xx with a code, never a 500."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from types import SimpleNamespace
 
@@ -10,7 +12,8 @@ import azure.functions as func
 import pytest
 
 import shared.bootstrap
-from functions.models_api import model_card
+from functions.api_dispatch import dispatch
+from shared.api.operations import BY_ID
 from shared.auth.entra import Principal
 from shared.domain.errors import Unauthenticated
 from shared.domain.llm import ProviderKind
@@ -43,7 +46,11 @@ def app(monkeypatch) -> None:
     registry = FakeModelRegistry()
     registry.register(PATCH_MODEL, SPEC, description="", created_by="migration")
     cards = ModelCards(registry, FakePromotionLog())
-    stub = SimpleNamespace(admin=SimpleNamespace(access=Access()), model_cards=cards)
+    stub = SimpleNamespace(
+        admin=SimpleNamespace(access=Access()),
+        model_cards=cards,
+        settings=SimpleNamespace(api_max_body_bytes=1024),
+    )
     monkeypatch.setattr(shared.bootstrap, "container", lambda: stub)
 
 
@@ -56,16 +63,15 @@ def get(
     name: str = PATCH_MODEL,
 ) -> func.HttpResponse:
     headers = {"Accept": accept} | ({"Authorization": f"Bearer {token}"} if token else {})
-    return model_card(
-        func.HttpRequest(
-            "GET",
-            f"/api/models/{name}/versions/{version}/card",
-            headers=headers,
-            params={"tenant": tenant} if tenant else {},
-            route_params={"name": name, "version": version},
-            body=b"",
-        )
+    request = func.HttpRequest(
+        "GET",
+        f"/api/models/{name}/versions/{version}/card",
+        headers=headers,
+        params={"tenant": tenant} if tenant else {},
+        route_params={"model": name, "version": version},
+        body=b"",
     )
+    return asyncio.run(dispatch(BY_ID["getModelCard"], request, None))
 
 
 def test_json_and_markdown_by_accept() -> None:
@@ -83,6 +89,7 @@ def test_json_and_markdown_by_accept() -> None:
         ({"token": None}, 401, "unauthenticated"),
         ({"token": ","}, 403, "role-required"),
         ({"tenant": None}, 400, "tenant-required"),
+        ({"tenant": "x\x00"}, 400, "invalid-text"),
         ({"version": "0"}, 400, "invalid-model-version"),
         ({"version": "1e3"}, 400, "invalid-model-version"),
         ({"name": "Bad_Name"}, 400, "invalid-model-name"),
@@ -92,4 +99,15 @@ def test_json_and_markdown_by_accept() -> None:
 def test_bad_requests_get_a_4xx_with_a_code(kwargs, status, code) -> None:
     response = get(**kwargs)
     assert response.status_code == status
-    assert json.loads(response.get_body())["error"] == code
+    assert json.loads(response.get_body())["code"] == code
+
+
+def test_the_openapi_document_describes_both_media_types_and_the_required_tenant() -> None:
+    from shared.api.openapi import document
+
+    spec = document()["paths"]["/api/models/{model}/versions/{version}/card"]["get"]
+    assert set(spec["responses"]["200"]["content"]) == {"application/json", "text/markdown"}
+    tenant = next(p for p in spec["parameters"] if p["name"] == "tenant")
+    assert (tenant["in"], tenant["required"]) == ("query", True)
+    assert spec["x-roles"] == ["Approver", "Auditor", "TenantAdmin", "Viewer"]
+    assert spec["x-scope"] == "tenant"

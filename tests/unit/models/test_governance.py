@@ -115,3 +115,59 @@ def test_a_tenant_promotion_leaves_the_global_champion_alone(world) -> None:
     assert registry.resolve(PATCH_MODEL, CHAMPION, "acme").version == 2
     assert registry.resolve(PATCH_MODEL, CHAMPION).version == 1
     assert registry.resolve(PATCH_MODEL, CHAMPION, "globex").version == 1
+
+
+def test_the_proposer_is_known_by_object_id_whatever_name_they_show(world) -> None:
+    governance, registry, log = world
+    registry.log_evaluation(PATCH_MODEL, 2, scores(0.9))
+    governance.propose(PATCH_MODEL, 2, Actor("oid-1", ALICE.roles, name="alice@contoso.com"))
+    renamed = Actor("oid-1", ALICE.roles, name="alice.smith@contoso.com")
+    with pytest.raises(PermissionDenied, match="proposer"):
+        governance.approve(PATCH_MODEL, 2, renamed)
+    with pytest.raises(PermissionDenied, match="proposer"):
+        governance.reject(PATCH_MODEL, 2, renamed)
+    assert [(s.action, s.actor, s.actor_id) for s in log.steps] == [
+        ("proposed", "alice@contoso.com (oid-1)", "oid-1"),
+        ("refused", "alice.smith@contoso.com (oid-1)", "oid-1"),
+        ("refused", "alice.smith@contoso.com (oid-1)", "oid-1"),
+    ]
+
+
+def test_a_rejection_closes_the_proposal_and_moves_nothing(world) -> None:
+    governance, registry, _ = world
+    registry.log_evaluation(PATCH_MODEL, 2, scores(0.9))
+    governance.propose(PATCH_MODEL, 2, ALICE)
+    with pytest.raises(PermissionDenied) as by_tenant_admin:
+        governance.reject(PATCH_MODEL, 2, CAROL)
+    assert by_tenant_admin.value.code == "platform-admin-required"
+    step = governance.reject(PATCH_MODEL, 2, BOB, reason="flaky on our suite")
+    assert (step.action, step.actor, step.reason) == ("rejected", "bob", "flaky on our suite")
+    assert registry.resolve(PATCH_MODEL, CHAMPION).version == 1
+    with pytest.raises(Conflict, match="propose it first"):
+        governance.approve(PATCH_MODEL, 2, BOB)
+    governance.propose(PATCH_MODEL, 2, ALICE)  # a new proposal can be decided again
+    assert governance.approve(PATCH_MODEL, 2, BOB).action == "approved"
+
+
+class RacingLog(FakePromotionLog):
+    """Two admins deciding at once: each read the history before the other's decision."""
+
+    def history(self, model: str, version: int | None = None) -> list:
+        return [s for s in super().history(model, version) if s.action != "approved"]
+
+
+def test_a_proposal_is_decided_once_even_by_two_admins_at_once() -> None:
+    registry, log = FakeModelRegistry(), RacingLog()
+    for version in (1, 2):
+        registry.register(PATCH_MODEL, SPEC, description="", created_by="t")
+        registry.log_evaluation(PATCH_MODEL, version, scores(0.9))
+    registry.set_alias(PATCH_MODEL, CHAMPION, 1)
+    governance = ModelGovernance(registry, log)
+    governance.propose(PATCH_MODEL, 2, ALICE)
+    governance.approve(PATCH_MODEL, 2, BOB)
+    dave = Actor("dave", frozenset({PLATFORM_ADMIN}))
+    with pytest.raises(Conflict) as second:
+        governance.approve(PATCH_MODEL, 2, dave)
+    assert second.value.code == "already-decided"
+    assert [s.action for s in log.steps] == ["proposed", "approved"]
+    assert registry.get(PATCH_MODEL, 2).tags["approved_by"] == "bob"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.adapters.scm.azure_devops.permissions import AdoPermissions
 from shared.adapters.scm.azure_devops.reading import AdoReader
+from shared.adapters.scm.azure_devops.review import AdoReviews
 from shared.adapters.scm.azure_devops.session import AdoSession, TokenCredential
 from shared.adapters.scm.azure_devops.writing import AdoWriter
 from shared.domain.scm import ReadLimits, ScmConnection
@@ -20,12 +21,14 @@ def azure_devops_scm(
 ) -> Scm:
     session = AdoSession(connection, secrets, timeout_s=timeout_s, credential=credential)
     reader, writer = AdoReader(session, limits), AdoWriter(session)
-    return Scm(reader, reader, writer, writer, writer, AdoPermissions(session))
+    permissions, reviews = AdoPermissions(session), AdoReviews(session, limits)
+    return Scm(reader, reader, writer, writer, writer, permissions, reviews)
 
 
 __all__ = [
     "AdoPermissions",
     "AdoReader",
+    "AdoReviews",
     "AdoSession",
     "AdoWriter",
     "TokenCredential",

@@ -175,7 +175,14 @@ class AdoReader(SourceReader, RepositoryReader):
             item = git.get_item(repo, f"/{path}", project, version_descriptor=version(ref))
             if item.git_object_type != "blob":
                 raise ScmNotFound(f"Azure DevOps: {path!r} is not a file at {ref!r}")
-            sha = str(item.object_id)
+        return self.read_blob(tenant, path, str(item.object_id))
+
+    def read_blob(self, tenant: str, path: str, sha: str) -> FileContent:
+        """The blob ``sha`` (the content of ``path`` somewhere), its size asked first so that
+        an oversized blob is never downloaded."""
+        git = self._s.git(tenant)
+        repo, project = self._s.repository, self._s.project
+        with self._s.errors(f"reading {path!r} ({sha[:12]})"):
             size = int(git.get_blob(repo, sha, project).size or 0)
             if size > self._limits.max_file_bytes:
                 return FileContent.skipped_file(path, sha, size, SkipReason.TOO_LARGE)

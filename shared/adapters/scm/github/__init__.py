@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.adapters.scm.github.permissions import GithubPermissions
 from shared.adapters.scm.github.reading import GithubReader
+from shared.adapters.scm.github.reviews import GithubReviews
 from shared.adapters.scm.github.session import GithubSession
 from shared.adapters.scm.github.writing import GithubWriter
 from shared.domain.scm import ReadLimits, ScmConnection
@@ -16,7 +17,15 @@ def github_scm(
 ) -> Scm:
     session = GithubSession(connection, secrets, timeout_s=timeout_s)
     reader, writer = GithubReader(session, limits), GithubWriter(session)
-    return Scm(reader, reader, writer, writer, writer, GithubPermissions(session))
+    permissions = GithubPermissions(session)
+    return Scm(reader, reader, writer, writer, writer, permissions, GithubReviews(session))
 
 
-__all__ = ["GithubPermissions", "GithubReader", "GithubSession", "GithubWriter", "github_scm"]
+__all__ = [
+    "GithubPermissions",
+    "GithubReader",
+    "GithubReviews",
+    "GithubSession",
+    "GithubWriter",
+    "github_scm",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.adapters.scm.gitlab.permissions import GitlabPermissions
 from shared.adapters.scm.gitlab.reading import GitlabReader
+from shared.adapters.scm.gitlab.review import GitlabReviews
 from shared.adapters.scm.gitlab.session import GitlabSession
 from shared.adapters.scm.gitlab.writing import GitlabWriter
 from shared.domain.scm import ReadLimits, ScmConnection
@@ -16,7 +17,15 @@ def gitlab_scm(
 ) -> Scm:
     session = GitlabSession(connection, secrets, timeout_s=timeout_s)
     reader, writer = GitlabReader(session, limits), GitlabWriter(session)
-    return Scm(reader, reader, writer, writer, writer, GitlabPermissions(session))
+    permissions, reviews = GitlabPermissions(session), GitlabReviews(session, limits)
+    return Scm(reader, reader, writer, writer, writer, permissions, reviews)
 
 
-__all__ = ["GitlabPermissions", "GitlabReader", "GitlabSession", "GitlabWriter", "gitlab_scm"]
+__all__ = [
+    "GitlabPermissions",
+    "GitlabReader",
+    "GitlabReviews",
+    "GitlabSession",
+    "GitlabWriter",
+    "gitlab_scm",
+]

@@ -13,6 +13,7 @@ from shared.adapters.scm.local_git.adapter import (
 )
 from shared.adapters.scm.local_git.collaborators import LocalCollaborators, LocalGitPermissions
 from shared.adapters.scm.local_git.records import LocalIssues
+from shared.adapters.scm.local_git.reviews import LocalGitReviews
 from shared.adapters.store.postgres.database import Database
 from shared.domain.scm import ReadLimits, ScmConnection
 from shared.ports.scm import Scm
@@ -29,13 +30,14 @@ def local_git_scm(
     local = LocalGit(connection, LocalIssues(db, tenants), root)
     reader, writer = LocalGitReader(local, limits), LocalGitWriter(local)
     permissions = LocalGitPermissions(local.bound, LocalCollaborators(db, tenants), AGENT_AUTHOR)
-    return Scm(reader, reader, writer, writer, writer, permissions)
+    return Scm(reader, reader, writer, writer, writer, permissions, LocalGitReviews(local))
 
 
 __all__ = [
     "LocalCollaborators",
     "LocalGit",
     "LocalGitReader",
+    "LocalGitReviews",
     "LocalGitWriter",
     "LocalIssues",
     "local_git_scm",

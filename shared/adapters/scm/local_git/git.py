@@ -14,6 +14,7 @@ from collections.abc import Generator, Mapping
 from pathlib import Path
 
 from shared.domain.errors import ScmConflict, ScmError, ScmNotFound, ScmUnavailable
+from shared.domain.review import DiffFile
 from shared.domain.scm import FileChange
 
 ZERO_SHA = "0" * 40
@@ -27,6 +28,8 @@ _NOT_FOUND = (
     "not a valid ref",
     "needed a single revision",
 )
+#: ``git diff --name-status`` letters as the review domain's statuses (copies read as added).
+_STATUSES = {"A": "added", "C": "added", "D": "deleted", "M": "modified", "R": "renamed"}
 _CONFLICT = ("cannot lock ref", "reference already exists", "but expected")
 
 
@@ -109,6 +112,30 @@ class GitRepository:
 
     def read_blob(self, sha: str) -> bytes:
         return self.run("cat-file", "blob", sha)
+
+    def merge_base(self, base: str, head: str) -> str:
+        return self.run("merge-base", base, head).decode().strip()
+
+    def diff(self, base: str, head: str) -> list[DiffFile]:
+        """What ``head`` changes against ``base``, file by file (renames detected), each with
+        its unified hunks (three lines of context; ``""`` for binary content)."""
+        names = self.run("diff", "--no-ext-diff", "--name-status", "-z", "-M", base, head)
+        fields = [f.decode("utf-8", errors="surrogateescape") for f in names.split(b"\x00")]
+        files: list[DiffFile] = []
+        at = 0
+        while at < len(fields) and fields[at]:
+            letter = fields[at][0]
+            paths = fields[at + 1 : at + (3 if letter in "RC" else 2)]
+            at += 1 + len(paths)
+            raw = self.run(
+                "diff", "--no-ext-diff", "--no-color", "-U3", "-M", base, head, "--", *paths
+            ).decode("utf-8", errors="replace")
+            start = raw.find("\n@@")
+            patch = raw[start + 1 :].rstrip("\n") if start >= 0 else ""
+            status = _STATUSES.get(letter, "modified")
+            old = paths[0] if status == "renamed" else None
+            files.append(DiffFile(paths[-1], old, status, patch))
+        return files
 
     def iter_tree(self, commit: str) -> Generator[tuple[str, str, int], None, None]:
         """``(path, blob sha, size)`` of every file at ``commit``, streamed from ``ls-tree``.

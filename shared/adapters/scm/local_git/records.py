@@ -58,7 +58,8 @@ class LocalIssues:
         self._db = db
         self._tenants = tenants
 
-    def _tx(self, tenant: str) -> AbstractContextManager[TenantTx]:
+    def transaction(self, tenant: str) -> AbstractContextManager[TenantTx]:
+        """A transaction in ``tenant``'s schema, as its role (the local_git records' only way)."""
         return self._db.tenant_transaction(self._tenants.locate(tenant))
 
     @staticmethod
@@ -84,7 +85,7 @@ class LocalIssues:
         labels: tuple[str, ...] = (),
     ) -> int:
         """File an issue; returns its number."""
-        with self._tx(tenant) as tx:
+        with self.transaction(tenant) as tx:
             number = self._next_number(tx, repository, "issue")
             tx.conn.execute(
                 "INSERT INTO scm_issues (repository, number, title, body, author, labels) "
@@ -103,7 +104,7 @@ class LocalIssues:
         author: str,
         body: str,
     ) -> Comment:
-        with self._tx(tenant) as tx:
+        with self.transaction(tenant) as tx:
             self._require(tx, repository, kind, _number(source_id))
             row = tx.conn.execute(
                 _INSERT_COMMENT,
@@ -138,7 +139,7 @@ class LocalIssues:
         self, tenant: str, repository: str, kind: SourceKind, source_id: str
     ) -> SourceItem:
         number = _number(source_id)
-        with self._tx(tenant) as tx:
+        with self.transaction(tenant) as tx:
             row = self._require(tx, repository, kind, number)
             comments = tuple(_comment(c) for c in self._comments(tx, repository, kind, number))
         path = "issues" if kind is SourceKind.ISSUE else "pulls"
@@ -167,7 +168,7 @@ class LocalIssues:
         """Update the target's comment containing ``marker``, or add one; one transaction, the
         target row locked, so two concurrent calls still leave one comment."""
         number = _number(source_id)
-        with self._tx(tenant) as tx:
+        with self.transaction(tenant) as tx:
             self._require(tx, repository, kind, number, lock=True)
             row = tx.conn.execute(
                 "UPDATE scm_comments SET body = %s, updated_at = now() WHERE id = ("
@@ -197,7 +198,7 @@ class LocalIssues:
         )
 
     def find_pull_request(self, tenant: str, repository: str, branch: str) -> PullRequest | None:
-        with self._tx(tenant) as tx:
+        with self.transaction(tenant) as tx:
             row = tx.conn.execute(
                 "SELECT number, source_branch, title, state FROM scm_pull_requests "
                 "WHERE repository = %s AND source_branch = %s AND state = 'open'",
@@ -212,7 +213,7 @@ class LocalIssues:
         if existing is not None:
             return existing
         try:
-            with self._tx(tenant) as tx:
+            with self.transaction(tenant) as tx:
                 number = self._next_number(tx, repository, "pull_request")
                 row = tx.conn.execute(
                     "INSERT INTO scm_pull_requests (repository, number, source_branch,"

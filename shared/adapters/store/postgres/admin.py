@@ -25,6 +25,7 @@ from shared.ports.admin import (
     RoleAssignments,
     TaskFilter,
     TaskSlots,
+    add_call_usage,
 )
 from shared.ports.tenants import TenantDirectory
 
@@ -171,11 +172,11 @@ class PostgresAdminReads(_TenantStore, AdminReads):
         window = (since, since, until, until)
         with self._tx(tenant) as tx:
             calls = tx.conn.execute(
-                "SELECT (occurred_at AT TIME ZONE 'UTC')::date::text AS day, count(*) AS n, "
-                "sum(input_tokens)::bigint AS input_tokens, "
+                "SELECT (occurred_at AT TIME ZONE 'UTC')::date::text AS day, provider, model, "
+                "count(*) AS n, sum(input_tokens)::bigint AS input_tokens, "
                 "sum(output_tokens)::bigint AS output_tokens, sum(cost_usd)::float8 AS cost_usd "
                 "FROM llm_call_events WHERE (%s::timestamptz IS NULL OR occurred_at >= %s) "
-                "AND (%s::timestamptz IS NULL OR occurred_at < %s) GROUP BY 1",
+                "AND (%s::timestamptz IS NULL OR occurred_at < %s) GROUP BY 1, 2, 3",
                 window,
             ).fetchall()
             tasks = tx.conn.execute(
@@ -193,17 +194,20 @@ class PostgresAdminReads(_TenantStore, AdminReads):
             return days.setdefault(
                 name,
                 {"day": name, "llm_calls": 0, "input_tokens": 0, "output_tokens": 0,
-                 "cost_usd": 0.0, "tasks_by_outcome": {}, "_lead": 0.0, "_finished": 0},
+                 "cost_usd": 0.0, "tasks_by_outcome": {}, "_lead": 0.0, "_finished": 0,
+                 "models": []},
             )  # fmt: skip
 
         for row in calls:
-            entry = day(row["day"])
-            entry.update(
-                llm_calls=int(row["n"]),
-                input_tokens=int(row["input_tokens"]),
-                output_tokens=int(row["output_tokens"]),
-                cost_usd=float(row["cost_usd"]),
-            )
+            share = {
+                "provider": row["provider"],
+                "model": row["model"],
+                "llm_calls": int(row["n"]),
+                "input_tokens": int(row["input_tokens"]),
+                "output_tokens": int(row["output_tokens"]),
+                "cost_usd": float(row["cost_usd"]),
+            }
+            add_call_usage(day(row["day"]), share)
         for row in tasks:
             entry = day(row["day"])
             entry["tasks_by_outcome"][row["status"]] = int(row["n"])

@@ -1,21 +1,27 @@
-"""``PromotionLog`` on ``platform.model_promotions`` (append-only by trigger)."""
+"""``PromotionLog`` on ``platform.model_promotions`` (append-only by trigger; a proposal is
+decided once, by a unique index)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from shared.adapters.store.postgres.database import Database
 from shared.domain.models import Promotion
-from shared.ports.registry import PromotionLog
+from shared.ports.registry import PromotionLog, already_decided
 
-_COLUMNS = "model, version, alias, tenant, action, actor, reason, gate, previous"
+_COLUMNS = (
+    "model, version, alias, tenant, action, actor, reason, gate, previous, actor_id, proposal"
+)
 
 
 def _step(row: dict[str, Any]) -> Promotion:
     return Promotion(
-        **{k: row[k] for k in _COLUMNS.split(", ")}, occurred_at=row["occurred_at"].isoformat()
+        **{k: row[k] for k in _COLUMNS.split(", ")},
+        occurred_at=row["occurred_at"].isoformat(),
+        id=row["id"],
     )
 
 
@@ -24,10 +30,16 @@ class PostgresPromotionLog(PromotionLog):
         self._db = db
 
     def append(self, step: Promotion) -> Promotion:
+        try:
+            return self._insert(step)
+        except UniqueViolation as exc:
+            raise already_decided(step) from exc
+
+    def _insert(self, step: Promotion) -> Promotion:
         with self._db.transaction() as conn:
             row = conn.execute(
                 f"INSERT INTO platform.model_promotions ({_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
                 (
                     step.model,
                     step.version,
@@ -38,6 +50,8 @@ class PostgresPromotionLog(PromotionLog):
                     step.reason,
                     Jsonb(step.gate),
                     step.previous,
+                    step.actor_id or step.actor,
+                    step.proposal,
                 ),
             ).fetchone()
         assert row is not None
