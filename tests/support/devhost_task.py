@@ -1,6 +1,7 @@
-"""One patch-flow task driven over HTTP against a ``DevhostProcess`` (a child process): the
-signed ``/agent`` issue comment, the wait for the approval step, an Approver's decision through
-the tasks API, and waits on the instance's status through the Durable management API."""
+"""One patch-flow task driven over HTTP against a devhost at ``base`` (a child process, or the
+suite's in-process host): the signed ``/agent`` issue comment, the wait for the approval step,
+an Approver's decision through the tasks API, and waits on the instance's status through the
+Durable management API."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from devhost.dev_oidc import DevIssuer
 from shared.bootstrap import Container
-from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
+from tests.support.devhost_process import MANAGEMENT, http
 from tools.demo.scenario import (
     COMMAND,
     REPOSITORY,
@@ -46,21 +47,21 @@ def completed(status: Status) -> bool:
 
 
 def comment_until_approval(
-    devhost: DevhostProcess, tenant: DemoTenant, headers: Mapping[str, str] | None = None
+    base: str, tenant: DemoTenant, headers: Mapping[str, str] | None = None
 ) -> str:
-    """Post the demo command on the tenant's issue (``headers`` added to the signed ones) and
-    wait until its task waits for approval; the task id."""
+    """Post the demo command on the tenant's issue to the host at ``base`` (``headers`` added to
+    the signed ones) and wait until its task waits for approval; the task id."""
     body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
     code, accepted = http(
         "POST",
-        f"{devhost.base}/api/webhooks/github/{tenant.slug}",
+        f"{base}/api/webhooks/github/{tenant.slug}",
         raw=body,
         headers={**signed_headers(body, tenant.webhook_secret), **(headers or {})},
     )
     assert code == 202, accepted
     task_id = str(accepted["id"])
     wait_for(
-        devhost.base,
+        base,
         task_id,
         lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
     )
@@ -68,20 +69,20 @@ def comment_until_approval(
 
 
 def approve(
-    devhost: DevhostProcess, tenant: DemoTenant, task_id: str, issuer: DevIssuer, audience: str
+    base: str, slug: str, directory_id: str, task_id: str, issuer: DevIssuer, audience: str
 ) -> str:
-    """An Approver of the tenant's directory approves the task; the bearer token it used (so
-    tests can check it leaks nowhere)."""
+    """An Approver of the tenant's directory ``directory_id`` approves the task through the
+    tasks API; the bearer token it used (so tests can check it leaks nowhere)."""
     token = issuer.mint(
-        tenant_id=tenant.directory_id,
+        tenant_id=directory_id,
         username="lead@contoso.example",
         audience=audience,
         roles=["Approver"],
     )
     code, body = http(
         "POST",
-        f"{devhost.base}/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
-        raw=json.dumps({"decision": "approve"}).encode(),
+        f"{base}/api/tenants/{slug}/tasks/{task_id}/approval",
+        raw=json.dumps({"decision": "approve", "comment": "looks right"}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     assert code == 202, body

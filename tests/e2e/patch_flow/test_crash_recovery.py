@@ -73,8 +73,8 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
         _hold_agent_branches(bare, gate)
     devhost.start()
     try:
-        task_id = comment_until_approval(devhost, tenant)
-        approve(devhost, tenant, task_id, issuer, AUDIENCE)
+        task_id = comment_until_approval(devhost.base, tenant)
+        approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
         if kill_point == "while-the-branch-is-pushed":
             deadline = time.monotonic() + 60
             while not (gate / "started").exists():

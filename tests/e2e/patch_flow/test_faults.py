@@ -22,7 +22,7 @@ import psycopg
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.scm import ScmConnection, comment_marker
 from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
-from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _approve, _github
+from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _github
 from tests.support.devhost_process import MANAGEMENT, DevhostProcess, free_port
 from tests.support.devhost_process import http as http_call
 from tests.support.devhost_task import approve, comment_until_approval, delivered
@@ -84,7 +84,7 @@ def test_an_scm_5xx_storm_while_opening_the_pull_request_still_opens_exactly_one
         scm.server.fail("GET", r"/pulls$", 503, times=1)
         scm.server.fail("POST", r"/pulls$", 502, times=2)
         scm.server.fail("PATCH", r"/issues/comments/\d+$", 503, times=3)
-        assert _approve(http, issuer, slug, directory_id, task_id) == 202
+        approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
         done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed", timeout=120)
 
         assert done["output"]["outcome"] == "completed"
@@ -104,7 +104,7 @@ def test_an_scm_outage_longer_than_the_retries_fails_the_task_once_without_a_pr(
     with _github(token) as scm:
         slug, directory_id, task_id = _github_task(app, http, scm, token)
         scm.server.fail("POST", r"/pulls$", 503, times=1000)
-        assert _approve(http, issuer, slug, directory_id, task_id) == 202
+        approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
         done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed", timeout=120)
 
         assert done["output"]["outcome"] == "failed"
@@ -139,7 +139,7 @@ def test_an_unreachable_llm_falls_back_to_the_next_route_and_opens_one_pr(
     assert code == 202, accepted
     task_id = accepted["id"]
     http.wait(task_id, lambda s: _step(s) == AWAITING)
-    assert _approve(http, issuer, tenant.slug, tenant.directory_id, task_id) == 202
+    approve(http.base_url, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
 
     assert done["output"]["outcome"] == "completed"
@@ -207,8 +207,8 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
     )
     devhost.start()
     try:
-        task_id = comment_until_approval(devhost, tenant)
-        approve(devhost, tenant, task_id, issuer, AUDIENCE)
+        task_id = comment_until_approval(devhost.base, tenant)
+        approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
         before = _started_at(database_url)
         platform = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
         tenant_database = app.tenants.locate(tenant.slug).database

@@ -95,8 +95,8 @@ def _run_one_task(app, app_env, database_url, issuer, tmp_path, collector_url, c
     )
     devhost.start()
     try:
-        task_id = comment_until_approval(devhost, tenant, {"traceparent": caller})
-        token = approve(devhost, tenant, task_id, issuer, AUDIENCE)
+        task_id = comment_until_approval(devhost.base, tenant, {"traceparent": caller})
+        token = approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
         done = wait_for(devhost.base, task_id, completed)
         assert done["output"]["outcome"] == "completed"
     finally:
