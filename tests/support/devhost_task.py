@@ -47,7 +47,10 @@ def completed(status: Status) -> bool:
 
 
 def comment_until_approval(
-    base: str, tenant: DemoTenant, headers: Mapping[str, str] | None = None
+    base: str,
+    tenant: DemoTenant,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 120.0,
 ) -> str:
     """Post the demo command on the tenant's issue to the host at ``base`` (``headers`` added to
     the signed ones) and wait until its task waits for approval; the task id."""
@@ -64,6 +67,7 @@ def comment_until_approval(
         base,
         task_id,
         lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
+        timeout,
     )
     return task_id
 

@@ -29,13 +29,9 @@ from tests.support.devhost_task import approve, comment_until_approval, delivere
 from tests.unit.intake.deliveries import Credentials, headers_for
 from tools.demo.scenario import (
     COMMAND,
-    REPOSITORY,
     connect_scm,
-    encode,
-    issue_comment,
     prepare_tenant,
     provision_tenant,
-    signed_headers,
 )
 
 AWAITING = "awaiting-approval"
@@ -129,16 +125,7 @@ def test_an_unreachable_llm_falls_back_to_the_next_route_and_opens_one_pr(
         *SCRIPTED,
     ]
     tenant = prepare_tenant(app, f"fault-{secrets.token_hex(3)}", llm_routes=routes)
-    body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    code, accepted = http.request(
-        "POST",
-        f"/api/webhooks/github/{tenant.slug}",
-        body,
-        signed_headers(body, tenant.webhook_secret),
-    )
-    assert code == 202, accepted
-    task_id = accepted["id"]
-    http.wait(task_id, lambda s: _step(s) == AWAITING)
+    task_id = comment_until_approval(http.base_url, tenant)
     approve(http.base_url, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
 
