@@ -7,6 +7,7 @@ I/O, and heavy SDKs load only inside their adapters), so ``import function_app``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, cached_property
 from pathlib import Path
@@ -14,11 +15,8 @@ from typing import TYPE_CHECKING
 
 from psycopg.conninfo import conninfo_to_dict
 
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.registry.mlflow import MlflowModelRegistry
 from shared.adapters.registry.store import ensure_registry_database
@@ -40,6 +38,7 @@ from shared.adapters.store.postgres.platform_admin import PostgresConnectionList
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
 from shared.adapters.store.postgres.retention import PostgresRetentionStore
+from shared.adapters.store.postgres.roles import ensure_entra_login
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.adapters.store.postgres.trigger_access import PostgresTriggerAccess
@@ -81,14 +80,22 @@ class Container:
     """Adapters and services for one process, built from one ``Settings``."""
 
     def __init__(
-        self, settings: Settings, *, postgres_credential: TokenCredential | None = None
+        self,
+        settings: Settings,
+        *,
+        postgres_credentials: Callable[[str | None], TokenCredential] = managed_identity_credential,
     ) -> None:
+        """``postgres_credentials`` gives the Entra ID credential of the managed identity with
+        a client id (None: the system-assigned one); tests pass their own."""
         self.settings = settings
-        self._postgres_credential = postgres_credential
+        self._postgres_credentials = postgres_credentials
 
     # --- storage ---------------------------------------------------------------------------
-    def _database(self, url: str | None, user: str | None, min_size: int) -> Database:
-        """A ``Database`` on ``url``, or in Azure on POSTGRES_HOST as ``user`` with Entra ID."""
+    def _database(
+        self, url: str | None, user: str | None, client_id: str | None, min_size: int
+    ) -> Database:
+        """A ``Database`` on ``url``, or in Azure on POSTGRES_HOST as ``user`` with Entra ID
+        tokens of the managed identity ``client_id``."""
         s = self.settings
         password = None
         if url is None:
@@ -101,9 +108,7 @@ class Container:
             if user:
                 url += f" user={user}"
         if s.postgres_auth == "entra":
-            password = EntraTokenPassword(
-                self._postgres_credential or managed_identity_credential()
-            )
+            password = EntraTokenPassword(self._postgres_credentials(client_id))
         limits = PoolLimits(
             min_size=min_size,
             max_size=s.db_pool_max_size,
@@ -117,16 +122,25 @@ class Container:
 
     @cached_property
     def db(self) -> Database:
-        """The app's login: platform tables, and tenant work under each tenant's role."""
+        """The app's login: platform tables, and tenant work under each tenant's role. In Azure
+        (``POSTGRES_OBJECT_ID``) the provisioner first makes sure that login exists, as a plain
+        one: only it, an Entra ID administrator, may create it."""
         s = self.settings
-        return self._database(s.database_url, s.postgres_user, s.db_pool_min_size)
+        if s.postgres_object_id and s.postgres_user and self.admin_db is not None:
+            with self.admin_db.connection() as conn:
+                ensure_entra_login(conn, s.postgres_user, s.postgres_object_id)
+        return self._database(
+            s.database_url, s.postgres_user, s.postgres_client_id, s.db_pool_min_size
+        )
 
     @cached_property
     def admin_db(self) -> Database | None:
         """The provisioner's login (tenant databases, roles, migrations), when configured."""
         s = self.settings
         if s.database_admin_url or (s.postgres_host and s.postgres_admin_user):
-            return self._database(s.database_admin_url, s.postgres_admin_user, 0)
+            return self._database(
+                s.database_admin_url, s.postgres_admin_user, s.postgres_admin_client_id, 0
+            )
         return None
 
     @cached_property
@@ -239,6 +253,7 @@ class Container:
                 s.artifact_blob_container,
                 connection_string=s.artifact_blob_connection_string,
                 account_url=s.artifact_blob_account_url,
+                encryption_scopes=s.artifact_blob_encryption_scopes,
             )
         from shared.adapters.artifacts.filesystem import FilesystemArtifactStore
 

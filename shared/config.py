@@ -23,6 +23,8 @@ LOCAL_SETTINGS_FILE = "local.settings.json"
 # Without these the app cannot run in Azure, where there is no local fallback (the instance's disk
 # does not last); the infrastructure sets each one (infra/pulumi/tests/test_app_contract.py).
 AZURE_REQUIRED = ("POSTGRES_HOST", "KEY_VAULT_URL", "POSTGRES_USER", "ARTIFACT_BLOB_ACCOUNT_URL")
+#: An Entra ID object or client id (a GUID), as Azure prints it.
+_UUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,12 @@ class Settings(BaseSettings):
     postgres_user: str | None = None
     postgres_admin_user: str | None = None
     postgres_auth: Literal["password", "entra"] = "password"
+    # Entra ID in Azure: the client id of the user-assigned managed identity each login's tokens
+    # come from (unset: the system-assigned identity), and the object id of the app login's
+    # identity, with which the provisioner creates that login as a plain (non-admin) role.
+    postgres_client_id: str | None = Field(default=None, pattern=_UUID)
+    postgres_admin_client_id: str | None = Field(default=None, pattern=_UUID)
+    postgres_object_id: str | None = Field(default=None, pattern=_UUID)
     db_pool_min_size: int = Field(default=1, ge=0)
     db_pool_max_size: int = Field(default=10, ge=1)
     # Per-tenant pools: each at most this many connections, all together at most the ceiling
@@ -62,6 +70,9 @@ class Settings(BaseSettings):
     artifact_blob_account_url: str | None = None
     artifact_blob_connection_string: str | None = None
     artifact_blob_container: str = "artifacts"
+    # Upload each tenant's blobs under its encryption scope ``tenant-<slug>`` (Azure: the
+    # TenantStack's, on the tenant's key). Off locally: Azurite has no encryption scopes.
+    artifact_blob_encryption_scopes: bool = False
 
     # Model registry (MLflow): a tracking server's URL (Azure: the Container App, with Entra ID
     # in front: the managed identity's token for MLFLOW_TRACKING_SCOPE, refreshed before it

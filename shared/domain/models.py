@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.errors import InvalidInput
-from shared.domain.llm import EDIT_FORMATS, LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import EDIT_FORMATS, LlmRoute
 
 PATCH_MODEL = "patch-generator"
 CHAMPION = "champion"

@@ -16,16 +16,13 @@ from typing import Any, TypeVar
 
 from shared.domain.errors import BudgetExceeded, DomainError, NotFound
 from shared.domain.llm import (
-    CircuitState,
     Completion,
     CompletionRequest,
-    DailyUsage,
     FinishReason,
-    LlmCall,
-    LlmRoute,
     ProviderKind,
     estimate_tokens,
 )
+from shared.domain.llm_hub import CircuitState, DailyUsage, LlmCall, LlmRoute
 
 T = TypeVar("T")
 

@@ -31,11 +31,13 @@ def http(
     body: Any = None,
     headers: Mapping[str, str] | None = None,
     raw: bytes | None = None,
+    timeout: float = 30.0,
 ) -> tuple[int, Any]:
+    """(status, the JSON body or None; a non-JSON error body as text)."""
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
     request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             text = response.read()
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as exc:

@@ -27,7 +27,8 @@ from typing import Any
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.bootstrap import Container
 from shared.domain.errors import InvalidInput
-from shared.domain.llm import EDIT_FORMATS, LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import EDIT_FORMATS, LlmRoute
 from shared.domain.models import PATCH_MODEL, EvaluationResult, ModelRef
 from shared.services.admin.access import OPERATOR
 from shared.services.llm_hub.pricing import PriceTable

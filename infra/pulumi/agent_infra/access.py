@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import authorization
-from pulumi_azure_native import dbforpostgresql as pg
 
 # Built-in role definition ids (the same in every Azure subscription).
 ROLES = {
@@ -57,22 +56,17 @@ def grant(
 @dataclass(frozen=True)
 class AppAccessArgs:
     principal_id: pulumi.Input[str]
-    principal_name: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     vault_id: pulumi.Input[str]
     artifact_account_id: pulumi.Input[str]
     sandbox_pool_id: pulumi.Input[str]
-    postgres_server_name: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    database: pulumi.Resource
 
 
 class AppAccess(pulumi.ComponentResource):
     """What the Function App's identity may use beyond its own host: the vault's secrets, the
-    artifact blobs, running checks in the sandbox session pool, and PostgreSQL as Entra ID
-    administrator (it creates tenant roles and schemas at tenant provisioning). Per-tenant key
-    access is granted by each ``TenantStack``."""
+    artifact blobs and running checks in the sandbox session pool. Per-tenant key access is
+    granted by each ``TenantStack``; PostgreSQL logins are identities of their own
+    (``postgres_logins``)."""
 
     def __init__(self, name: str, args: AppAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aica:platform:AppAccess", name, None, opts)
@@ -89,14 +83,4 @@ class AppAccess(pulumi.ComponentResource):
                 subscription_id=args.subscription_id,
                 parent=self,
             )
-        self.postgres_admin = pg.Administrator(
-            f"{name}-postgres-admin",
-            object_id=args.principal_id,
-            principal_name=args.principal_name,
-            principal_type="ServicePrincipal",
-            tenant_id=args.tenant_id,
-            server_name=args.postgres_server_name,
-            resource_group_name=args.resource_group_name,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.database]),
-        )
         self.register_outputs({})

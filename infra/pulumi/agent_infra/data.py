@@ -20,9 +20,14 @@ from agent_infra.naming import Naming
 from agent_infra.settings import PostgresSettings
 
 PLATFORM_DATABASE = "platform"
-# Server parameters that pin transport security; chained because the server accepts one
-# parameter change at a time.
-TLS_PARAMETERS = (("require_secure_transport", "on"), ("ssl_min_protocol_version", "TLSv1.2"))
+# Server parameters, chained because the server accepts one parameter change at a time: transport
+# security pinned, and pgvector allow-listed (code retrieval's embeddings; the provisioner creates
+# the extension in each tenant database, see shared/adapters/store/postgres/roles.py).
+SERVER_PARAMETERS = (
+    ("require_secure_transport", "on"),
+    ("ssl_min_protocol_version", "TLSv1.2"),
+    ("azure.extensions", "VECTOR"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class Database(pulumi.ComponentResource):
                 private_dns_zone_arm_resource_id=args.private_dns_zone_id,
                 public_network_access="Disabled",
             ),
-            # Entra ID only: no password exists to leak; the Function App's identity is admin.
+            # Entra ID only: no password exists to leak; the provisioner's identity is admin.
             auth_config=pg.AuthConfigArgs(
                 active_directory_auth="Enabled",
                 password_auth="Disabled",  # noqa: S106 (an auth mode, not a password)
@@ -76,10 +81,10 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.network], protect=True),
         )
         previous: list[pulumi.Resource] = []
-        for parameter, value in TLS_PARAMETERS:
+        for parameter, value in SERVER_PARAMETERS:
             previous = [
                 pg.Configuration(
-                    f"{name}-{parameter.replace('_', '-')}",
+                    f"{name}-{parameter.replace('_', '-').replace('.', '-')}",
                     configuration_name=parameter,
                     server_name=self.server.name,
                     resource_group_name=args.resource_group_name,

@@ -42,12 +42,16 @@ class FunctionHostArgs:
     # The app's own settings (database, Key Vault, artifacts, LLM ...); host settings are added.
     app_settings: Mapping[str, pulumi.Input[str]]
     tags: dict[str, str]
+    # User-assigned identities the app carries besides its system-assigned one (the PostgreSQL
+    # logins'); its settings name which one each use takes.
+    user_assigned_identities: Sequence[pulumi.Input[str]] = ()
     # Browser origins allowed to call the API (the console's); nothing else, never "*".
     cors_origins: Sequence[pulumi.Input[str]] = ()
 
 
 class FunctionHost(pulumi.ComponentResource):
-    """Flex Consumption Function App running Python 3.11 with a system-assigned identity.
+    """Flex Consumption Function App running Python 3.11 with a system-assigned identity (and
+    the user-assigned ones its args name).
 
     It stays reachable from the internet (SCM webhooks arrive from GitHub, GitLab and Azure DevOps)
     over HTTPS only; everything it calls is private, through its VNet integration.
@@ -97,7 +101,12 @@ class FunctionHost(pulumi.ComponentResource):
             kind="functionapp,linux",
             reserved=True,
             server_farm_id=self.plan.id,
-            identity=web.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            identity=web.ManagedServiceIdentityArgs(
+                type="SystemAssigned, UserAssigned"
+                if args.user_assigned_identities
+                else "SystemAssigned",
+                user_assigned_identities=list(args.user_assigned_identities) or None,
+            ),
             https_only=True,
             public_network_access="Enabled",
             virtual_network_subnet_id=args.network.subnets["function"].id,

@@ -18,6 +18,7 @@ from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
 from agent_infra.network import Network, NetworkArgs
 from agent_infra.observability import Observability, ObservabilityArgs
+from agent_infra.postgres_logins import PostgresLogins, PostgresLoginsArgs
 from agent_infra.sandbox_pool import SandboxPool, SandboxPoolArgs
 from agent_infra.settings import PlatformSettings
 from agent_infra.storage_account import PrivateStorage, StorageArgs
@@ -34,6 +35,7 @@ class Platform:
     network: Network
     observability: Observability
     database: Database
+    postgres_logins: PostgresLogins
     vault: Vault
     artifacts: PrivateStorage
     gpu: GpuInference
@@ -55,6 +57,7 @@ def app_settings(
     cfg: PlatformSettings,
     *,
     postgres_host: pulumi.Input[str],
+    postgres_logins: PostgresLogins,
     vault: Vault,
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
@@ -69,10 +72,12 @@ def app_settings(
         "POSTGRES_HOST": postgres_host,
         "POSTGRES_DATABASE": PLATFORM_DATABASE,
         "POSTGRES_AUTH": "entra",
-        "POSTGRES_USER": function_app_name(cfg.naming),  # the Entra principal name of its identity
+        **postgres_logins.app_settings,
         "KEY_VAULT_URL": vault.vault_uri,
         "ARTIFACT_BLOB_ACCOUNT_URL": artifact_blob_endpoint,
         "ARTIFACT_BLOB_CONTAINER": ARTIFACT_CONTAINER,
+        # Each tenant's blobs under its TenantStack's encryption scope (its own key).
+        "ARTIFACT_BLOB_ENCRYPTION_SCOPES": "true",
         "OLLAMA_HOST": ollama_url,
         "MLFLOW_TRACKING_URI": mlflow_url,
         # Entra ID fronts the tracking server: the app's identity asks for tokens of its app
@@ -181,6 +186,16 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             **common,
         ),
     )
+    postgres_logins = PostgresLogins(
+        "postgres-logins",
+        PostgresLoginsArgs(
+            resource_group_name=rg,
+            tenant_id=client.tenant_id,
+            postgres_server_name=database.server_name,
+            database=database,
+            **common,
+        ),
+    )
     console = Console(
         "console",
         ConsoleArgs(
@@ -199,10 +214,12 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             network=network,
             observability=observability,
             subscription_id=client.subscription_id,
+            user_assigned_identities=postgres_logins.identity_ids,
             app_settings={
                 **app_settings(
                     cfg,
                     postgres_host=database.host,
+                    postgres_logins=postgres_logins,
                     vault=vault,
                     artifact_blob_endpoint=artifacts.blob_endpoint,
                     ollama_url=gpu.url,
@@ -220,15 +237,10 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         "app-access",
         AppAccessArgs(
             principal_id=functions.principal_id,
-            principal_name=functions.app_name,
-            tenant_id=client.tenant_id,
             subscription_id=client.subscription_id,
             vault_id=vault.vault.id,
             artifact_account_id=artifacts.account.id,
             sandbox_pool_id=sandbox.pool.id,
-            postgres_server_name=database.server_name,
-            resource_group_name=rg,
-            database=database,
         ),
     )
     alerts = SloAlerts(
@@ -266,6 +278,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         network,
         observability,
         database,
+        postgres_logins,
         vault,
         artifacts,
         gpu,

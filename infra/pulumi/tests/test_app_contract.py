@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from agent_infra.durable import CONNECTION_SETTING, PROVIDER_OVERRIDE
 
+from shared.adapters.artifacts.blob import encryption_scope
 from shared.adapters.keys.keyvault import key_vault_key_name
 from shared.adapters.secrets.keyvault import key_vault_secret_name
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
@@ -96,16 +97,30 @@ def test_every_setting_set_is_read_by_the_app_or_the_host(stack: Deployment):
     assert unknown == set(), "settings nobody reads (a typo, or a setting the app dropped)"
 
 
-def test_the_app_logs_in_to_the_database_the_infrastructure_creates(stack: Deployment):
+def test_the_app_logs_in_to_the_database_the_infrastructure_creates(stack: Deployment, load):
     values = infra_settings(stack)
     databases = {
         r.inputs["databaseName"] for r in stack.of_type("azure-native:dbforpostgresql:Database")
     }
-    admin = stack.one("azure-native:dbforpostgresql:Administrator")
     assert values["POSTGRES_DATABASE"] in databases
-    # With POSTGRES_AUTH=entra the login role is the Entra administrator: the app's identity.
-    assert values["POSTGRES_USER"] == admin.inputs["principalName"]
-    assert admin.inputs["objectId"] == stack.one(APP).outputs["identity"]["principalId"]
+    settings = load(values)
+    identities = {
+        r.outputs["id"]: r
+        for r in stack.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    }
+    carried = stack.one(APP).inputs["identity"]["userAssignedIdentities"]
+    by_client = {identities[i].outputs["clientId"]: identities[i] for i in carried}
+    # Two logins, two identities the Function App carries: the settings name each one's.
+    app = by_client[settings.postgres_client_id]
+    provisioner = by_client[settings.postgres_admin_client_id]
+    assert app is not provisioner
+    assert settings.postgres_user == app.inputs["resourceName"]
+    assert settings.postgres_object_id == app.outputs["principalId"]
+    assert settings.postgres_admin_user == provisioner.inputs["resourceName"]
+    # The provisioner is the server's only Entra ID administrator; the app's login is not one.
+    admin = stack.one("azure-native:dbforpostgresql:Administrator")
+    assert admin.inputs["principalName"] == settings.postgres_admin_user
+    assert admin.inputs["objectId"] == provisioner.outputs["principalId"]
 
 
 def test_the_artifact_container_exists_on_the_artifact_account(stack: Deployment):
@@ -127,6 +142,21 @@ def _tenant_resources(stack: Deployment) -> dict[str, list]:
         r.name.removeprefix("tenant-"): stack.children_of(r.urn)
         for r in stack.of_type("aica:tenant:TenantStack")
     }
+
+
+def test_each_tenant_uploads_under_the_encryption_scope_of_its_own_key(stack: Deployment, load):
+    values = infra_settings(stack)
+    assert load(values).artifact_blob_encryption_scopes is True
+    accounts = {
+        r.outputs["primaryEndpoints"]["blob"]: r.inputs["accountName"]
+        for r in stack.of_type("azure-native:storage:StorageAccount")
+    }
+    for slug, resources in _tenant_resources(stack).items():
+        [scope] = [r for r in resources if r.type == "azure-native:storage:EncryptionScope"]
+        [key] = [r for r in resources if r.type == "azure-native:keyvault:Key"]
+        assert scope.inputs["encryptionScopeName"] == encryption_scope(slug)
+        assert scope.inputs["accountName"] == accounts[values["ARTIFACT_BLOB_ACCOUNT_URL"]]
+        assert scope.inputs["keyVaultProperties"]["keyUri"] == key.outputs["keyUri"]
 
 
 def test_each_tenant_has_the_key_vault_key_and_webhook_secrets_the_app_reads(

@@ -26,7 +26,11 @@ def test_postgres_accepts_entra_id_only_over_tls_1_2(dev: Deployment):
         r.inputs["configurationName"]: r.inputs["value"]
         for r in dev.of_type("azure-native:dbforpostgresql:Configuration")
     }
-    assert parameters == {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"}
+    assert parameters == {
+        "require_secure_transport": "on",
+        "ssl_min_protocol_version": "TLSv1.2",
+        "azure.extensions": "VECTOR",  # pgvector, for code retrieval's embeddings
+    }
 
 
 def test_the_platform_database_is_the_one_the_app_connects_to(dev: Deployment):

@@ -43,7 +43,20 @@ def test_settings_are_the_names_the_app_reads_with_values_from_the_platform(dev:
     assert settings["POSTGRES_HOST"] == server.outputs["fullyQualifiedDomainName"]
     assert settings["POSTGRES_DATABASE"] == "platform"
     assert settings["POSTGRES_AUTH"] == "entra"
-    assert settings["POSTGRES_USER"] == app.inputs["name"]
+    logins = {
+        r.inputs["resourceName"]: r
+        for r in dev.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    }
+    app_login, provisioner = logins["id-pg-app-aica-dev"], logins["id-pg-provisioner-aica-dev"]
+    assert settings["POSTGRES_USER"] == "id-pg-app-aica-dev"
+    assert settings["POSTGRES_CLIENT_ID"] == app_login.outputs["clientId"]
+    assert settings["POSTGRES_OBJECT_ID"] == app_login.outputs["principalId"]
+    assert settings["POSTGRES_ADMIN_USER"] == "id-pg-provisioner-aica-dev"
+    assert settings["POSTGRES_ADMIN_CLIENT_ID"] == provisioner.outputs["clientId"]
+    assert set(app.inputs["identity"]["userAssignedIdentities"]) == {
+        app_login.id,
+        provisioner.id,
+    }
     assert settings["ARTIFACT_BLOB_ACCOUNT_URL"] == artifacts.outputs["primaryEndpoints"]["blob"]
     assert settings["AzureWebJobsStorage__accountName"] == host_storage.inputs["accountName"]
     assert settings["DURABLE_TASK_HUB"] == "aicodeagent"
@@ -78,7 +91,8 @@ def test_function_app_is_flex_consumption_python_311_in_the_vnet(dev: Deployment
     storage = config["deployment"]["storage"]
     assert storage["authentication"]["type"] == "SystemAssignedIdentity"
     assert storage["value"].endswith(".blob.core.windows.net/deployments")
-    assert app.inputs["identity"]["type"] == "SystemAssigned"
+    # Its own identity for everything but PostgreSQL, whose two logins are identities of their own.
+    assert app.inputs["identity"]["type"] == "SystemAssigned, UserAssigned"
     assert app.inputs["virtualNetworkSubnetId"] == subnet.id
     assert app.inputs["httpsOnly"] is True
 
@@ -102,7 +116,8 @@ def test_app_identity_gets_only_the_roles_it_needs_on_the_narrowest_scopes(dev: 
         "0ad04412-c4d5-4796-b79c-f76d14c8d402": {"TaskHub"},  # Durable Task Data Contributor
         "0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0": {"ContainerAppsSessionPool"},  # Session Executor
     }
-    admin = dev.one("azure-native:dbforpostgresql:Administrator")
-    assert admin.inputs["objectId"] == principal
-    assert admin.inputs["principalName"] == app.inputs["name"]
+    # Not the server's Entra ID administrator: that is the provisioner's identity alone.
+    [admin] = dev.of_type("azure-native:dbforpostgresql:Administrator")
+    assert admin.inputs["objectId"] != principal
+    assert admin.inputs["principalName"] == "id-pg-provisioner-aica-dev"
     assert admin.inputs["principalType"] == "ServicePrincipal"

@@ -5,6 +5,12 @@ uploaded with ``If-None-Match: *`` and their MD5 as ``Content-MD5``: a second up
 name fails in the service, and the adapter then compares MD5s to tell an idempotent retry (same
 bytes: fine) from a real conflict. The container is created on the first upload that finds it
 missing (infra normally creates it).
+
+With ``encryption_scopes`` each tenant's blobs are written under its encryption scope
+``tenant-<slug>`` (the TenantStack's, on the tenant's own Key Vault key), so that disabling one
+tenant's key makes its artifacts unreadable and no other tenant's. Reads need nothing: the
+service decrypts with the scope the blob was written under. A tenant without its scope gets an
+error, never a blob under the account's key.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ class BlobArtifactStore(ArtifactStore):
     Give ``connection_string`` (Azurite, or an account key) or ``account_url`` with a
     ``credential`` (default ``DefaultAzureCredential``: managed identity in Azure). SDK retries
     are off (retries belong to the orchestrator); ``client_kwargs`` go to ``BlobServiceClient``.
+    ``encryption_scopes``: upload under each tenant's scope (see the module docstring).
     """
 
     def __init__(
@@ -37,6 +44,7 @@ class BlobArtifactStore(ArtifactStore):
         connection_string: str | None = None,
         account_url: str | None = None,
         credential: TokenCredential | None = None,
+        encryption_scopes: bool = False,
         **client_kwargs: Any,
     ) -> None:
         from azure.storage.blob import BlobServiceClient
@@ -56,6 +64,7 @@ class BlobArtifactStore(ArtifactStore):
                 credential = DefaultAzureCredential()
             service = BlobServiceClient(str(account_url), credential=credential, **kwargs)
         self._container = service.get_container_client(container)
+        self._encryption_scopes = encryption_scopes
 
     def put(
         self, tenant: str, key: str, data: bytes, content_type: str = "application/octet-stream"
@@ -64,12 +73,13 @@ class BlobArtifactStore(ArtifactStore):
 
         blob = self._blob(tenant, key)
         digest = hashlib.md5(data, usedforsecurity=False).digest()
+        scope = encryption_scope(tenant) if self._encryption_scopes else None
         try:
             try:
-                self._upload(blob, data, content_type, digest)
+                self._upload(blob, data, content_type, digest, scope)
             except ResourceNotFoundError:  # the container is missing
                 self._create_container()
-                self._upload(blob, data, content_type, digest)
+                self._upload(blob, data, content_type, digest, scope)
         except ResourceExistsError:
             if self._stored_md5(blob) != digest:
                 raise Conflict(f"artifact {key!r} already exists with other content") from None
@@ -111,12 +121,15 @@ class BlobArtifactStore(ArtifactStore):
         name = f"{validate_slug(tenant)}/{validate_artifact_key(key)}"
         return self._container.get_blob_client(name)
 
-    def _upload(self, blob: BlobClient, data: bytes, content_type: str, digest: bytes) -> None:
+    def _upload(
+        self, blob: BlobClient, data: bytes, content_type: str, digest: bytes, scope: str | None
+    ) -> None:
         from azure.storage.blob import ContentSettings
 
         blob.upload_blob(
             data,
             overwrite=False,
+            encryption_scope=scope,
             content_settings=ContentSettings(
                 content_type=content_type, content_md5=bytearray(digest)
             ),
@@ -138,3 +151,8 @@ class BlobArtifactStore(ArtifactStore):
         except AzureError as exc:
             raise map_azure_error(exc, f"read artifact {blob.blob_name} properties") from exc
         return bytes(stored) if stored is not None else None
+
+
+def encryption_scope(tenant: str) -> str:
+    """The tenant's blob encryption scope: the name infra/pulumi's ``TenantStack`` gives it."""
+    return f"tenant-{validate_slug(tenant)}"

@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from shared.adapters.synced_files import write_new
 from shared.domain.errors import Conflict, NotFound
 from shared.domain.tenant import validate_slug
 from shared.ports.artifacts import ArtifactStore, validate_artifact_key
@@ -33,10 +34,7 @@ class FilesystemArtifactStore(ArtifactStore):
             raise Conflict(f"artifact {key!r} would nest under another artifact") from exc
         temporary = path.parent / f".tmp-{secrets.token_hex(8)}"
         try:
-            with temporary.open("xb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
+            write_new(temporary, data, 0o666)
             try:
                 os.link(temporary, path)
             except FileExistsError:

@@ -24,6 +24,7 @@ from shared.adapters.keys.envelope import (
     WrapAlgorithm,
     decryption_failed,
 )
+from shared.adapters.synced_files import fsync_dir, write_new
 from shared.domain.errors import ConfigurationError
 from shared.domain.tenant import validate_slug
 
@@ -112,12 +113,8 @@ class LocalKeyProvider(EnvelopeKeyProvider):
         self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory.mkdir(mode=0o700, exist_ok=True)
         temporary = directory / f".new-{secrets.token_hex(8)}"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(secrets.token_bytes(KEY_BYTES))
-                file.flush()
-                os.fsync(file.fileno())
+            write_new(temporary, secrets.token_bytes(KEY_BYTES))
             version = (self._versions(tenant) or [0])[-1] + 1
             while True:
                 try:
@@ -127,13 +124,5 @@ class LocalKeyProvider(EnvelopeKeyProvider):
                     version += 1
         finally:
             temporary.unlink(missing_ok=True)
-        _fsync_dir(directory)
+        fsync_dir(directory)
         return str(version)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from shared.adapters.llm.errors import error_for_status, retry_after_seconds
+from shared.adapters.llm.openai import function_tools
 from shared.domain.errors import LlmBadResponse, LlmError, LlmTimeout, LlmUnavailable
 from shared.domain.llm import (
     Completion,
@@ -127,18 +128,7 @@ class OllamaLlm(LlmProvider):
             lambda: self._client.chat(
                 model=request.model,
                 messages=[_message(m) for m in request.messages],
-                tools=[
-                    {
-                        "type": "function",
-                        "function": {
-                            "name": t.name,
-                            "description": t.description,
-                            "parameters": t.parameters,
-                        },
-                    }
-                    for t in request.tools
-                ]
-                or None,
+                tools=function_tools(request.tools) or None,
                 options=parameters["options"],
                 format=parameters.get("format"),
                 stream=False,

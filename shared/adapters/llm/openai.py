@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -26,7 +26,7 @@ from shared.domain.llm import (
     ResponseFormat,
     Role,
 )
-from shared.domain.llm_tools import ToolCall
+from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.ports.llm import LlmProvider
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -85,18 +85,20 @@ def _arguments(request: CompletionRequest) -> dict[str, Any]:
     if request.response_format is ResponseFormat.JSON:
         arguments["response_format"] = {"type": "json_object"}
     if request.tools:
-        arguments["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": t.name,
-                    "description": t.description,
-                    "parameters": t.parameters,
-                },
-            }
-            for t in request.tools
-        ]
+        arguments["tools"] = function_tools(request.tools)
     return arguments
+
+
+def function_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """Tools in Chat Completions' ``{"type": "function", ...}`` form, which Ollama's chat API
+    takes as well."""
+    return [
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+        }
+        for t in tools
+    ]
 
 
 def _completion(provider: str, response: Any, latency_ms: int) -> Completion:

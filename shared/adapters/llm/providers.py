@@ -22,7 +22,8 @@ from shared.adapters.llm.openai import AzureOpenAiLlm, OpenAiLlm
 from shared.adapters.llm.scripted import Recording, ScriptedLlm
 from shared.config import Settings
 from shared.domain.errors import ConfigurationError, NotFound
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from shared.ports.llm import LlmProvider, LlmProviders
 from shared.ports.secrets import SecretStore
 

@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from shared.adapters.synced_files import fsync_dir, write_new
 from shared.domain.errors import NotFound
 from shared.domain.tenant import validate_slug
 from shared.ports.secrets import SecretStore, validate_secret_name
@@ -35,30 +36,18 @@ class LocalSecretStore(SecretStore):
         self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.parent.mkdir(mode=0o700, exist_ok=True)
         temporary = path.parent / f".{name}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(value.encode("utf-8"))
-                file.flush()
-                os.fsync(file.fileno())
+            write_new(temporary, value.encode("utf-8"))
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def delete(self, tenant: str, name: str) -> None:
         path = self._path(tenant, name)
         path.unlink(missing_ok=True)
         if path.parent.exists():
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
 
     def _path(self, tenant: str, name: str) -> Path:
         return self._root / validate_slug(tenant) / validate_secret_name(name)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

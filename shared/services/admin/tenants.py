@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import ConfigurationError, DomainError, InvalidInput
-from shared.domain.llm import LlmRoute
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.tenant import Tenant, TenantStatus
 from shared.policies.triggers.rules import TriggerRules
 from shared.ports.admin import AdminReads, Quotas, StaleVersion, version_of

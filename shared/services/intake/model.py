@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from shared.domain.task import AgentTask
+
 
 @dataclass(frozen=True)
 class ReceiveDelivery:
@@ -42,3 +44,8 @@ class IntakeResult:
         if self.reason:
             body["reason"] = self.reason
         return body
+
+
+def audit_actor(task: AgentTask) -> str:
+    """Who an intake audit event names: the SCM account that sent the command."""
+    return f"{task.provider.value}:{task.requester}"

@@ -20,10 +20,9 @@ and makes the Durable calls on the event loop. Guarantees:
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from shared.auth.webhooks import (
     WebhookSecrets,
@@ -31,7 +30,6 @@ from shared.auth.webhooks import (
     rotation_deadline_name,
     secret_names,
 )
-from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import (
     InvalidTenantSlug,
     NotFound,
@@ -42,24 +40,24 @@ from shared.domain.errors import (
     TenantNotFound,
     Unauthenticated,
 )
-from shared.domain.task import AgentTask, Command, Provider, SourceKind, TaskStatus
+from shared.domain.task import AgentTask, Command, Provider, SourceKind
 from shared.domain.tenant import TenantLocation
 from shared.policies.triggers import (
     WEBHOOK_PROVIDERS,
     Ignored,
     TriggerRules,
-    control_refusal,
     normalise,
     read_delivery,
 )
-from shared.ports.intake import ActiveTask, DeliveryRecord, IntakeLedger, IntakeTx, PriorDelivery
+from shared.ports.intake import DeliveryRecord, IntakeLedger, IntakeTx, PriorDelivery
 from shared.ports.orchestrations import Orchestrations
 from shared.ports.secrets import SecretStore
 from shared.ports.tenants import TenantDirectory
 from shared.services.intake.batches import TenantBatches
 from shared.services.intake.cache import TtlCache
-from shared.services.intake.effects import Effect, raise_approval, refuse, start_flow, terminate
-from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery
+from shared.services.intake.control import CONTROL_COMMANDS, apply_control
+from shared.services.intake.effects import Effect, refuse, start_flow, terminate
+from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery, audit_actor
 
 PATCH_FLOW = "patch_flow"
 REVIEW_FLOW = "review_flow"
@@ -70,7 +68,6 @@ DEFAULT_FLOWS: Mapping[Command, str] = {
 }
 #: What ``/agent review`` can review; on an issue or work item it is refused with a reply.
 REVIEWABLE = frozenset({SourceKind.PULL_REQUEST, SourceKind.MERGE_REQUEST})
-CONTROL_COMMANDS = frozenset({Command.CANCEL, Command.APPROVE, Command.REJECT})
 #: Headers kept with a stored delivery. Never tokens or credentials.
 KEPT_HEADERS = frozenset(
     {
@@ -250,14 +247,14 @@ class IntakeService:
             raise RateLimited("the tenant's webhook rate limit is exceeded", retry_after=wait)
         active = tx.active_task(task)
         if control:
-            return self._control(tx, task, active, rules)
+            return _Decision(*apply_control(tx, task, active, rules))
         if active is not None:
             tx.settle("running", active.id)
             return _Decision(IntakeResult(Outcome.RUNNING, active.id))
         tx.add_task(task)
         tx.audit(
             kind="task.received",
-            actor=_actor(task),
+            actor=audit_actor(task),
             data={
                 "provider": task.provider.value,
                 "event": task.extra.get("event", ""),
@@ -284,80 +281,9 @@ class IntakeService:
                 return _Decision(result, start_flow(flow, task, result, only_if_missing=True))
         return _Decision(result)
 
-    def _control(
-        self, tx: IntakeTx, command: AgentTask, active: ActiveTask | None, rules: TriggerRules
-    ) -> _Decision:
-        if active is None:
-            tx.settle("ignored:no-active-task", None)
-            return _Decision(IntakeResult(Outcome.IGNORED, reason="no-active-task"))
-        refusal = control_refusal(command, rules, active.requester)
-        approval = command.command in (Command.APPROVE, Command.REJECT)
-        if refusal is None and approval and active.status is not TaskStatus.AWAITING_APPROVAL:
-            refusal = "not-awaiting-approval"
-        decision = None
-        if refusal is None and approval:
-            decision = _comment_decision(tx, command, active)
-            refusal = None if isinstance(decision, ApprovalDecision) else decision
-        if refusal is not None:
-            tx.settle(f"ignored:{refusal}", active.id)
-            tx.audit(
-                kind="command.refused",
-                actor=_actor(command),
-                data={"command": command.command.value, "reason": refusal},
-                task_id=active.id,
-            )
-            return _Decision(IntakeResult(Outcome.IGNORED, active.id, refusal))
-        if not approval:
-            tx.set_status(active.id, TaskStatus.CANCELLED)
-            tx.audit(kind="task.cancelled", actor=_actor(command), data={}, task_id=active.id)
-            tx.settle("cancelled", active.id)
-            result = IntakeResult(Outcome.CANCELLED, active.id)
-            return _Decision(result, terminate(result, active.id))
-        assert isinstance(decision, ApprovalDecision)
-        tx.audit(
-            kind="approval.submitted",
-            actor=_actor(command),
-            data=decision.to_json(),
-            task_id=active.id,
-        )
-        tx.settle("approval", active.id)
-        return _Decision(
-            IntakeResult(Outcome.APPROVAL_SENT, active.id),
-            raise_approval(active.id, {"decision_id": decision.id}),
-        )
-
-
-def _comment_decision(
-    tx: IntakeTx, command: AgentTask, active: ActiveTask
-) -> ApprovalDecision | str:
-    """Record an allowed ``/agent approve|reject`` as the task's decision, or why not.
-
-    The commenter is judged on their linked identities too (another account of the requester
-    is still the requester); the first decision on a task wins."""
-    identities = tx.identities_of((command.provider.value, command.requester.casefold()))
-    if (command.provider.value, active.requester.casefold()) in identities:
-        return "self-approval"
-    decision = ApprovalDecision(
-        id=str(uuid.uuid4()),
-        task_id=active.id,
-        decision="approve" if command.command is Command.APPROVE else "reject",
-        via="comment",
-        principal=command.requester,
-        object_id=None,
-        roles=(),
-        linked=identities,
-        comment=command.instruction,
-        decided_at=command.received_at.astimezone(UTC),
-    )
-    return decision if tx.record_decision(decision) else "already-decided"
-
 
 def _provider(name: str) -> Provider:
     for provider in WEBHOOK_PROVIDERS:
         if provider.value == name:
             return provider
     raise NotFound(f"no webhook provider {name!r}", code="unknown-provider")
-
-
-def _actor(task: AgentTask) -> str:
-    return f"{task.provider.value}:{task.requester}"

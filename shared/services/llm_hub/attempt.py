@@ -31,16 +31,8 @@ from shared.domain.errors import (
     LlmTimeout,
     LlmUnavailable,
 )
-from shared.domain.llm import (
-    Completion,
-    CompletionRequest,
-    HubResult,
-    LlmCall,
-    LlmRoute,
-    ProviderKind,
-    TemplateRef,
-    estimate_tokens,
-)
+from shared.domain.llm import Completion, CompletionRequest, ProviderKind, estimate_tokens
+from shared.domain.llm_hub import HubResult, LlmCall, LlmRoute, TemplateRef
 from shared.policies.secrets import redact
 from shared.ports.keys import KeyProvider
 from shared.ports.llm import LlmCallLog, LlmProvider, UsageLedger

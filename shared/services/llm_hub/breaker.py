@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.domain.errors import CircuitOpen
-from shared.domain.llm import CircuitState, CircuitStatus
+from shared.domain.llm_hub import CircuitState, CircuitStatus
 from shared.ports.llm import CircuitStore
 
 

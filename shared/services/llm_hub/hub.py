@@ -29,16 +29,8 @@ from shared.domain.errors import (
     NotFound,
     TenantDisabled,
 )
-from shared.domain.llm import (
-    CompletionRequest,
-    DailyUsage,
-    FinishReason,
-    HubResult,
-    LlmRoute,
-    Message,
-    ProviderKind,
-    ResponseFormat,
-)
+from shared.domain.llm import CompletionRequest, FinishReason, Message, ProviderKind, ResponseFormat
+from shared.domain.llm_hub import DailyUsage, HubResult, LlmRoute
 from shared.domain.llm_tools import ToolSpec
 from shared.domain.models import card_path
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, redact
@@ -243,7 +235,7 @@ class LlmHub:
         (``output-truncated`` for a cut-short one, as in its lineage row). When the last limit
         (or a model refusing a larger one) still cuts it short, the answer comes back with
         ``llm["finish_reason"] == "length"``: the flow must not apply it (see
-        ``patch_flow.steps``) and asks for a narrower edit instead.
+        ``patch_flow.validation``) and asks for a narrower edit instead.
 
         ``tools`` are offered to the model and ``history`` (its earlier tool calls and their
         results, this attempt) follows the prompt; ``llm["tool_calls"]`` lists the calls it

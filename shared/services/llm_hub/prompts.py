@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.domain.errors import InvalidInput, NotFound
-from shared.domain.llm import Message, Role, TemplateRef
+from shared.domain.llm import Message, Role
+from shared.domain.llm_hub import TemplateRef
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 _FILE = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]*)\.md$")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.llm import LlmRoute
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.models import CHAMPION, PATCH_MODEL, ModelSpec, ModelVersion, Promotion
 from shared.ports.registry import ModelRegistry, PromotionLog
 from shared.services.llm_hub.patch_prompts import PATCH_TEMPLATE

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from shared.domain.llm import LlmRoute
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.models import ModelRef, ModelVersion
 from shared.ports.registry import ModelRegistry
 

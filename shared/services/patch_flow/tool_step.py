@@ -16,8 +16,8 @@ from shared.policies.agent_config import FlowPlan
 from shared.retrieval.index import RepoIndex
 from shared.services.llm_hub.transcripts import redact_call
 from shared.services.patch_flow.deps import PatchFlowDeps
-from shared.services.patch_flow.steps import check_runner
 from shared.services.patch_flow.tools import CheckoutTools, ToolResult
+from shared.services.patch_flow.validation import check_runner
 from shared.services.patch_flow.workspace import checked_out
 
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from devhost.dev_oidc import object_id_for
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.models import CHAMPION, EvaluationResult
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.models.registration import spec_for

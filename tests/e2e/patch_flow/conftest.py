@@ -6,12 +6,8 @@ its workers are busy, which must not leak into other test modules."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,8 @@ import pytest
 from devhost.dev_oidc import DevIssuer
 from devhost.testing import RunningDevhost, started_devhost
 from shared.bootstrap import Container, container
+from tests.support import devhost_process
+from tests.support.devhost_task import wait_for
 from tests.support.oidc import serving_dev_issuer
 from tools.demo.scenario import RECORDINGS
 
@@ -70,6 +68,8 @@ def app(app_host: RunningDevhost) -> Container:
 
 
 class Http:
+    """The in-process devhost's HTTP front, by URL path."""
+
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
@@ -80,16 +80,9 @@ class Http:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        req = urllib.request.Request(
-            self.base_url + path, data=body, method=method, headers=headers or {}
+        return devhost_process.http(
+            method, self.base_url + path, raw=body, headers=headers, timeout=60
         )
-        try:
-            with urllib.request.urlopen(req, timeout=60) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            return exc.code, json.loads(raw) if raw else None
 
     def status(self, instance: str) -> dict[str, Any]:
         code, body = self.request("GET", f"/runtime/webhooks/durabletask/instances/{instance}")
@@ -99,16 +92,7 @@ class Http:
     def wait(
         self, instance: str, done: Callable[[dict[str, Any]], bool], timeout: float = 90.0
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status(instance)
-            if done(status):
-                return status
-            if status["runtimeStatus"] in ("Failed", "Terminated"):
-                raise AssertionError(f"instance ended {status['runtimeStatus']}: {status}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting; last status {status}")
-            time.sleep(0.1)
+        return wait_for(self.base_url, instance, done, timeout)
 
 
 @pytest.fixture(scope="module")

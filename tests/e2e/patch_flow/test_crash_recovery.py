@@ -6,7 +6,6 @@ until the test has killed the host."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import time
@@ -16,31 +15,15 @@ import pytest
 
 from shared.adapters.scm.local_git import repository_path
 from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
-from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
-from tools.demo.scenario import (
-    COMMAND,
-    REPOSITORY,
-    encode,
-    issue_comment,
-    prepare_tenant,
-    signed_headers,
+from tests.support.devhost_process import DevhostProcess
+from tests.support.devhost_task import (
+    approve,
+    comment_until_approval,
+    completed,
+    delivered,
+    wait_for,
 )
-
-
-def _status(devhost: DevhostProcess, task_id: str) -> dict:
-    code, body = http("GET", f"{devhost.base}{MANAGEMENT}/instances/{task_id}")
-    assert code in (200, 202), (code, body)
-    return body
-
-
-def _until(devhost, task_id, done, timeout=90.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = _status(devhost, task_id)
-        if done(status):
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"timed out; last status {status}")
+from tools.demo.scenario import REPOSITORY, prepare_tenant
 
 
 def _branch_exists(bare, branch: str) -> bool:
@@ -90,33 +73,8 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
         _hold_agent_branches(bare, gate)
     devhost.start()
     try:
-        body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-        code, accepted = http(
-            "POST",
-            f"{devhost.base}/api/webhooks/github/{tenant.slug}",
-            raw=body,
-            headers=signed_headers(body, tenant.webhook_secret),
-        )
-        assert code == 202, accepted
-        task_id = accepted["id"]
-        _until(
-            devhost,
-            task_id,
-            lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
-        )
-        token = issuer.mint(
-            tenant_id=tenant.directory_id,
-            username="lead@contoso.example",
-            audience=AUDIENCE,
-            roles=["Approver"],
-        )
-        code, _ = http(
-            "POST",
-            f"{devhost.base}/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
-            raw=json.dumps({"decision": "approve"}).encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        assert code == 202
+        task_id = comment_until_approval(devhost.base, tenant)
+        approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
         if kill_point == "while-the-branch-is-pushed":
             deadline = time.monotonic() + 60
             while not (gate / "started").exists():
@@ -126,21 +84,18 @@ def test_killed_between_approval_and_pr_yields_one_pr_and_one_comment(
         devhost.kill()
         (gate / "hold").unlink(missing_ok=True)  # the killed host's git process may finish
         devhost.start()
-        done = _until(devhost, task_id, lambda s: s["runtimeStatus"] == "Completed")
+        done = wait_for(devhost.base, task_id, completed)
     finally:
         (gate / "hold").unlink(missing_ok=True)
         devhost.stop()
 
     assert done["output"]["outcome"] == "completed"
+    branches, comments = delivered(app, tenant.slug)
+    assert branches == [f"agent/{task_id}"]
+    assert len(comments) == 1 and "Opened" in comments[0]
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
-        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
-        comments = tx.conn.execute(
-            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
-        ).fetchall()
         opened = tx.conn.execute(
             "SELECT count(*) AS n FROM audit_events WHERE kind = 'task.completed'"
         ).fetchone()
-    assert [p["source_branch"] for p in prs] == [f"agent/{task_id}"]
-    assert len(comments) == 1 and "Opened" in comments[0]["body"]
     assert opened["n"] == 1
     assert app.audit.verify_chain(tenant.slug).ok

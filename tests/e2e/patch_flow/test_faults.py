@@ -21,20 +21,17 @@ import psycopg
 
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.scm import ScmConnection, comment_marker
-from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT, Http
-from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _approve, _github
+from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
+from tests.e2e.patch_flow.test_saas_flows import SCRIPTED, TOKEN_SECRET, _github
 from tests.support.devhost_process import MANAGEMENT, DevhostProcess, free_port
 from tests.support.devhost_process import http as http_call
+from tests.support.devhost_task import approve, comment_until_approval, delivered
 from tests.unit.intake.deliveries import Credentials, headers_for
 from tools.demo.scenario import (
     COMMAND,
-    REPOSITORY,
     connect_scm,
-    encode,
-    issue_comment,
     prepare_tenant,
     provision_tenant,
-    signed_headers,
 )
 
 AWAITING = "awaiting-approval"
@@ -83,7 +80,7 @@ def test_an_scm_5xx_storm_while_opening_the_pull_request_still_opens_exactly_one
         scm.server.fail("GET", r"/pulls$", 503, times=1)
         scm.server.fail("POST", r"/pulls$", 502, times=2)
         scm.server.fail("PATCH", r"/issues/comments/\d+$", 503, times=3)
-        assert _approve(http, issuer, slug, directory_id, task_id) == 202
+        approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
         done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed", timeout=120)
 
         assert done["output"]["outcome"] == "completed"
@@ -103,7 +100,7 @@ def test_an_scm_outage_longer_than_the_retries_fails_the_task_once_without_a_pr(
     with _github(token) as scm:
         slug, directory_id, task_id = _github_task(app, http, scm, token)
         scm.server.fail("POST", r"/pulls$", 503, times=1000)
-        assert _approve(http, issuer, slug, directory_id, task_id) == 202
+        approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
         done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed", timeout=120)
 
         assert done["output"]["outcome"] == "failed"
@@ -128,17 +125,8 @@ def test_an_unreachable_llm_falls_back_to_the_next_route_and_opens_one_pr(
         *SCRIPTED,
     ]
     tenant = prepare_tenant(app, f"fault-{secrets.token_hex(3)}", llm_routes=routes)
-    body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    code, accepted = http.request(
-        "POST",
-        f"/api/webhooks/github/{tenant.slug}",
-        body,
-        signed_headers(body, tenant.webhook_secret),
-    )
-    assert code == 202, accepted
-    task_id = accepted["id"]
-    http.wait(task_id, lambda s: _step(s) == AWAITING)
-    assert _approve(http, issuer, tenant.slug, tenant.directory_id, task_id) == 202
+    task_id = comment_until_approval(http.base_url, tenant)
+    approve(http.base_url, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
 
     assert done["output"]["outcome"] == "completed"
@@ -205,31 +193,9 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
         options=["--activity-lease-seconds", "2"],
     )
     devhost.start()
-    http = Http(devhost.base)
     try:
-        body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-        code, accepted = http.request(
-            "POST",
-            f"/api/webhooks/github/{tenant.slug}",
-            body,
-            signed_headers(body, tenant.webhook_secret),
-        )
-        assert code == 202, accepted
-        task_id = accepted["id"]
-        http.wait(task_id, lambda s: _step(s) == AWAITING)
-        token = issuer.mint(
-            tenant_id=tenant.directory_id,
-            username="lead@contoso.example",
-            audience=AUDIENCE,
-            roles=["Approver"],
-        )
-        code, _ = http.request(
-            "POST",
-            f"/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
-            encode({"decision": "approve"}),
-            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        assert code == 202
+        task_id = comment_until_approval(devhost.base, tenant)
+        approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
         before = _started_at(database_url)
         platform = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
         tenant_database = app.tenants.locate(tenant.slug).database
@@ -240,12 +206,8 @@ def test_postgres_restarted_mid_flow_still_ends_the_task_once_with_one_pr(
         devhost.stop()
 
     assert done["output"]["outcome"] == "completed"
-    with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
-        prs = tx.conn.execute("SELECT source_branch FROM scm_pull_requests").fetchall()
-        comments = tx.conn.execute(
-            "SELECT body FROM scm_comments WHERE author = 'ai-code-agent'"
-        ).fetchall()
-    assert [p["source_branch"] for p in prs] == [f"agent/{task_id}"]
+    branches, comments = delivered(app, tenant.slug)
+    assert branches == [f"agent/{task_id}"]
     assert len(comments) == 1
     kinds = _audit_kinds(app, tenant.slug)
     assert kinds["task.completed"] == 1 and kinds["task.failed"] == 0

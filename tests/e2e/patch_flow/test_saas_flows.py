@@ -24,6 +24,7 @@ from tests.integration.scm.forge import Forge
 from tests.integration.scm.github_server import GithubEmulator
 from tests.integration.scm.gitlab_server import GitlabEmulator
 from tests.integration.scm.http_stub import StubServer
+from tests.support.devhost_task import approve
 from tests.unit.intake.deliveries import (
     Credentials,
     Fixture,
@@ -39,7 +40,6 @@ from tools.demo.scenario import (
     REPOSITORY,
     REQUESTER,
     connect_scm,
-    encode,
     provision_tenant,
     sample_files,
 )
@@ -219,22 +219,6 @@ def hosted(request) -> Iterator[tuple[Hosted, str]]:
         yield running, token
 
 
-def _approve(http, issuer, slug: str, directory_id: str, task_id: str) -> int:
-    token = issuer.mint(
-        tenant_id=directory_id,
-        username="lead@contoso.example",
-        audience=AUDIENCE,
-        roles=["Approver"],
-    )
-    code, _ = http.request(
-        "POST",
-        f"/api/tenants/{slug}/tasks/{task_id}/approval",
-        encode({"decision": "approve", "comment": "looks right"}),
-        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    return code
-
-
 def _changed_paths(forge: Forge, base: str, branch: str) -> set[str]:
     before, after = forge.tree_of(base) or {}, forge.tree_of(branch) or {}
     return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
@@ -283,7 +267,7 @@ def test_comment_webhook_becomes_one_approved_pull_request_on_the_hosted_scm(
     assert code == 202, accepted
     task_id = accepted["id"]
     http.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
-    assert _approve(http, issuer, slug, directory_id, task_id) == 202
+    approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
     done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed")
 
     output = done["output"]

@@ -18,16 +18,13 @@ import pytest
 
 from shared.adapters.sandbox.local import LocalSandbox
 from shared.adapters.store.postgres.tasks import get_task
+from tests.support.devhost_task import comment_until_approval
 from tests.support.package_index import serving_package_index
 from tools.demo.scenario import (
-    COMMAND,
     REPOSITORY,
     SAMPLE,
-    encode,
-    issue_comment,
     prepare_tenant,
     seed_repository,
-    signed_headers,
 )
 
 AGENT_YML = """\
@@ -71,23 +68,11 @@ def test_a_check_that_needs_its_dependency_installed_by_setup_passes(app, http, 
         )
         seed_repository(app.scm.local_git_root(tenant.slug), REPOSITORY, source)
 
-        payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-        code, accepted = http.request(
-            "POST",
-            f"/api/webhooks/github/{tenant.slug}",
-            payload,
-            signed_headers(payload, tenant.webhook_secret),
-        )
-        assert code == 202, accepted
-        http.wait(
-            accepted["id"],
-            lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
-            timeout=180,
-        )
+        task_id = comment_until_approval(http.base_url, tenant, timeout=180)
         assert any("greetlib-1.0-py3-none-any.whl" in path for path in index.requested)
 
     with app.db.tenant_transaction(app.tenants.locate(tenant.slug)) as tx:
-        record = get_task(tx, accepted["id"])
+        record = get_task(tx, task_id)
     check = record.lineage["attempts"][-1]["check"]
     assert (check["state"], check["phase"], check["setup_cached"]) == ("passed", "check", False)
     assert (

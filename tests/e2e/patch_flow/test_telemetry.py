@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections import Counter
 from typing import Any
 
@@ -21,16 +20,9 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
 from tests.integration.telemetry.conftest import collector  # noqa: F401 (fixture)
-from tests.support.devhost_process import MANAGEMENT, DevhostProcess, http
-from tools.demo.scenario import (
-    COMMAND,
-    ISSUE_BODY,
-    REPOSITORY,
-    encode,
-    issue_comment,
-    prepare_tenant,
-    signed_headers,
-)
+from tests.support.devhost_process import DevhostProcess
+from tests.support.devhost_task import approve, comment_until_approval, completed, wait_for
+from tools.demo.scenario import COMMAND, ISSUE_BODY, REPOSITORY, prepare_tenant
 
 ACTIVITIES = [
     "authorise", "start_task", "gather_context", "generate_patch", "validate_patch",
@@ -85,18 +77,6 @@ def _metrics(bodies: list[bytes]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _until(devhost: DevhostProcess, task_id: str, done, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        code, status = http("GET", f"{devhost.base}{MANAGEMENT}/instances/{task_id}")
-        assert code in (200, 202), (code, status)
-        if done(status):
-            return status
-        assert status["runtimeStatus"] not in ("Failed", "Terminated"), status
-        time.sleep(0.05)
-    raise AssertionError(f"timed out; last status {status}")
-
-
 def _run_one_task(app, app_env, database_url, issuer, tmp_path, collector_url, caller):
     tenant = prepare_tenant(
         app, f"otel-{secrets.token_hex(3)}", llm_routes=[{"provider": "scripted", "model": "demo"}]
@@ -114,34 +94,10 @@ def _run_one_task(app, app_env, database_url, issuer, tmp_path, collector_url, c
         },
     )
     devhost.start()
-    token = ""
     try:
-        body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-        headers = {**signed_headers(body, tenant.webhook_secret), "traceparent": caller}
-        code, accepted = http(
-            "POST", f"{devhost.base}/api/webhooks/github/{tenant.slug}", raw=body, headers=headers
-        )
-        assert code == 202, accepted
-        task_id = accepted["id"]
-        _until(
-            devhost,
-            task_id,
-            lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval",
-        )
-        token = issuer.mint(
-            tenant_id=tenant.directory_id,
-            username="lead@contoso.example",
-            audience=AUDIENCE,
-            roles=["Approver"],
-        )
-        code, _ = http(
-            "POST",
-            f"{devhost.base}/api/tenants/{tenant.slug}/tasks/{task_id}/approval",
-            raw=json.dumps({"decision": "approve"}).encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        assert code == 202
-        done = _until(devhost, task_id, lambda s: s["runtimeStatus"] == "Completed")
+        task_id = comment_until_approval(devhost.base, tenant, {"traceparent": caller})
+        token = approve(devhost.base, tenant.slug, tenant.directory_id, task_id, issuer, AUDIENCE)
+        done = wait_for(devhost.base, task_id, completed)
         assert done["output"]["outcome"] == "completed"
     finally:
         devhost.stop()  # SIGTERM: devhost flushes and shuts its providers down

@@ -13,11 +13,8 @@ import time
 from pathlib import Path
 
 from shared.adapters.keys.local import LocalKeyProvider
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database

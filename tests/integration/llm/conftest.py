@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.keys.local import LocalKeyProvider
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.secrets.local import LocalSecretStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog

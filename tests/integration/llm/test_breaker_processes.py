@@ -17,7 +17,7 @@ from typing import IO, Any
 import pytest
 
 from shared.adapters.llm.postgres import PostgresCircuitStore
-from shared.domain.llm import CircuitStatus
+from shared.domain.llm_hub import CircuitStatus
 from tests.conftest import REPO_ROOT
 from tests.integration.llm.conftest import forget_circuits
 from tests.integration.llm.test_provider_wire import OPENAI_OK, openai_error

@@ -14,7 +14,7 @@ import pytest
 from shared.adapters.llm.postgres import PostgresCircuitStore
 from shared.adapters.llm.providers import credential_fingerprint
 from shared.domain.errors import BudgetExceeded, CircuitOpen, LlmRateLimited, LlmUnavailable
-from shared.domain.llm import CircuitStatus
+from shared.domain.llm_hub import CircuitStatus
 from shared.services.llm_hub.breaker import credential_circuit
 from tests.integration.llm.conftest import RealHub
 from tests.integration.llm.test_provider_wire import OPENAI_OK, openai_error

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from shared.domain.errors import BudgetExceeded, LlmAuthError, PermissionDenied
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from tests.integration.llm.conftest import RealHub
 from tests.integration.llm.test_provider_wire import (
     ANTHROPIC_OK,

@@ -12,7 +12,8 @@ from shared.adapters.llm.postgres import PostgresCircuitStore
 from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.config import Settings
 from shared.domain.errors import InvalidInput
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.models import CHAMPION, PATCH_MODEL
 from shared.ports.registry import FakeModelRegistry
 from shared.services.llm_hub import LlmHub

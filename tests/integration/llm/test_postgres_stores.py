@@ -10,14 +10,11 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from shared.adapters.llm.postgres import (
-    PostgresCircuitStore,
-    PostgresLlmCallLog,
-    PostgresUsageLedger,
-)
+from shared.adapters.llm.call_log import PostgresLlmCallLog
+from shared.adapters.llm.postgres import PostgresCircuitStore, PostgresUsageLedger
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.domain.errors import BudgetExceeded, NotFound
-from shared.domain.llm import CircuitState, CircuitStatus, LlmCall, TemplateRef
+from shared.domain.llm_hub import CircuitState, CircuitStatus, LlmCall, TemplateRef
 
 
 def set_budget(db, tenant: str, tokens: int, cost: str) -> None:

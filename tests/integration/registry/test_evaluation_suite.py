@@ -14,7 +14,8 @@ from shared.adapters.llm.providers import ConfiguredLlmProviders
 from shared.adapters.sandbox.local import LocalSandbox
 from shared.config import Settings
 from shared.domain.errors import ConfigurationError
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from shared.services.llm_hub.pricing import PriceTable
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.models.evaluation import Suite, evaluate

@@ -22,7 +22,7 @@ from shared.domain.scm import ScmConnection
 from shared.domain.task import Provider
 from shared.policies.agent_config import parse_repo_config, plan_for
 from shared.ports.sandbox import NetworkPolicy
-from shared.services.patch_flow.steps import _validate
+from shared.services.patch_flow.validation import validate_proposal
 from tests.integration.scm.gitrepo import git, make_bare_repo
 from tests.support.package_index import serving_package_index
 from tests.support.validation_deps import validation_deps
@@ -92,7 +92,7 @@ def _flow(tmp_path: Path, index: str, sandbox: LocalSandbox, network: NetworkPol
 
     def validate() -> dict[str, Any]:
         proposal = {"answer": PATCH, "format": "udiff"}
-        return _validate(deps, task, plan, commit, proposal)
+        return validate_proposal(deps, task, plan, commit, proposal)
 
     return validate, deps
 

@@ -9,6 +9,7 @@ logged in with a stale token would fail here.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -128,10 +129,48 @@ def test_the_app_logs_in_with_entra_as_the_role_its_settings_name(
         postgres_user=ROLE,
         postgres_auth="entra",
     )
-    app = Container(settings, postgres_credential=entra)
+    app = Container(settings, postgres_credentials=lambda _client_id: entra)
     try:
         with app.db.connection() as conn:
             assert conn.execute("SELECT session_user AS u").fetchone() == {"u": ROLE}
         assert entra.scopes == [POSTGRES_SCOPE]
     finally:
         app.db.close()
+
+
+def test_each_login_takes_its_tokens_from_the_identity_its_settings_name(
+    server: str, entra: RotatingEntra
+) -> None:
+    """The app's login and the provisioner's are two managed identities: each asks for its
+    tokens with its own client id (the same role stands in for both logins here)."""
+    app_identity, provisioner_identity = str(uuid.uuid4()), str(uuid.uuid4())
+    asked: list[str | None] = []
+
+    def credentials(client_id: str | None) -> RotatingEntra:
+        asked.append(client_id)
+        return entra
+
+    settings = Settings(
+        database_url=None,
+        database_admin_url=None,
+        postgres_host=str(conninfo_to_dict(server)["host"]),
+        postgres_database="postgres",
+        postgres_user=ROLE,
+        postgres_client_id=app_identity,
+        postgres_admin_user=ROLE,
+        postgres_admin_client_id=provisioner_identity,
+        postgres_auth="entra",
+    )
+    app = Container(settings, postgres_credentials=credentials)
+    try:
+        with app.db.connection() as conn:
+            assert conn.execute("SELECT session_user AS u").fetchone() == {"u": ROLE}
+        assert asked == [app_identity]
+        assert app.admin_db is not None
+        with app.admin_db.connection() as conn:
+            assert conn.execute("SELECT session_user AS u").fetchone() == {"u": ROLE}
+        assert asked == [app_identity, provisioner_identity]
+    finally:
+        app.db.close()
+        if app.admin_db is not None:
+            app.admin_db.close()

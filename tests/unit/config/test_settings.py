@@ -81,3 +81,29 @@ def test_broken_local_settings_file_is_a_clear_error(tmp_path) -> None:
     (tmp_path / "local.settings.json").write_text("{not json")
     with pytest.raises(ConfigurationError, match=r"local\.settings\.json: not valid JSON"):
         load_settings(tmp_path)
+
+
+def test_each_database_login_names_its_own_managed_identity(tmp_path) -> None:
+    app, provisioner, obj = (
+        "6f1d3c1e-2f7a-4a53-9d55-0c1c3e1f0a01",
+        "8a2b4c6d-1e3f-4a5b-8c7d-9e0f1a2b3c4d",
+        "0b7e2a9c-5d4f-4e3a-b2c1-d0e9f8a7b6c5",
+    )
+    settings = load_settings(
+        _local_settings(
+            tmp_path,
+            {
+                "POSTGRES_CLIENT_ID": app,
+                "POSTGRES_ADMIN_CLIENT_ID": provisioner,
+                "POSTGRES_OBJECT_ID": obj,
+            },
+        )
+    )
+    assert (settings.postgres_client_id, settings.postgres_admin_client_id) == (app, provisioner)
+    assert settings.postgres_object_id == obj
+
+
+@pytest.mark.parametrize("name", ["POSTGRES_CLIENT_ID", "POSTGRES_ADMIN_CLIENT_ID"])
+def test_a_managed_identity_client_id_must_be_a_guid(tmp_path, name: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        load_settings(_local_settings(tmp_path, {name: "id-pg-provisioner"}))

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from shared.domain.errors import TenantNotFound
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 from shared.domain.tenant import Tenant, TenantLocation, TenantStatus
 from shared.ports.keys import FakeKeyProvider
 from shared.ports.llm import (

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.errors import CircuitOpen
-from shared.domain.llm import CircuitStatus
+from shared.domain.llm_hub import CircuitStatus
 from shared.ports.llm import FakeCircuitStore
 from shared.services.llm_hub.breaker import BreakerPolicy, CircuitBreaker
 

@@ -7,17 +7,14 @@ import pytest
 
 from shared.domain.errors import InvalidInput
 from shared.domain.llm import (
-    EDIT_FORMATS,
     Completion,
     CompletionRequest,
     FinishReason,
-    HubResult,
-    LlmRoute,
     Message,
     ProviderKind,
     Role,
-    TemplateRef,
 )
+from shared.domain.llm_hub import EDIT_FORMATS, HubResult, LlmRoute, TemplateRef
 from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.patching.formats import EditFormat
 

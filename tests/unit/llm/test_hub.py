@@ -21,16 +21,8 @@ from shared.domain.errors import (
     LlmUnavailable,
     TenantDisabled,
 )
-from shared.domain.llm import (
-    CircuitStatus,
-    Completion,
-    FinishReason,
-    LlmRoute,
-    Message,
-    ProviderKind,
-    ResponseFormat,
-    Role,
-)
+from shared.domain.llm import Completion, FinishReason, Message, ProviderKind, ResponseFormat, Role
+from shared.domain.llm_hub import CircuitStatus, LlmRoute
 from shared.domain.llm_tools import ToolCall, ToolSpec
 from shared.domain.tenant import TenantStatus
 from shared.policies.secrets import REDACTION_KEY_PURPOSE, placeholder

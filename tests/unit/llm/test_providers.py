@@ -14,7 +14,8 @@ from shared.adapters.llm.scripted import ScriptedLlm
 from shared.adapters.secrets.local import LocalSecretStore
 from shared.config import Settings
 from shared.domain.errors import ConfigurationError
-from shared.domain.llm import LlmRoute, ProviderKind
+from shared.domain.llm import ProviderKind
+from shared.domain.llm_hub import LlmRoute
 
 
 def route(provider: str, model: str = "m", **kwargs) -> LlmRoute:

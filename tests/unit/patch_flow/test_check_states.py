@@ -20,7 +20,7 @@ from shared.ports.checkout import CheckoutLimits, FakeCheckout
 from shared.ports.sandbox import FakeSandbox, NetworkPolicy
 from shared.services.patch_flow import messages
 from shared.services.patch_flow.deps import PatchFlowDeps
-from shared.services.patch_flow.steps import _validate
+from shared.services.patch_flow.validation import validate_proposal
 from shared.services.patch_flow.workspace import ABANDONED_AFTER_S
 from tests.support.validation_deps import validation_deps
 
@@ -46,7 +46,9 @@ def _deps(tmp_path: Path, sandbox: FakeSandbox, files: dict[str, str]) -> PatchF
 
 def _run(tmp_path: Path, sandbox: FakeSandbox, plan: FlowPlan) -> dict[str, Any]:
     deps = _deps(tmp_path, sandbox, {"src/app.py": "VALUE = 1\n"})
-    return _validate(deps, TASK, plan, "c0ffee" * 6 + "abcd", {"answer": PATCH, "format": "udiff"})
+    return validate_proposal(
+        deps, TASK, plan, "c0ffee" * 6 + "abcd", {"answer": PATCH, "format": "udiff"}
+    )
 
 
 def test_the_check_runs_once_even_with_the_repositorys_own_allow_list(tmp_path: Path) -> None:
@@ -104,7 +106,7 @@ def test_a_repository_too_large_to_check_out_is_unchecked(tmp_path: Path) -> Non
         checkout_limits=CheckoutLimits(max_files=3),
     )
     plan = FlowPlan(check_command=("pytest",))
-    outcome = _validate(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
+    outcome = validate_proposal(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
     assert outcome["ok"] and sandbox.runs == []
     assert (outcome["check"]["state"], outcome["check"]["reason"]) == ("unchecked", "too-large")
 
@@ -177,7 +179,7 @@ def test_a_connection_git_cannot_use_is_unchecked_with_its_reason(tmp_path: Path
         scm_for=lambda _c: SimpleNamespace(repository=reader),
     )
     plan = FlowPlan(check_command=("pytest",))
-    outcome = _validate(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
+    outcome = validate_proposal(deps, TASK, plan, "c" * 40, {"answer": PATCH, "format": "udiff"})
     assert outcome["ok"] and outcome["check"]["reason"] == "no-checkout"
 
 

@@ -47,8 +47,10 @@ class EntraTokenPassword:
             return token.token
 
 
-def managed_identity_credential() -> TokenCredential:
-    """The Function App's managed identity."""
+def managed_identity_credential(client_id: str | None = None) -> TokenCredential:
+    """One of the Function App's managed identities: the user-assigned one with ``client_id``
+    (each PostgreSQL login has its own, so that the app's login is never the provisioner),
+    else the system-assigned one."""
     from azure.identity import ManagedIdentityCredential
 
-    return ManagedIdentityCredential()
+    return ManagedIdentityCredential(client_id=client_id)

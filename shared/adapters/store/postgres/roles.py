@@ -9,8 +9,10 @@ Two logins, so that the app never holds more than it uses:
   a tenant's role for tenant work. It owns nothing and inherits nothing, so when a tenant role is
   shed inside a transaction the app's own rights reach no tenant's tables.
 
-In Azure the infrastructure creates the equivalent roles for Entra ID principals; locally devhost
-and the tests call ``ensure_login_roles`` as the embedded server's superuser.
+Locally devhost and the tests call ``ensure_login_roles`` as the embedded server's superuser. In
+Azure each login is a managed identity of its own: the infrastructure makes the provisioner's the
+server's Entra ID administrator, and the provisioner creates the app's as a plain login
+(``ensure_entra_login``) when it migrates.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from shared.adapters.store.postgres.database import Conn
+from shared.domain.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,37 @@ def grant_app_role(conn: Conn, app_role: str) -> None:
     conn.execute(
         sql.SQL("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA platform TO {}").format(app)
     )
+
+
+def ensure_entra_login(conn: Conn, name: str, object_id: str) -> None:
+    """Azure: the app's login ``name`` for the Entra ID service principal ``object_id`` (its
+    managed identity), created as a plain role — not an Entra administrator, so it can create
+    no roles or databases — with Azure's ``pgaadauth_create_principal_with_oid``, which only an
+    Entra administrator (the provisioner) may call; then NOINHERIT, as the local app login, so
+    that the tenant roles granted to it reach nothing until it switches to one.
+
+    Idempotent. ``ConfigurationError`` when the role may create roles or databases, or cannot be
+    made NOINHERIT: the app must not run with a login that reaches every tenant."""
+    row = conn.execute(
+        "SELECT rolinherit AS inherit, rolcreaterole OR rolcreatedb OR rolsuper AS admin"
+        " FROM pg_roles WHERE rolname = %s",
+        (name,),
+    ).fetchone()
+    if row is None:
+        conn.execute(
+            "SELECT pgaadauth_create_principal_with_oid(%s, %s, 'service', false, false)",
+            (name, object_id),
+        )
+        row = {"inherit": True, "admin": False}
+    if row["admin"]:
+        raise ConfigurationError(
+            f"the app's database login {name!r} may create roles or databases: it must be a"
+            " plain login, not an Entra ID administrator of the server"
+        )
+    if row["inherit"]:
+        try:
+            conn.execute(sql.SQL("ALTER ROLE {} NOINHERIT").format(sql.Identifier(name)))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ConfigurationError(
+                f"the provisioner cannot make the app's login {name!r} NOINHERIT: {exc}"
+            ) from exc

@@ -1,32 +1,24 @@
 """Tenants in PostgreSQL: a database, a schema and a role per tenant, created resumably.
 
 ``CREATE DATABASE`` cannot run inside a transaction, so provisioning is a sequence of steps that
-are each idempotent: the platform row first (``provisioned_at`` NULL until the end), then the
-role, the database and, inside it, the schema and the tenant migrations. A failed or interrupted
-provisioning is resumed by provisioning the same slug again; until it finishes the tenant is
-``provisioning`` in the listing and cannot be located.
+are each idempotent (``provisioning``): the platform row first (``provisioned_at`` NULL until the
+end), then the role, the database and, inside it, the schema and the tenant migrations. A failed
+or interrupted provisioning is resumed by provisioning the same slug again; until it finishes the
+tenant is ``provisioning`` in the listing and cannot be located.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from psycopg import sql
-
 from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.migrations import (
-    migrate_platform,
-    migrate_tenant,
-    tenant_record,
-)
+from shared.adapters.store.postgres.migrations import migrate_platform
+from shared.adapters.store.postgres.provisioning import TenantProvisioning
 from shared.adapters.store.postgres.roles import grant_app_role
-from shared.domain.errors import Conflict, TenantBusy, TenantNotFound
-from shared.domain.task import ACTIVE_TASK_STATUSES
+from shared.domain.errors import Conflict, TenantNotFound
 from shared.domain.tenant import Tenant, TenantLocation, TenantStatus, validate_slug
 from shared.ports.tenants import TenantDirectory
 
@@ -75,6 +67,7 @@ class PostgresTenantDirectory(TenantDirectory):
     ) -> None:
         self._db = db
         self._admin = admin or db
+        self._provisioning = TenantProvisioning(db, self._admin)
         self._role_prefix = role_prefix
         self._located: dict[str, TenantLocation] = {}
         self._located_lock = threading.Lock()
@@ -90,120 +83,16 @@ class PostgresTenantDirectory(TenantDirectory):
     ) -> Tenant:
         validate_slug(slug)
         location = self._location_for(slug)
-        with self._exclusive(slug):
-            resuming = self._claim(slug, display_name, settings, location)
+        with self._provisioning.exclusive(slug):
+            resuming = self._provisioning.claim(slug, display_name, settings, location)
             try:
-                self._create_role_and_database(location, resuming)
+                self._provisioning.create_role_and_database(location, resuming)
             except Conflict:
-                with self._admin.connection() as conn:
-                    conn.execute("DELETE FROM platform.tenants WHERE slug = %s", (slug,))
+                self._provisioning.release(slug)
                 raise
-            self._migrate(location)
-            with self._admin.connection() as conn:
-                conn.execute(
-                    "UPDATE platform.tenants SET provisioned_at = now() WHERE slug = %s", (slug,)
-                )
+            self._provisioning.migrate(location)
+            self._provisioning.finish(slug)
         return self.get(slug)
-
-    @contextmanager
-    def _exclusive(self, slug: str) -> Iterator[None]:
-        """One provisioning or deprovisioning of ``slug`` at a time, across processes (a
-        session advisory lock, as the steps span several transactions and databases: the
-        provisioner connects directly, never through a transaction-mode PgBouncer)."""
-        with self._admin.connection() as conn:
-            key = f"provision:{slug}"
-            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (key,))
-            if not row.fetchone() == {"ok": True}:
-                raise Conflict(
-                    f"tenant {slug!r} is being changed by another process", code="tenant-busy"
-                )
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
-
-    def _claim(
-        self, slug: str, name: str, settings: dict[str, Any] | None, location: TenantLocation
-    ) -> bool:
-        """Insert the platform row; ``True`` when an unfinished provisioning is resumed."""
-        with self._admin.transaction() as conn:
-            row = conn.execute(
-                "INSERT INTO platform.tenants (slug, display_name, schema_name, role_name,"
-                " database_name, settings) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (slug) DO NOTHING RETURNING slug",
-                (
-                    slug,
-                    name,
-                    location.schema,
-                    location.role,
-                    location.database,
-                    json.dumps(settings or {}),
-                ),
-            ).fetchone()
-            if row is None:
-                prior = conn.execute(
-                    "SELECT provisioned_at FROM platform.tenants WHERE slug = %s FOR UPDATE",
-                    (slug,),
-                ).fetchone()
-                if prior is None or prior["provisioned_at"] is not None:
-                    raise Conflict(f"tenant {slug!r} already exists", code="tenant-exists")
-                return True
-            conn.execute("INSERT INTO platform.quotas (tenant) VALUES (%s)", (slug,))
-            return False
-
-    def _create_role_and_database(self, location: TenantLocation, resuming: bool) -> None:
-        role, database = sql.Identifier(location.role), sql.Identifier(str(location.database))
-        app = sql.Identifier(self._db.login_role())
-        with self._admin.connection() as conn:
-            found = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) AS role,"
-                " EXISTS (SELECT 1 FROM pg_database WHERE datname = %s) AS db",
-                (location.role, location.database),
-            ).fetchone()
-            assert found is not None
-            if not resuming and (found["role"] or (found["db"] and self._holds_data(location))):
-                raise Conflict(
-                    f"a database role or tenant data for {location.slug!r} already exists",
-                    code="tenant-exists",
-                )
-            if not found["role"]:
-                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(role))
-            conn.execute(sql.SQL("GRANT {} TO {}").format(role, app))
-            if not found["db"]:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
-            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
-            conn.execute(
-                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}, {}").format(database, role, app)
-            )
-
-    def _holds_data(self, location: TenantLocation) -> bool:
-        """Whether an existing tenant database already has a tenant schema. An empty one (the
-        TenantStack creates the database in Azure) is adopted."""
-        with self._admin.connect(str(location.database)) as conn:
-            row = conn.execute("SELECT to_regnamespace(%s) AS s", (location.schema,)).fetchone()
-        return row is not None and row["s"] is not None
-
-    def _migrate(self, location: TenantLocation) -> list[str]:
-        """Bring the tenant's database up to date, then mirror its record into the platform's."""
-        with self._admin.connect(str(location.database)) as conn:
-            with conn.transaction():
-                conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(location.schema)
-                    )
-                )
-                conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
-                done = migrate_tenant(conn, location)
-            record = tenant_record(conn)
-        with self._admin.transaction() as conn:
-            for row in record:
-                conn.execute(
-                    "INSERT INTO platform.schema_migrations (scope, version, name, checksum)"
-                    " VALUES (%s, %s, %s, %s) ON CONFLICT (scope, version)"
-                    " DO UPDATE SET checksum = EXCLUDED.checksum",
-                    (f"tenant:{location.slug}", row["version"], row["name"], row["checksum"]),
-                )
-        return done
 
     def migrate(self) -> list[str]:
         """Apply pending platform migrations (and give the app's login its grants on them),
@@ -219,56 +108,17 @@ class PostgresTenantDirectory(TenantDirectory):
                 " WHERE provisioned_at IS NOT NULL ORDER BY slug"
             ).fetchall()
         for row in rows:
-            done.extend(self._migrate(_location(row)))
+            done.extend(self._provisioning.migrate(_location(row)))
         return done
 
     def deprovision(self, slug: str) -> None:
         """Drop the tenant's database and role, then its platform rows; resumable too."""
         try:
-            with self._exclusive(slug):
-                self._deprovision(self._location_row(slug))
+            with self._provisioning.exclusive(slug):
+                self._provisioning.drop(self._location_row(slug))
         finally:
             with self._located_lock:
                 self._located.pop(slug, None)
-
-    def _deprovision(self, location: TenantLocation) -> None:
-        slug, database = location.slug, str(location.database)
-        with self._admin.connection() as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
-            ).fetchone()
-        if exists is not None:
-            self._refuse_if_busy(location)
-        self._db.forget(database)
-        self._admin.forget(database)
-        with self._admin.connection() as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-            )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(location.role)))
-            with conn.transaction():
-                conn.execute(
-                    "DELETE FROM platform.schema_migrations WHERE scope = %s", (f"tenant:{slug}",)
-                )
-                conn.execute("DELETE FROM platform.tenants WHERE slug = %s", (slug,))
-
-    def _refuse_if_busy(self, location: TenantLocation) -> None:
-        with self._admin.connect(str(location.database)) as conn:
-            table = conn.execute(
-                "SELECT to_regclass(%s) AS t", (f"{location.schema}.tasks",)
-            ).fetchone()
-            if table is None or table["t"] is None:  # provisioning stopped before the migrations
-                return
-            active = conn.execute(
-                sql.SQL("SELECT count(*) AS n FROM {}.tasks WHERE status = ANY(%s)").format(
-                    sql.Identifier(location.schema)
-                ),
-                ([str(s) for s in ACTIVE_TASK_STATUSES],),
-            ).fetchone()
-        if active and int(str(active["n"])) > 0:
-            raise TenantBusy(
-                f"tenant {location.slug!r} has {active['n']} active task(s); cancel them first"
-            )
 
     def _row(self, slug: str) -> dict[str, object]:
         validate_slug(slug)
