@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip install -q --disable-pip-version-check
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv lock sbom check-deps demo test test-app test-infra test-external-pg lint bench clean sandbox-tools
+.PHONY: venv lock sbom check-deps demo test test-app test-infra test-external-pg lint bench clean sandbox-tools console browser-tools
 
 # Installs only what the hash-pinned lock files name (one resolution for app, dev and infra), then
 # checks the environment is consistent. Runs again only when a lock file changes.
@@ -64,12 +64,37 @@ sandbox-tools:
 	  { apt-get update -qq && apt-get install -y -qq bubblewrap; } || \
 	  echo "bubblewrap not installed: the sandbox falls back to unshare"
 
-demo: venv sandbox-tools
+# The browser console (console/): npm packages from its lock; its API types generated from the
+# admin API's OpenAPI document (so the type check fails when they drift apart); type-checked and
+# bundled by esbuild into console/dist/, rebuilt when a source, the API or the lock changes.
+# Served by the app at /api/console/.
+CONSOLE_DEPS = console/node_modules/.package-lock.json
+CONSOLE_SCHEMA = console/src/schema.gen.d.ts
+CONSOLE = console/dist/index.html
+$(CONSOLE_DEPS): console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund
+$(CONSOLE_SCHEMA): $(STAMP) $(CONSOLE_DEPS) $(wildcard shared/api/*.py)
+	$(PY) -c "import json; from shared.api.openapi import document; print(json.dumps(document()))" \
+		> console/openapi.json
+	console/node_modules/.bin/openapi-typescript console/openapi.json -o $@
+$(CONSOLE): $(CONSOLE_DEPS) $(CONSOLE_SCHEMA) console/build.mjs console/tsconfig.json \
+		$(shell find console/src -type f)
+	cd console && node_modules/.bin/tsc -p . && node build.mjs
+console: $(CONSOLE)
+
+# Debian's chromium for the console's browser tests (Playwright drives it; it downloads no
+# browser of its own). Installed when missing and apt-get is there to install it.
+browser-tools:
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium; } || \
+	  echo "chromium not installed: the console's browser tests are skipped"
+
+demo: venv sandbox-tools $(CONSOLE)
 	$(PY) -m tools.demo
 
 test: test-app test-infra
 
-test-app: venv $(AZURITE) sandbox-tools
+test-app: venv $(AZURITE) sandbox-tools $(CONSOLE) browser-tools
 	$(PY) -m pytest tests
 
 # Microsoft's KQL language service (npm), with which the infra tests check every deployed query.
@@ -94,4 +119,4 @@ bench: venv
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .devhost
+	rm -rf $(VENV) .devhost console/dist test-artifacts

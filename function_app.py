@@ -9,7 +9,7 @@ import os
 
 import azure.durable_functions as df
 
-from functions import admin_api, health, maintenance, webhooks
+from functions import admin_api, console, health, maintenance, webhooks
 from orchestrations import patch_flow, review_flow
 
 if os.environ.get("APP_ENVIRONMENT") == "azure":
@@ -20,6 +20,7 @@ if os.environ.get("APP_ENVIRONMENT") == "azure":
 app = df.DFApp()
 app.register_functions(health.bp)
 app.register_functions(admin_api.bp)
+app.register_functions(console.bp)
 app.register_functions(webhooks.bp)
 app.register_functions(maintenance.bp)
 app.register_functions(patch_flow.bp)

@@ -229,7 +229,13 @@ class Devhost:
         from devhost import dev_oidc
 
         data_dir = app_dir / os.environ.get("DATA_DIR", ".devhost")
-        dev_oidc.add_routes(web_app, dev_oidc.DevIssuer(data_dir, self.base_url))
+        issuer = dev_oidc.DevIssuer(data_dir, self.base_url)
+        # The console's sign-in popup returns to its redirect page (console/src/redirect.html).
+        console = full_route(self.config.route_prefix, "console") + "/redirect.html"
+        client_id = os.environ.get("ENTRA_CONSOLE_CLIENT_ID") or dev_oidc.CONSOLE_CLIENT_ID
+        for host in {_shown_host(self.options.host), "127.0.0.1", "localhost"}:
+            issuer.register_client(client_id, f"http://{host}:{self.port}{console}")
+        dev_oidc.add_routes(web_app, issuer)
 
     def _announce(self) -> None:
         assert self.app is not None

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     entra_audience: str = "api://ai-code-agent"
     entra_authority: str = "https://login.microsoftonline.com"
     dev_oidc_enabled: bool = False
+    # The browser console's app registration (a public SPA client: no secret) and the API scope
+    # it asks for (empty: ``<ENTRA_AUDIENCE>/access_as_user``).
+    entra_console_client_id: str = "ai-code-agent-console"
+    entra_console_scope: str = ""
     # The platform operators' own directory: its PlatformAdmin app role manages every tenant
     # (unset: no caller is a PlatformAdmin).
     entra_platform_tenant_id: str = ""

@@ -4,12 +4,15 @@ Starts devhost (embedded PostgreSQL, development OIDC issuer) with the unmodifie
 a demo tenant with a local_git repository holding a small Python project with a bug and a failing
 test, posts a signed GitHub ``issue_comment`` webhook asking the agent to fix it, shows each step,
 approves through the API with a token from the development issuer, and prints the pull request
-(branch, diff, check result), the lineage and the audit-chain verification.
+(branch, diff, check result), the lineage and the audit-chain verification. It prints the
+browser console's URL for the task; with ``--console`` it waits for the decision to be taken
+there (sign in as the approver) and keeps devhost up afterwards until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -139,7 +142,11 @@ def follow(base: str, task_id: str, stop_steps: set[str], timeout: float = 300) 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=7071)
-    port = parser.parse_args().port
+    parser.add_argument(
+        "--console", action="store_true", help="approve in the browser console, not via the API"
+    )
+    args = parser.parse_args()
+    port = args.port
     base = f"http://127.0.0.1:{port}"
 
     from devhost.embedded_pg import DEFAULT_PG_DIR, embedded_logins
@@ -167,13 +174,20 @@ def main() -> int:
     env = {**os.environ, **app_settings}
     devhost = start_devhost(port, env)
     try:
-        return run(base, app, routes, llm)
+        outcome = run(base, app, routes, llm, in_console=args.console)
+        if args.console:
+            say(f"\ndevhost stays up for the console at {base}/api/console/ (Ctrl-C stops it)")
+            with contextlib.suppress(KeyboardInterrupt):
+                devhost.wait()
+        return outcome
     finally:
         devhost.terminate()
         devhost.wait(15)
 
 
-def run(base: str, app: Any, routes: list[dict[str, Any]], llm: str) -> int:
+def run(
+    base: str, app: Any, routes: list[dict[str, Any]], llm: str, *, in_console: bool = False
+) -> int:
     tenant = prepare_tenant(app, TENANT, llm_routes=routes)
     say(
         f"✓ tenant '{tenant.slug}' with local_git repository {REPOSITORY} "
@@ -194,7 +208,15 @@ def run(base: str, app: Any, routes: list[dict[str, Any]], llm: str) -> int:
     task_id = accepted["id"]
     say(f"← 202 task {task_id}\n")
     status = follow(base, task_id, {"awaiting-approval"})
-    if (status.get("customStatus") or {}).get("step") == "awaiting-approval":
+    waiting = (status.get("customStatus") or {}).get("step") == "awaiting-approval"
+    say(
+        f"\nReview it in the browser console: {base}/api/console/#/{tenant.slug}/tasks/{task_id}"
+        f"\n  (sign in as {APPROVER} with the Approver role on the development issuer's page)"
+    )
+    if waiting and in_console:
+        say("  waiting for your decision in the console…")
+        status = follow(base, task_id, set(), timeout=3600)
+    elif waiting:
         _, token = call(
             f"{base}/dev-oidc/{tenant.directory_id}/v2.0",
             "POST",

@@ -104,6 +104,7 @@ class Console(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.origin = pulumi.Output.concat("https://", self.site.default_hostname)
-        self.redirect_uri = pulumi.Output.concat(self.origin, "/")
+        # The sign-in popup returns to the bundle's redirect page (console/src/redirect.html).
+        self.redirect_uri = pulumi.Output.concat(self.origin, "/redirect.html")
         self.config_json = json.dumps(config_document(args.api_origin, s.authority), indent=2)
         self.register_outputs({"origin": self.origin, "redirect_uri": self.redirect_uri})

@@ -38,7 +38,7 @@ def test_the_api_allows_exactly_the_console_origin_without_credentials(dev: Depl
     origin = f"https://{site.outputs['defaultHostname']}"
     assert cors == {"allowedOrigins": [origin], "supportCredentials": False}
     assert dev.outputs["console_url"] == origin
-    assert dev.outputs["console_redirect_uri"] == f"{origin}/"
+    assert dev.outputs["console_redirect_uri"] == f"{origin}/redirect.html"
 
 
 def test_the_exported_config_has_a_strict_policy_for_the_api_and_sign_in_only(dev: Deployment):
