@@ -170,9 +170,12 @@ class EntraApps(pulumi.ComponentResource):
     ) -> dict[str, pulumi.Input[str]]:
         """What ``shared.config.Settings`` reads: tokens of ``authority`` for this API (v2:
         audience = client id); PlatformAdmin honoured in the operators' directory (the one
-        deployed into)."""
+        deployed into); the console's client id and scope, which the API hands the console
+        (``functions/console.py``'s ``config.json``)."""
         return {
             "ENTRA_AUTHORITY": authority,
             "ENTRA_AUDIENCE": self.audience,
+            "ENTRA_CONSOLE_CLIENT_ID": self.console_client_id,
+            "ENTRA_CONSOLE_SCOPE": self.console_scope,
             "ENTRA_PLATFORM_TENANT_ID": platform_tenant_id,
         }

@@ -106,6 +106,9 @@ def test_the_app_validates_tokens_for_the_declared_api(dev: Deployment, load):  
     assert dev.outputs["entra_audience"] == api.outputs["clientId"]
     assert dev.outputs["console_client_id"] == dev.named("entra-console").outputs["clientId"]
     assert dev.outputs["console_scope"] == f"api://{api.outputs['clientId']}/{CONSOLE_SCOPE}"
+    # The console signs in as its registration and asks for the declared scope.
+    assert settings.entra_console_client_id == dev.outputs["console_client_id"]
+    assert settings.entra_console_scope == dev.outputs["console_scope"]
 
 
 def test_the_console_json_points_the_bundle_at_the_api(dev: Deployment):
