@@ -1,7 +1,8 @@
 """Pulumi entry point: read the stack configuration once, build the platform, export its outputs."""
 
 import pulumi
-from agent_infra.platform import build_platform
+from agent_infra.console import public_config
+from agent_infra.platform import api_origin, build_platform
 from agent_infra.stack_config import load_settings
 
 settings = load_settings(
@@ -25,6 +26,13 @@ pulumi.export("console_url", platform.console.origin)
 pulumi.export("console_redirect_uri", platform.console.redirect_uri)
 # Written into the bundle as staticwebapp.config.json before it is deployed (see README).
 pulumi.export("console_staticwebapp_config", platform.console.config_json)
+# Written into the bundle as console.json: where the console finds the admin API.
+pulumi.export("console_json", public_config(api_origin(settings)))
+# The console's app registration (a public SPA client) and the API scope it asks for; the app
+# reads the API's client id as ENTRA_AUDIENCE (v2 tokens name it as their audience).
+pulumi.export("console_client_id", platform.entra.console_client_id)
+pulumi.export("console_scope", platform.entra.console_scope)
+pulumi.export("entra_audience", platform.entra.audience)
 pulumi.export("postgres_host", platform.database.host)
 pulumi.export("key_vault_url", platform.vault.vault_uri)
 pulumi.export("ollama_host", platform.gpu.url)

@@ -15,8 +15,7 @@ So:
 - The Function App's CORS admits exactly the console's origin (``FunctionHost``); tokens travel
   in the ``Authorization`` header, never cookies, so no credentials mode is allowed.
 - The SPA's app registration (redirect URI of type SPA = ``redirect_uri``, the API's exposed
-  scope) is not declared here: the project declares no Entra app registrations (no ``azuread``
-  provider; the model registry's is configured by client id too). README says what to register.
+  scope) is declared in ``entra.py``.
 """
 
 from __future__ import annotations
@@ -68,6 +67,12 @@ def config_document(api_origin: str, authority: str) -> dict[str, Any]:
         },
         "mimeTypes": {".json": "application/json", ".map": "application/json"},
     }
+
+
+def public_config(api_origin: str) -> str:
+    """``console.json`` of a Static Web App deployment: where the bundle finds the admin API
+    (its sign-in settings come from the API's ``config.json``, fed by the app settings)."""
+    return json.dumps({"api": f"{api_origin}/api/"})
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,13 @@
   needs no storage rights of its own; the server's identity is Storage Blob Data Contributor
   on that account only.
 - In front: Container Apps authentication with Entra ID; unauthenticated calls get 401. The app
-  sends its managed identity's token for ``entra_client_id`` (``MLFLOW_TRACKING_SCOPE``,
-  refreshed before it expires). Ingress is VNet-wide on the internal environment, narrowed to
-  the Function App's subnet (see ``gpu``).
+  sends its managed identity's token for the registry's own app registration (declared here:
+  ``api://<client id>``, ``MLFLOW_TRACKING_SCOPE``, refreshed before it expires). That
+  registration is not the admin API's: a console user's token must not open the registry. It
+  lives in the operators' directory only, and its service principal requires an app role
+  assignment, which only the Function App's identity holds (``grant``): Entra issues no token
+  for it to anyone else. Ingress is VNet-wide on the internal environment, narrowed to the
+  Function App's subnet (see ``gpu``).
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_azuread as azuread
 from pulumi_azure_native import app
 from pulumi_azure_native import dbforpostgresql as pg
 
 from agent_infra.access import grant
+from agent_infra.entra import identifier_uri, stable_id
 from agent_infra.image_puller import function_subnet_ingress, image_puller
 from agent_infra.naming import Naming
 from agent_infra.network import Network
@@ -32,6 +38,8 @@ MLFLOW_DATABASE = "mlflow"
 ARTIFACT_CONTAINER = "mlflow"
 POSTGRES_SCOPE = "https://ossrdbms-aad.database.windows.net"
 BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
+#: The application permission the Function App's identity holds on the registry.
+TRACKING_ROLE = "ModelRegistry.ReadWrite"
 
 # Fetches a PostgreSQL token from the Container App's managed identity, then starts MLflow with
 # it as the password (no password exists anywhere). A token lives up to 24 h; the server's
@@ -63,6 +71,7 @@ class ModelRegistryArgs:
     allowed_source_cidr: str
     tenant_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
+    owner_object_id: pulumi.Input[str]  # the deploying principal keeps managing the registration
     tags: dict[str, str]
 
 
@@ -75,6 +84,7 @@ class ModelRegistryServer(pulumi.ComponentResource):
         super().__init__("aica:platform:ModelRegistry", name, None, opts)
         s = args.settings
         child = pulumi.ResourceOptions(parent=self)
+        self._register_app(name, args)
         self.database = pg.Database(
             f"{name}-db",
             database_name=MLFLOW_DATABASE,
@@ -181,17 +191,63 @@ class ModelRegistryServer(pulumi.ComponentResource):
                 azure_active_directory=app.AzureActiveDirectoryArgs(
                     enabled=True,
                     registration=app.AzureActiveDirectoryRegistrationArgs(
-                        client_id=s.entra_client_id,
+                        client_id=self.registration.client_id,
                         open_id_issuer=pulumi.Output.concat(
                             "https://login.microsoftonline.com/", args.tenant_id, "/v2.0"
                         ),
                     ),
                     validation=app.AzureActiveDirectoryValidationArgs(
-                        allowed_audiences=[s.entra_client_id, f"api://{s.entra_client_id}"]
+                        allowed_audiences=[self.registration.client_id, self.uri.identifier_uri]
                     ),
                 )
             ),
             opts=child,
         )
         self.url = pulumi.Output.concat("https://", self.app_name, ".", args.environment_domain)
-        self.register_outputs({"url": self.url})
+        self.register_outputs({"url": self.url, "scope": self.scope})
+
+    def _register_app(self, name: str, args: ModelRegistryArgs) -> None:
+        """The registry's app registration: single-directory, v2 tokens, one application
+        role; ``scope`` is what the app asks tokens for."""
+        self.registration = azuread.Application(
+            f"{name}-entra",
+            display_name=args.naming.global_name("mlflow"),
+            sign_in_audience="AzureADMyOrg",
+            owners=[args.owner_object_id],
+            api=azuread.ApplicationApiArgs(requested_access_token_version=2),
+            app_roles=[
+                azuread.ApplicationAppRoleArgs(
+                    id=stable_id("app-role", TRACKING_ROLE),
+                    value=TRACKING_ROLE,
+                    display_name=TRACKING_ROLE,
+                    description="Read and write the model registry (the platform's app only).",
+                    allowed_member_types=["Application"],
+                    enabled=True,
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["identifierUris"]),
+        )
+        self.uri = azuread.ApplicationIdentifierUri(
+            f"{name}-entra-uri",
+            application_id=self.registration.id,
+            identifier_uri=identifier_uri(self.registration.client_id),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.principal = azuread.ServicePrincipal(
+            f"{name}-entra-sp",
+            client_id=self.registration.client_id,
+            app_role_assignment_required=True,
+            owners=[args.owner_object_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.scope = pulumi.Output.concat(self.uri.identifier_uri, "/.default")
+
+    def grant(self, principal_id: pulumi.Input[str]) -> azuread.AppRoleAssignment:
+        """Let ``principal_id`` (the Function App's identity) get tokens for the registry."""
+        return azuread.AppRoleAssignment(
+            f"{self._name}-entra-app",
+            app_role_id=stable_id("app-role", TRACKING_ROLE),
+            principal_object_id=principal_id,
+            resource_object_id=self.principal.object_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -13,6 +13,7 @@ from agent_infra.alerts import SloAlerts, SloAlertsArgs
 from agent_infra.console import Console, ConsoleArgs
 from agent_infra.data import PLATFORM_DATABASE, Database, DatabaseArgs
 from agent_infra.durable import DurableBackend, DurableBackendArgs
+from agent_infra.entra import EntraApps, EntraAppsArgs
 from agent_infra.function_host import FunctionHost, FunctionHostArgs, function_app_name
 from agent_infra.gpu import GpuInference, GpuInferenceArgs
 from agent_infra.model_registry import ModelRegistryArgs, ModelRegistryServer
@@ -44,6 +45,7 @@ class Platform:
     sandbox: SandboxPool
     functions: FunctionHost
     console: Console
+    entra: EntraApps
     alerts: SloAlerts
     tenants: Mapping[str, TenantStack]
 
@@ -62,6 +64,7 @@ def app_settings(
     artifact_blob_endpoint: pulumi.Input[str],
     ollama_url: pulumi.Input[str],
     mlflow_url: pulumi.Input[str],
+    mlflow_scope: pulumi.Input[str],
     sandbox_pool_endpoint: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The settings ``shared.config.Settings`` reads in Azure. No secret value appears here:
@@ -82,7 +85,7 @@ def app_settings(
         "MLFLOW_TRACKING_URI": mlflow_url,
         # Entra ID fronts the tracking server: the app's identity asks for tokens of its app
         # registration (see model_registry).
-        "MLFLOW_TRACKING_SCOPE": f"api://{cfg.model_registry.entra_client_id}/.default",
+        "MLFLOW_TRACKING_SCOPE": mlflow_scope,
         # Repository checks run in the dynamic-sessions pool, which has no egress: setup gets none.
         "SANDBOX_BACKEND": "dynamic-sessions",
         "SANDBOX_POOL_ENDPOINT": sandbox_pool_endpoint,
@@ -167,6 +170,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             allowed_source_cidr=cfg.network.function_subnet,
             tenant_id=client.tenant_id,
             subscription_id=client.subscription_id,
+            owner_object_id=client.object_id,
             **common,
         ),
     )
@@ -206,6 +210,15 @@ def build_platform(cfg: PlatformSettings) -> Platform:
             tags=tags,
         ),
     )
+    entra = EntraApps(
+        "entra",
+        EntraAppsArgs(
+            naming=naming,
+            sign_in_audience=cfg.console.sign_in_audience,
+            console_redirect_uri=console.redirect_uri,
+            owner_object_id=client.object_id,
+        ),
+    )
     functions = FunctionHost(
         "functions",
         FunctionHostArgs(
@@ -224,15 +237,20 @@ def build_platform(cfg: PlatformSettings) -> Platform:
                     artifact_blob_endpoint=artifacts.blob_endpoint,
                     ollama_url=gpu.url,
                     mlflow_url=model_registry.url,
+                    mlflow_scope=model_registry.scope,
                     sandbox_pool_endpoint=sandbox.endpoint,
                 ),
                 **durable.app_settings,
+                **entra.app_settings(
+                    authority=cfg.console.authority, platform_tenant_id=client.tenant_id
+                ),
             },
             cors_origins=[console.origin],
             **common,
         ),
     )
     durable.grant(functions.principal_id, client.subscription_id)
+    model_registry.grant(functions.principal_id)
     AppAccess(
         "app-access",
         AppAccessArgs(
@@ -287,6 +305,7 @@ def build_platform(cfg: PlatformSettings) -> Platform:
         sandbox,
         functions,
         console,
+        entra,
         alerts,
         tenants,
     )

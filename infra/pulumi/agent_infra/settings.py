@@ -102,10 +102,9 @@ class GpuSettings:
 @dataclass(frozen=True)
 class ModelRegistrySettings:
     """The MLflow tracking server (``model_registry``): an image with mlflow, psycopg2 and
-    azure-storage-blob; ``entra_client_id`` is the app registration that fronts it."""
+    azure-storage-blob (its app registration is declared, not configured)."""
 
     image: str
-    entra_client_id: str
     registry_server: str | None = None
     registry_resource_id: str | None = None
     cpu: float = 1.0
@@ -135,6 +134,8 @@ class ConsoleSettings:
     location: str = "westeurope"
     sku: str = "Standard"
     authority: str = "https://login.microsoftonline.com"
+    # Who signs in (``entra.py``): any organisation's directory, or only the operators'.
+    sign_in_audience: str = "AzureADMultipleOrgs"
 
 
 @dataclass(frozen=True)

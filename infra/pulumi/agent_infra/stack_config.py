@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from agent_infra.console import STATIC_WEB_APP_REGIONS, STATIC_WEB_APP_SKUS
 from agent_infra.durable import BACKENDS, SCHEDULER_SKUS
+from agent_infra.entra import SIGN_IN_AUDIENCES
 from agent_infra.naming import InvalidName, validate_slug
 from agent_infra.settings import (
     GEO_BACKUP_REGIONS,
@@ -175,6 +176,8 @@ def _check_console(console: ConsoleSettings, problems: list[str]) -> None:
         problems.append(
             "console.authority: an https origin, e.g. https://login.microsoftonline.com"
         )
+    if console.sign_in_audience not in SIGN_IN_AUDIENCES:
+        problems.append(f"console.signInAudience: one of {list(SIGN_IN_AUDIENCES)}")
 
 
 def parse_settings(
@@ -208,7 +211,7 @@ def parse_settings(
     gpu = _build(GpuSettings, sections["gpu"], "gpu", problems)
     problems += [
         f"modelRegistry.{key}: required"
-        for key in ("image", "entraClientId")
+        for key in ("image",)
         if not sections["modelRegistry"].get(key)
     ]
     registry = _build(ModelRegistrySettings, sections["modelRegistry"], "modelRegistry", problems)

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from entra_rules import ENTRA_POLICIES
+from pulumi_policy import (
+    EnforcementLevel,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
 
 REQUIRED_TAGS = ("app", "environment", "owner", "managed-by")
 
@@ -291,7 +297,7 @@ def _policy(name: str, description: str, validate: Callable[..., None]) -> Resou
     )
 
 
-POLICIES = [
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _policy(
         "no-public-data-access",
         "Data services are reachable only privately.",
@@ -326,4 +332,5 @@ POLICIES = [
     _policy(
         "required-tags", f"Taggable resources carry the tags {list(REQUIRED_TAGS)}.", required_tags
     ),
+    *ENTRA_POLICIES,
 ]

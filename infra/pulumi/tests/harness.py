@@ -18,7 +18,15 @@ from typing import Any
 import pulumi
 import yaml
 from platform_rules import POLICIES
-from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from tests.mocks import AzureMocks, RecordingMonitor, Registration
 
@@ -111,28 +119,45 @@ def names(registrations: Iterable[Registration]) -> set[str]:
     return {r.name for r in registrations}
 
 
+def _options(r: Registration) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=r.protect,
+        ignore_changes=list(r.ignore_changes),
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=r.parent,
+    )
+
+
 def policy_violations(deployment: Deployment) -> list[tuple[str, str]]:
-    """Run every policy rule over every registration, as the analyzer would: (policy, message)."""
+    """Run every policy rule as the analyzer would: resource rules over each registration's
+    inputs, stack rules once over all resources' outputs. Returns (policy, message)."""
     found: list[tuple[str, str]] = []
+    resource_rules = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
     for r in deployment.registrations:
         args = ResourceValidationArgs(
             resource_type=r.type,
             props=r.inputs,
             urn=r.urn,
             name=r.name,
-            opts=PolicyResourceOptions(
-                protect=r.protect,
-                ignore_changes=list(r.ignore_changes),
-                delete_before_replace=None,
-                aliases=[],
-                custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-                additional_secret_outputs=[],
-                parent=r.parent,
-            ),
+            opts=_options(r),
             provider=None,
         )
-        for policy in POLICIES:
+        for policy in resource_rules:
             policy.validate(
                 args, lambda message, urn=None, p=policy.name: found.append((p, message))
+            )
+    stack = StackValidationArgs(
+        resources=[
+            PolicyResource(r.type, r.outputs, r.urn, r.name, _options(r), None, None, [], {})
+            for r in deployment.registrations
+        ]
+    )
+    for policy in POLICIES:
+        if isinstance(policy, StackValidationPolicy):
+            policy.validate(
+                stack, lambda message, urn=None, p=policy.name: found.append((p, message))
             )
     return found

@@ -159,8 +159,49 @@ RESOURCE_TYPES: dict[str, tuple[str, Computed]] = {
 }
 
 
+def _application(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    object_id = _guid("application", name)
+    scopes = (inputs.get("api") or {}).get("oauth2PermissionScopes") or []
+    return f"/applications/{object_id}", {
+        "objectId": object_id,
+        "clientId": _guid("client", name),
+        "oauth2PermissionScopeIds": {s["value"]: s["id"] for s in scopes},
+        "appRoleIds": {r["value"]: r["id"] for r in inputs.get("appRoles") or []},
+    }
+
+
+def _service_principal(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    object_id = _guid("service-principal", inputs["clientId"])
+    return f"/servicePrincipals/{object_id}", {"objectId": object_id}
+
+
+def _application_part(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"{inputs['applicationId']}/{name}", {}
+
+
+def _app_role_assignment(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return f"/servicePrincipals/{inputs['resourceObjectId']}/appRoleAssignedTo/{name}", {}
+
+
+# azuread (Microsoft Graph) types -> (id, computed outputs); ids are Graph paths, not ARM ids.
+AZUREAD_TYPES: dict[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "azuread:index/application:Application": _application,
+    "azuread:index/servicePrincipal:ServicePrincipal": _service_principal,
+    "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri": _application_part,
+    "azuread:index/applicationPreAuthorized:ApplicationPreAuthorized": _application_part,
+    "azuread:index/appRoleAssignment:AppRoleAssignment": _app_role_assignment,
+}
+
+
 class AzureMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ.startswith("azuread:"):
+            if args.typ not in AZUREAD_TYPES:
+                raise NotImplementedError(f"no mock outputs for {args.typ}: add to AZUREAD_TYPES")
+            resource_id, computed = AZUREAD_TYPES[args.typ](
+                args.name, deserialize_properties(args.inputs)
+            )
+            return resource_id, {**args.inputs, "id": resource_id, **computed}
         if not args.typ.startswith("azure-native:"):
             return None, {}  # our own ComponentResources
         if args.typ not in RESOURCE_TYPES:

@@ -77,6 +77,7 @@ def test_the_policy_names_the_authority_origin_not_its_path():
         ({"sku": "Premium"}, "console.sku"),
         ({"authority": "http://login.example.com"}, "console.authority"),
         ({"authority": "https://login.example.com/common"}, "console.authority"),
+        ({"signInAudience": "AzureADandPersonalMicrosoftAccount"}, "console.signInAudience"),
         ({"colour": "blue"}, "console: unknown keys"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_azuread as azuread
 import pytest
 from pulumi_azure_native import resources
 
@@ -27,6 +28,14 @@ def test_a_resource_type_without_mock_outputs_fails_the_run():
         )
 
     with pytest.raises(Exception, match="no mock outputs for azure-native:resources:Deployment"):
+        run_program({}, program)
+
+
+def test_an_azuread_type_without_mock_outputs_fails_the_run():
+    def program() -> None:
+        azuread.Group("group", display_name="admins", security_enabled=True)
+
+    with pytest.raises(Exception, match="no mock outputs for azuread:index/group:Group"):
         run_program({}, program)
 
 

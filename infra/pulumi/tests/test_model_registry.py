@@ -11,6 +11,7 @@ import pytest
 from agent_infra.model_registry import MLFLOW_PORT
 
 from tests.harness import Deployment
+from tests.mocks import TENANT_ID
 from tests.test_function_app import settings_of
 from tests.test_settings import raw_values
 
@@ -28,10 +29,39 @@ def test_entra_id_answers_401_before_anything_reaches_mlflow(dev: Deployment):
     assert auth.inputs["platform"] == {"enabled": True}
     assert auth.inputs["globalValidation"]["unauthenticatedClientAction"] == "Return401"
     aad = auth.inputs["identityProviders"]["azureActiveDirectory"]
-    client_id = "00000000-0000-0000-0000-00000000dd01"
+    registration = dev.named("model-registry-entra")
+    client_id = registration.outputs["clientId"]
     assert aad["enabled"] is True and aad["registration"]["clientId"] == client_id
-    assert aad["registration"]["openIdIssuer"].startswith("https://login.microsoftonline.com/")
-    assert client_id in aad["validation"]["allowedAudiences"]
+    assert aad["registration"]["openIdIssuer"] == (
+        f"https://login.microsoftonline.com/{TENANT_ID}/v2.0"
+    )
+    assert aad["validation"]["allowedAudiences"] == [client_id, f"api://{client_id}"]
+
+
+def test_only_the_function_app_can_get_a_token_for_the_registry(dev: Deployment):
+    """Its own registration (not the admin API's: console users' tokens must not open it), in
+    the operators' directory only, v2 tokens (the issuer checked above); its service principal
+    requires an app role, held by the Function App's identity alone."""
+    registration = dev.named("model-registry-entra")
+    assert registration.inputs["signInAudience"] == "AzureADMyOrg"
+    assert registration.inputs["api"]["requestedAccessTokenVersion"] == 2
+    (role,) = registration.inputs["appRoles"]
+    assert role["allowedMemberTypes"] == ["Application"]
+    assert registration.outputs["clientId"] != dev.named("entra-api").outputs["clientId"]
+    uri = dev.named("model-registry-entra-uri").inputs
+    assert uri == {
+        "applicationId": registration.id,
+        "identifierUri": f"api://{registration.outputs['clientId']}",
+    }
+    principal = dev.named("model-registry-entra-sp")
+    assert principal.inputs["clientId"] == registration.outputs["clientId"]
+    assert principal.inputs["appRoleAssignmentRequired"] is True
+    assignments = dev.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")
+    app = dev.one("azure-native:web:WebApp")
+    assert [(a.inputs["principalObjectId"], a.inputs["appRoleId"]) for a in assignments] == [
+        (app.outputs["identity"]["principalId"], role["id"])
+    ]
+    assert assignments[0].inputs["resourceObjectId"] == principal.outputs["objectId"]
 
 
 def test_the_server_is_reachable_from_the_function_subnet_only(dev: Deployment):

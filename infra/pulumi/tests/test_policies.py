@@ -43,6 +43,9 @@ def _set(props: dict[str, Any], path: str, value: Any) -> None:
 
 _DELETE = object()
 NO_EGRESS = "sandbox-without-egress"
+NO_IMPLICIT = "entra-no-implicit-grant"
+REDIRECTS = "entra-redirects-console-origin"
+SPA_SECRETS = "entra-spa-without-secrets"
 MUTATIONS = [
     ("postgres-server", "network.publicNetworkAccess", "Enabled", "no-public-data-access"),
     ("artifacts-account", "publicNetworkAccess", "Enabled", "no-public-data-access"),
@@ -69,17 +72,63 @@ MUTATIONS = [
      "browser-origins-exact"),
     ("functions-app", "siteConfig.cors.supportCredentials", True, "browser-origins-exact"),
     ("console-site", "stagingEnvironmentPolicy", "Enabled", "browser-origins-exact"),
+    ("entra-console", "web.implicitGrant.accessTokenIssuanceEnabled", True, NO_IMPLICIT),
+    ("entra-console", "web.implicitGrant.idTokenIssuanceEnabled", True, NO_IMPLICIT),
+    ("entra-api", "web", {"implicitGrant": {"idTokenIssuanceEnabled": True}}, NO_IMPLICIT),
+    ("entra-console", "singlePageApplication.redirectUris", ["http://{host}/redirect.html"],
+     REDIRECTS),
+    ("entra-console", "singlePageApplication.redirectUris", ["https://{host}.evil.example/"],
+     REDIRECTS),
+    ("entra-console", "singlePageApplication.redirectUris", ["https://{host}/*"],
+     REDIRECTS),
+    ("entra-console", "web.redirectUris", ["http://localhost:3000/"], REDIRECTS),
+    ("entra-console", "publicClient", {"redirectUris": ["https://login.example/"]}, REDIRECTS),
+    ("entra-console", "password", {"displayName": "ci"}, SPA_SECRETS),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("resource", "path", "value", "policy"), MUTATIONS)
 def test_each_rule_catches_its_violation(dev: Deployment, resource, path, value, policy):
+    """One property changed in the whole stack: in the inputs (what resource rules read) and
+    the outputs (what stack rules read); ``{host}`` is the console's host name."""
+    host = dev.one("azure-native:web:StaticSite").outputs["defaultHostname"]
+    if isinstance(value, list):
+        value = [v.format(host=host) for v in value]
     original = dev.named(resource)
-    props = copy.deepcopy(original.inputs)
+    props, state = copy.deepcopy(original.inputs), copy.deepcopy(original.outputs)
     _set(props, path, value)
-    mutated = Registration(**{**original.__dict__, "inputs": props})
-    found = policy_violations(Deployment((mutated,), {}))
+    _set(state, path, value)
+    mutated = Registration(**{**original.__dict__, "inputs": props, "outputs": state})
+    stack = tuple(mutated if r is original else r for r in dev.registrations)
+    found = policy_violations(Deployment(stack, {}))
     assert [p for p, _ in found] == [policy], found
+
+
+@pytest.mark.parametrize(
+    ("kind", "reference", "owner"),
+    [
+        ("applicationPassword", "applicationId", "entra-console"),
+        ("servicePrincipalPassword", "servicePrincipalId", "entra-console-sp"),
+    ],
+)
+def test_no_password_may_be_added_to_the_spa(dev: Deployment, kind, reference, owner):
+    """A password resource of the console's application or service principal is refused; one
+    of the API's (a confidential resource) is not this rule's business."""
+
+    def password(target: str) -> Registration:
+        template = dev.named("entra-api-uri")
+        kind_type = f"azuread:index/{kind}:{kind[0].upper()}{kind[1:]}"
+        props = {reference: dev.named(target).id, "displayName": "ci"}
+        return Registration(
+            **{**template.__dict__, "type": kind_type, "name": "pw", "urn": "urn:pw"}
+            | {"inputs": props, "outputs": props}
+        )
+
+    found = policy_violations(Deployment((*dev.registrations, password(owner)), {}))
+    message = "pw: a password for a single-page application (a public client)"
+    assert found == [(SPA_SECRETS, message)]
+    api_owner = owner.replace("console", "api")
+    assert policy_violations(Deployment((*dev.registrations, password(api_owner)), {})) == []
 
 
 @pytest.fixture(scope="module")
