@@ -186,6 +186,10 @@ class RepoIndex:
         files = {name: {p: s for p, s in got.items() if p in known} for name, got in files.items()}
         return _Scores(files, chunk_scores, [key for key, _ in near], reasons)
 
+    def file_scores(self, query: str) -> dict[str, dict[str, float]]:
+        """Each file ranker's scores for the query: what ``rank_files`` fuses, for tuning."""
+        return self._scores(query).files
+
     def rank_files(self, query: str, k: int = 10,
                    keep: Iterable[str] | None = None) -> list[Hit]:  # fmt: skip
         """The ``k`` best files for the query (only those in ``keep`` when given)."""
