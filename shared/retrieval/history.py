@@ -8,17 +8,20 @@ files that change touched, each getting the similarity divided by how many files
 
 Only changes recorded here count, so a caller decides what "the past" is: the platform records a
 push's commit messages and changed paths; the benchmark records the releases *before* the one it
-ranks, never later ones.
+ranks, never later ones. The newest ``MAX_CHANGES`` are kept (pushes never stop coming; a query
+reads every kept change).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.retrieval.tokens import tokens
+
+MAX_CHANGES = 2000
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class _Change:
 
 class ChangeHistory:
     def __init__(self) -> None:
-        self._changes: list[_Change] = []
+        self._changes: deque[_Change] = deque()
         self._churn: Counter[str] = Counter()
         self._df: Counter[str] = Counter()
 
@@ -46,6 +49,11 @@ class ChangeHistory:
         self._changes.append(_Change(words, touched))
         self._churn.update(touched)
         self._df.update(words.keys())
+        if len(self._changes) > MAX_CHANGES:
+            oldest = self._changes.popleft()
+            self._churn.subtract(oldest.paths)
+            self._df.subtract(oldest.words.keys())
+            self._churn, self._df = +self._churn, +self._df  # drop the counts that reached 0
 
     def churn(self) -> dict[str, float]:
         """Per path, the share of recorded changes that touched it."""

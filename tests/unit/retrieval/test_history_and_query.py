@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from shared.retrieval import history as history_module
 from shared.retrieval.chunks import chunk_file
 from shared.retrieval.fusion import linear, ranked
 from shared.retrieval.graph import SymbolGraph
@@ -21,6 +24,17 @@ def test_churn_is_the_share_of_recorded_changes_touching_a_path() -> None:
     assert len(history) == 2
     assert history.churn() == {"pkg/cookies.py": 0.5, "setup.py": 1.0}
     assert ChangeHistory().churn() == {}
+
+
+def test_only_the_newest_changes_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history_module, "MAX_CHANGES", 2)
+    history = ChangeHistory()
+    history.record("cookie parsing", ["old.py"])
+    history.record("mail", ["a.py"])
+    history.record("mail again", ["a.py", "b.py"])
+    assert len(history) == 2
+    assert history.churn() == {"a.py": 1.0, "b.py": 0.5}
+    assert history.similar("cookie parsing") == {}
 
 
 def test_similar_past_changes_point_at_the_files_they_touched() -> None:
