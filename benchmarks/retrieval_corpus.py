@@ -76,7 +76,7 @@ class Change:
     files: tuple[str, ...]
 
 
-def _vkey(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:4])
 
 
@@ -90,8 +90,8 @@ def versions(project: str) -> list[str]:
     ).stdout
     listed = out.split("Available versions:", 1)[1].splitlines()[0]
     found = [v.strip() for v in listed.split(",") if re.fullmatch(r"[\d.]+", v.strip())]
-    floor = _vkey(PROJECTS[project])
-    return sorted((v for v in found if _vkey(v) >= floor), key=_vkey)
+    floor = version_key(PROJECTS[project])
+    return sorted((v for v in found if version_key(v) >= floor), key=version_key)
 
 
 def _pip_env(cache: Path) -> Path:
@@ -236,7 +236,8 @@ def main(argv: list[str]) -> int:
     )
     for project in chosen:
         print(project, sum(c.project == project for c in changes))
-        copy_licences(project, max((c.new for c in changes if c.project == project), key=_vkey))
+        latest = max((c.new for c in changes if c.project == project), key=version_key)
+        copy_licences(project, latest)
     print("total", len(changes))
     return 0
 

@@ -65,13 +65,29 @@ class SymbolGraph:
     def defining(self, name: str) -> set[str]:
         return set(self._defs.get(name.lower(), ()))
 
+    def _by_last(self) -> dict[str, list[str]]:
+        """Module files by the last part of their module name (``pkg.sub.mod`` -> ``mod``)."""
+        by_last: dict[str, list[str]] = defaultdict(list)
+        for module, path in self._modules.items():
+            by_last[module.rsplit(".", 1)[-1].lower()].append(path)
+        return by_last
+
+    def named(self, names: Iterable[str]) -> dict[str, float]:
+        """File scores for names a query marks as code (``shared.retrieval.query.code_names``):
+        each name's defining files, and the module of that name, share one point."""
+        score: dict[str, float] = defaultdict(float)
+        by_last = self._by_last()
+        for name in names:
+            for paths in (self._defs.get(name, set()), by_last.get(name, ())):
+                for path in paths:
+                    score[path] += 1.0 / len(paths)
+        return dict(score)
+
     def scores(self, query: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         """File scores for the symbols and modules the query names, and why, per file."""
         score: dict[str, float] = defaultdict(float)
         why: dict[str, list[str]] = defaultdict(list)
-        by_last = defaultdict(list)
-        for module, path in self._modules.items():
-            by_last[module.rsplit(".", 1)[-1]].append(path)
+        by_last = self._by_last()
         for name in identifiers(query):
             defining = self._defs.get(name, set())
             for path in defining:

@@ -74,3 +74,25 @@ def test_embedding_ranker_reaches_memory_vectors_per_repository() -> None:
     index.update({"mail.py": "def send_mail(to):\n    return to\n"})
     assert vectors.nearest("local", "b", [1.0] * 64, 5) == []
     assert [k for k, _ in vectors.nearest("local", "a", [1.0 / 8] * 64, 5)] == ["mail.py:1-2"]
+
+
+def test_history_file_feeds_past_changes_and_bad_lines_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("jar", "store"):  # the same text: without history, the tie goes to jar.py
+        (root / f"{name}.py").write_text("def keep(values):\n    return list(values)\n")
+    query = tmp_path / "q.txt"
+    query.write_text("keep the values")
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"message": "values kept twice", "paths": ["store.py"]}\n\n')
+    args = ["rank", "--root", str(root), "--query", str(query), "--k", "1", "--no-embeddings"]
+    assert main(args) == 0
+    assert main([*args, "--history", str(history)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["jar.py", "store.py"]
+    history.write_text('{"message": "ok", "paths": []}\n{"message": "x", "paths": "a.py"}\n')
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--history", str(history)])
+    assert exited.value.code == 2
+    assert "--history line 2" in capsys.readouterr().err
