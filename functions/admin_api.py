@@ -30,7 +30,9 @@ def _register(op: Operation) -> None:
 
             return await dispatch(op, req, None)
 
-    route = bp.route(route=f"api/{op.route}", methods=[op.method], auth_level=func.AuthLevel.ANONYMOUS)
+    route = bp.route(
+        route=f"api/{op.route}", methods=[op.method], auth_level=func.AuthLevel.ANONYMOUS
+    )
     bp.function_name(name=op.id)(route(trigger))
 
 

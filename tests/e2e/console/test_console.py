@@ -238,9 +238,7 @@ def test_the_sign_in_config_is_public_and_names_the_tenants_directory(
     http, issuer, demo_tenant, console_url
 ):
     tenant = demo_tenant()
-    status, headers, body = _raw_get(
-        http.base_url, f"/console/config.json?tenant={tenant.slug}"
-    )
+    status, headers, body = _raw_get(http.base_url, f"/console/config.json?tenant={tenant.slug}")
     assert status == 200 and headers["content-type"].startswith("application/json")
     assert json.loads(body) == {
         "tenant": tenant.slug,
