@@ -28,6 +28,7 @@ from devhost.durable.model import (
     InstanceRecord,
     OutMessage,
 )
+from devhost.durable.raises import EventBatcher, Raised
 from devhost.durable.schema import check_schema_name, connection_options, ensure_schema
 from devhost.durable.starts import StartBatcher
 
@@ -86,6 +87,12 @@ class DurableStore:
             },
         )
         self._starts = StartBatcher(
+            self.pool,
+            self.channel,
+            self._payload({ORCHESTRATION}),
+            lambda: self._on_commit({ORCHESTRATION}),
+        )
+        self._raises = EventBatcher(
             self.pool,
             self.channel,
             self._payload({ORCHESTRATION}),
@@ -194,10 +201,10 @@ class DurableStore:
         """Queue an event for whichever execution of the instance is current."""
         await self._send([OutMessage(instance_id, ORCHESTRATION, event, None, None, control)])
 
-    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> None:
-        stamp = format_time(utc_now())
-        event = new_event(EventType.EVENT_RAISED, stamp, Name=name, Input=input_text)
-        await self.send(instance_id, event, control=False)
+    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> Raised:
+        """Queue the event for an instance that exists and has not finished (committed on
+        return); what became of it."""
+        return await self._raises.raise_event(instance_id, name, input_text)
 
     async def signal_entity(self, entity_id: str, operation: str, input_text: str | None) -> None:
         request = {"id": str(uuid.uuid4()), "op": operation, "signal": True, "input": input_text}
