@@ -155,10 +155,24 @@ class ManagementApi:
             return await self._gone(instance_id) or problem
         return web.Response(status=await self.raise_status(instance_id, params["eventName"], data))
 
+    async def deliver(self, path: str, body: str) -> list[Any] | None:
+        """A POST of ``body`` to ``path`` by the SDK's client in this process (see
+        ``local_client``): an event raise is answered here (``[status, None]``, the SDK's
+        reading of the empty answer); ``None`` sends anything else over HTTP."""
+        match = self._router.resolve("POST", path)
+        if match is None or match.target != self._raise:
+            return None
+        try:
+            data = decode_once(body)
+        except ValueError:  # the HTTP route says what is wrong with it
+            return None
+        params = match.params
+        return [await self.raise_status(params["instanceId"], params["eventName"], data), None]
+
     async def raise_status(self, instance_id: str, name: str, data: str | None) -> int:
         """Raise event ``name`` carrying JSON text ``data``; the status the API answers: 202
         (queued), 404 (no such instance) or 410 (it finished). The in-process client calls this
-        too (``local_client``)."""
+        too (``deliver``)."""
         raised = await self._store.raise_event(instance_id, name, data)
         return _RAISE_STATUS[raised]
 
