@@ -33,6 +33,8 @@ from devhost.durable.schema import check_schema_name, connection_options, ensure
 from devhost.durable.starts import StartBatcher
 
 Conn = AsyncConnection[DictRow]
+#: Connections kept for starts and raises (see ``DurableStore``).
+CLIENT_CONNECTIONS = 3
 
 
 def instance_from_row(row: dict[str, Any]) -> InstanceRecord:
@@ -75,36 +77,46 @@ class DurableStore:
         self.url = url
         self.channel = f"devhost_{schema}"
         self.origin = uuid.uuid4().hex  # tags this process's NOTIFYs, so it skips its own
-        self.pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-            url,
-            min_size=2,
-            max_size=max_connections,
-            open=False,
-            kwargs={
-                "autocommit": True,
-                "row_factory": dict_row,
-                "options": connection_options(schema),
-            },
-        )
+        self.pool = self._new_pool(2, max_connections)
+        # Starts and raises (what HTTP functions wait for) have connections of their own: the
+        # workers' episodes hold theirs while orchestrators replay, and under load a raise
+        # waited seconds for one. One batch of each kind is in flight at a time (+1: a start's
+        # slow path), so this pool never grows.
+        self._client_pool = self._new_pool(CLIENT_CONNECTIONS, CLIENT_CONNECTIONS)
         self._starts = StartBatcher(
-            self.pool,
+            self._client_pool,
             self.channel,
             self._payload({ORCHESTRATION}),
             lambda: self._on_commit({ORCHESTRATION}),
         )
         self._raises = EventBatcher(
-            self.pool,
+            self._client_pool,
             self.channel,
             self._payload({ORCHESTRATION}),
             lambda: self._on_commit({ORCHESTRATION}),
+        )
+
+    def _new_pool(self, min_size: int, max_size: int) -> AsyncConnectionPool[Conn]:
+        return AsyncConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "options": connection_options(self.schema),
+            },
         )
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
         async with self.pool.connection() as conn:
             await ensure_schema(conn, self.schema)
+        await self._client_pool.open(wait=True, timeout=30)
 
     async def close(self) -> None:
+        await self._client_pool.close()
         await self.pool.close()
 
     # --- writes shared with the dispatcher ------------------------------------------------

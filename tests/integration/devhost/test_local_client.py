@@ -96,3 +96,21 @@ def test_the_http_route_answers_as_before(durable_host, client):
     assert wait_finished(durable_host, client, instance_id).output == "Hello Rome!"
     assert _post(f"{base}/{instance_id}/raiseEvent/go", b"x", "text/plain") == 410
     assert _post(f"{base}/{instance_id}/raiseEvent/go", b'"Rome"', "application/json") == 410
+
+
+def test_a_raise_does_not_wait_for_the_workers_connections(durable_host, client):
+    """Starts and raises have connections of their own: with every connection of the workers'
+    pool taken (episodes hold theirs while orchestrators replay), a raise still commits."""
+    instance_id = started_waiter(durable_host, client)
+    pool = durable_host.host.store.pool
+
+    async def raise_with_the_pool_taken() -> None:
+        taken = [await pool.getconn() for _ in range(pool.max_size)]
+        try:
+            await asyncio.wait_for(client.raise_event(instance_id, "go", "Lisbon"), 60)
+        finally:
+            for conn in taken:
+                await pool.putconn(conn)
+
+    durable_host.run(raise_with_the_pool_taken())
+    assert wait_finished(durable_host, client, instance_id).output == "Hello Lisbon!"
