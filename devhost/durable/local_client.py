@@ -71,7 +71,7 @@ async def local_post(url: str, data: Any) -> list[Any] | None:
 
 def _install() -> None:
     """Wrap the SDK client's ``post_async_request`` (once per process)."""
-    module = importlib.import_module(_SDK_MODULE)
+    module: Any = importlib.import_module(_SDK_MODULE)
     original = module.post_async_request
     if getattr(original, _MARK, False):
         return
@@ -92,4 +92,4 @@ def _install() -> None:
         return sent
 
     setattr(post_async_request, _MARK, True)
-    setattr(module, "post_async_request", post_async_request)  # noqa: B010 (a module attribute)
+    module.post_async_request = post_async_request
