@@ -2,7 +2,8 @@
 
 Every write that makes work runnable (a new instance, an event, a terminate) inserts inbox rows
 and ``pg_notify``s the store's channel in the same transaction, so workers of any devhost sharing
-the schema wake up once it commits (starts are written in batches by ``starts``). Messages to
+the schema wake up once it commits (starts and raised events are written in batches by
+``starts`` and ``raises``, on connections of their own). Messages to
 orchestrations are only inserted while the target instance exists, so a purge never leaves
 orphans behind.
 """
