@@ -13,6 +13,7 @@ BENCHMARKS = (
     "patch_engine",
     "scm_tree",
     "durable_engine",
+    "durable_raises",
     "webhook_intake",
     "load",
     "patch_flow_scale",

@@ -81,12 +81,13 @@ def baseline_ms(host: RunningDevhost, calls: int = 2000) -> float:
 class Progress:
     """Counts completed instances over one connection (polling must not load the host)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, schema: str = SCHEMA) -> None:
         self._conn = psycopg.connect(database_url, autocommit=True)
-        self._query = sql.SQL("SELECT count(*) FROM {}.instances WHERE status = 'Completed'")
+        query = sql.SQL("SELECT count(*) FROM {}.instances WHERE status = 'Completed'")
+        self._query = query.format(sql.Identifier(schema))
 
     def completed(self) -> int:
-        row = self._conn.execute(self._query.format(sql.Identifier(SCHEMA))).fetchone()
+        row = self._conn.execute(self._query).fetchone()
         return int(row[0]) if row else 0
 
     def wait_for(self, expected: int) -> None:

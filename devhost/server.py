@@ -23,9 +23,15 @@ from pathlib import Path
 from aiohttp import web
 
 from devhost.app_config import HostConfig, apply_local_settings
+from devhost.durable import local_client
 from devhost.durable.activities import ActivityRunner
 from devhost.durable.backlog import sample_forever
-from devhost.durable.client_binding import RPC_PATH, WEBHOOK_PATH, client_binding_json
+from devhost.durable.client_binding import (
+    RPC_PATH,
+    WEBHOOK_PATH,
+    client_binding_json,
+    rpc_base_url,
+)
 from devhost.durable.deciders import Decider
 from devhost.durable.dispatch import DEFAULT_LEASE_S
 from devhost.durable.engine import EpisodeEngine
@@ -194,6 +200,7 @@ class Devhost:
             activity_lease_s=self.options.activity_lease_s,
         )
         management = ManagementApi(self._store, self.config.hub_name, engine.check_function)
+        local_client.register(rpc_base_url(self.port), management.deliver)
         front = HttpFront(self.app, self.config.route_prefix, invoker, self.client_binding)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -254,6 +261,7 @@ class Devhost:
         self.options.announce("\n".join(lines))
 
     async def stop(self) -> None:
+        local_client.unregister(rpc_base_url(self.port))
         if self._timers is not None:
             await self._timers.stop()
             self._timers = None

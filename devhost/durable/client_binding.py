@@ -40,6 +40,11 @@ def management_urls(base_url: str, hub: str, instance_id: str) -> dict[str, str]
     }
 
 
+def rpc_base_url(port: int) -> str:
+    """Where the SDK's client sends every call (``local_client`` answers some in process)."""
+    return f"http://127.0.0.1:{port}{RPC_PATH}/"
+
+
 @functools.lru_cache(maxsize=16)
 def client_binding_json(port: int, hub: str) -> str:
     """The binding JSON for a devhost listening on ``port`` with task hub ``hub`` (built once:
@@ -60,6 +65,6 @@ def client_binding_json(port: int, hub: str) -> str:
             "managementUrls": management_urls(base_url, hub, INSTANCE_PLACEHOLDER),
             "baseUrl": base_url,
             "requiredQueryStringParameters": suffix,
-            "rpcBaseUrl": f"http://127.0.0.1:{port}{RPC_PATH}/",
+            "rpcBaseUrl": rpc_base_url(port),
         }
     )

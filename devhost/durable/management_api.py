@@ -26,6 +26,7 @@ from devhost.durable.api_responses import (
 )
 from devhost.durable.events import RuntimeStatus, parse_time
 from devhost.durable.instance_ops import InstanceOps, wait_for_completion
+from devhost.durable.raises import Raised
 from devhost.durable.starts import InstanceExists
 from devhost.durable.status_payload import parse_json_or_raw, status_time
 from devhost.durable.store import DurableStore
@@ -36,6 +37,7 @@ Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.StreamResponse]]
 FunctionCheck = Callable[[str, str], str | None]
 _INVALID_ID_CHARS = set("/\\#?")
 _BAD_ARGUMENTS = "One or more of the arguments submitted is incorrect"
+_RAISE_STATUS = {Raised.QUEUED: 202, Raised.NO_INSTANCE: 404, Raised.FINISHED: 410}
 
 
 def _statuses(request: web.Request) -> tuple[RuntimeStatus, ...]:
@@ -141,16 +143,44 @@ class ManagementApi:
     async def _raise(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:
         if request.method != "POST":
             return web.Response(status=404)
-        record = await self._store.get_instance(params["instanceId"])
+        instance_id, data = params["instanceId"], None
+        if request.content_type.lower() != "application/json":
+            problem = error(400, "Only application/json request content is supported")
+        else:
+            try:
+                data, problem = decode_once(await request.text()), None
+            except ValueError as exc:
+                problem = error(400, _BAD_ARGUMENTS, str(exc))
+        if problem is not None:  # an unknown or finished instance says so before a bad body
+            return await self._gone(instance_id) or problem
+        return web.Response(status=await self.raise_status(instance_id, params["eventName"], data))
+
+    async def deliver(self, path: str, body: str) -> list[Any] | None:
+        """A POST of ``body`` to ``path`` by the SDK's client in this process (see
+        ``local_client``): an event raise is answered here (``[status, None]``, the SDK's
+        reading of the empty answer); ``None`` sends anything else over HTTP."""
+        match = self._router.resolve("POST", path)
+        if match is None or match.target != self._raise:
+            return None
+        try:
+            data = decode_once(body)
+        except ValueError:  # the HTTP route says what is wrong with it
+            return None
+        params = match.params
+        return [await self.raise_status(params["instanceId"], params["eventName"], data), None]
+
+    async def raise_status(self, instance_id: str, name: str, data: str | None) -> int:
+        """Raise event ``name`` carrying JSON text ``data``; the status the API answers: 202
+        (queued), 404 (no such instance) or 410 (it finished). The in-process client calls this
+        too (``deliver``)."""
+        raised = await self._store.raise_event(instance_id, name, data)
+        return _RAISE_STATUS[raised]
+
+    async def _gone(self, instance_id: str) -> web.Response | None:
+        record = await self._store.get_instance(instance_id)
         if record is None:
             return web.Response(status=404)
-        if record.status.is_terminal:
-            return web.Response(status=410)
-        if request.content_type.lower() != "application/json":
-            return error(400, "Only application/json request content is supported")
-        data = decode_once(await request.text())
-        await self._store.raise_event(record.instance_id, params["eventName"], data)
-        return web.Response(status=202)
+        return web.Response(status=410) if record.status.is_terminal else None
 
     # --- entities --------------------------------------------------------------------------
     async def _entity(self, request: web.Request, params: dict[str, str]) -> web.StreamResponse:

@@ -2,7 +2,8 @@
 
 Every write that makes work runnable (a new instance, an event, a terminate) inserts inbox rows
 and ``pg_notify``s the store's channel in the same transaction, so workers of any devhost sharing
-the schema wake up once it commits (starts are written in batches by ``starts``). Messages to
+the schema wake up once it commits (starts and raised events are written in batches by
+``starts`` and ``raises``, on connections of their own). Messages to
 orchestrations are only inserted while the target instance exists, so a purge never leaves
 orphans behind.
 """
@@ -28,10 +29,13 @@ from devhost.durable.model import (
     InstanceRecord,
     OutMessage,
 )
+from devhost.durable.raises import EventBatcher, Raised
 from devhost.durable.schema import check_schema_name, connection_options, ensure_schema
 from devhost.durable.starts import StartBatcher
 
 Conn = AsyncConnection[DictRow]
+#: Connections kept for starts and raises (see ``DurableStore``).
+CLIENT_CONNECTIONS = 3
 
 
 def instance_from_row(row: dict[str, Any]) -> InstanceRecord:
@@ -74,30 +78,46 @@ class DurableStore:
         self.url = url
         self.channel = f"devhost_{schema}"
         self.origin = uuid.uuid4().hex  # tags this process's NOTIFYs, so it skips its own
-        self.pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-            url,
-            min_size=2,
-            max_size=max_connections,
+        self.pool = self._new_pool(2, max_connections)
+        # Starts and raises (what HTTP functions wait for) have connections of their own: the
+        # workers' episodes hold theirs while orchestrators replay, and under load a raise
+        # waited seconds for one. One batch of each kind is in flight at a time (+1: a start's
+        # slow path), so this pool never grows.
+        self._client_pool = self._new_pool(CLIENT_CONNECTIONS, CLIENT_CONNECTIONS)
+        self._starts = StartBatcher(
+            self._client_pool,
+            self.channel,
+            self._payload({ORCHESTRATION}),
+            lambda: self._on_commit({ORCHESTRATION}),
+        )
+        self._raises = EventBatcher(
+            self._client_pool,
+            self.channel,
+            self._payload({ORCHESTRATION}),
+            lambda: self._on_commit({ORCHESTRATION}),
+        )
+
+    def _new_pool(self, min_size: int, max_size: int) -> AsyncConnectionPool[Conn]:
+        return AsyncConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
             open=False,
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
-                "options": connection_options(schema),
+                "options": connection_options(self.schema),
             },
-        )
-        self._starts = StartBatcher(
-            self.pool,
-            self.channel,
-            self._payload({ORCHESTRATION}),
-            lambda: self._on_commit({ORCHESTRATION}),
         )
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
         async with self.pool.connection() as conn:
             await ensure_schema(conn, self.schema)
+        await self._client_pool.open(wait=True, timeout=30)
 
     async def close(self) -> None:
+        await self._client_pool.close()
         await self.pool.close()
 
     # --- writes shared with the dispatcher ------------------------------------------------
@@ -194,10 +214,10 @@ class DurableStore:
         """Queue an event for whichever execution of the instance is current."""
         await self._send([OutMessage(instance_id, ORCHESTRATION, event, None, None, control)])
 
-    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> None:
-        stamp = format_time(utc_now())
-        event = new_event(EventType.EVENT_RAISED, stamp, Name=name, Input=input_text)
-        await self.send(instance_id, event, control=False)
+    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> Raised:
+        """Queue the event for an instance that exists and has not finished (committed on
+        return); what became of it."""
+        return await self._raises.raise_event(instance_id, name, input_text)
 
     async def signal_entity(self, entity_id: str, operation: str, input_text: str | None) -> None:
         request = {"id": str(uuid.uuid4()), "op": operation, "signal": True, "input": input_text}

@@ -43,6 +43,14 @@ class ReconcileLedger(ABC):
         """Tasks queued before ``queued_before`` or running unchanged since ``idle_before``."""
 
     @abstractmethod
+    def undelivered_decisions(
+        self, location: TenantLocation, *, decided_before: datetime
+    ) -> list[tuple[str, str]]:
+        """(task id, decision id) of each task still awaiting approval although its decision
+        was recorded before ``decided_before``: its ``approval`` event may never have been
+        raised (the host crashed or was unreachable between the record and the raise)."""
+
+    @abstractmethod
     def delivery(
         self, location: TenantLocation, provider: str, delivery_id: str
     ) -> StoredDelivery | None:

@@ -6,8 +6,9 @@ decider's roles and linked identities, and its audit event) in the tenant's stor
 then does the caller raise the ``approval`` event, which carries the decision id and nothing
 else. The first decision wins; a later one is 409 ``already-decided`` (only the same approver
 sending the same decision again while the task still waits gets it back, so that an event lost
-on the way can be raised again). The orchestration acts on an event only when ``forgery`` finds
-nothing wrong with the stored decision it names.
+on the way can be raised again; the reconciler raises it again too, for a task still waiting
+well after its decision was recorded). The orchestration acts on an event only when ``forgery``
+finds nothing wrong with the stored decision it names.
 
 Who is who is decided on the tenant's identity links (SCM user <-> Entra object id): the
 requester cannot approve under any linked account, and an approver without a link is refused

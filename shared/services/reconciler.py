@@ -9,11 +9,16 @@ own. Each pass, for every active tenant:
 - a task ``running`` without any change for ``stall_after``, or whose orchestration ended or
   vanished while the task is still active, is re-driven: its instance is terminated (if still
   running) and started again (activities are idempotent: one branch, one PR, one comment);
+- a task still ``awaiting_approval`` ``start_after`` after its decision was recorded gets that
+  decision's ``approval`` event raised again: the decision was committed before the event was
+  raised and the host crashed or was unreachable in between (the orchestration verifies the
+  decision an event names, and ignores an event it no longer waits for);
 - after ``max_redrives`` re-drives, or when its delivery cannot be rebuilt, the task becomes a
   dead letter: failed, with a ``dead_letters`` row and a ``task.dead-lettered`` audit event,
   logged as an error and counted in the pass's report (``python -m tools.admin dead-letters``).
 
-Every action is audited (``task.started-by-reconciler``, ``task.redriven``). A pass that cannot
+Every action is audited (``task.started-by-reconciler``, ``task.redriven``,
+``approval.reraised-by-reconciler``). A pass that cannot
 reach the host or the database for one task goes on with the others; the next pass retries.
 """
 
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.domain.errors import DomainError, TenantNotFound
+from shared.domain.errors import DomainError, NotFound, TenantNotFound
 from shared.domain.task import AgentTask, Command, Provider, TaskStatus
 from shared.domain.tenant import Tenant, TenantLocation
 from shared.policies.triggers import Ignored, TriggerRules, normalise, read_delivery
@@ -45,6 +50,7 @@ _TERMINATE_WAIT_S = 5.0
 class ReconcileReport:
     started: list[str] = field(default_factory=list)
     redriven: list[str] = field(default_factory=list)
+    reraised: list[str] = field(default_factory=list)  # tasks whose approval event was raised
     dead_lettered: list[str] = field(default_factory=list)
     dead_letters: int = 0  # all tenants' dead letters, new and old
 
@@ -52,6 +58,7 @@ class ReconcileReport:
         return {
             "started": self.started,
             "redriven": self.redriven,
+            "reraised": self.reraised,
             "dead_lettered": self.dead_lettered,
             "dead_letters": self.dead_letters,
         }
@@ -104,8 +111,15 @@ class Reconciler:
                     continue
                 if outcome is not None:
                     getattr(report, outcome).append(task.id)
+            decided_before = now - self._start_after
+            undelivered = await asyncio.to_thread(
+                self._ledger.undelivered_decisions, location, decided_before=decided_before
+            )
+            for task_id, decision_id in undelivered:
+                if await self._raise_again(location, task_id, decision_id, orchestrations):
+                    report.reraised.append(task_id)
             report.dead_letters += await asyncio.to_thread(self._ledger.dead_letters, location)
-        if report.started or report.redriven or report.dead_lettered:
+        if report.started or report.redriven or report.reraised or report.dead_lettered:
             log.warning("reconciler: %s", report.to_json())
         return report
 
@@ -152,6 +166,27 @@ class Reconciler:
         data = {"instance_status": status, "attempt": task.redrives + 1}
         await asyncio.to_thread(self._ledger.note, location, task.id, "task.redriven", data)
         return "redriven"
+
+    async def _raise_again(
+        self,
+        location: TenantLocation,
+        task_id: str,
+        decision_id: str,
+        orchestrations: Orchestrations,
+    ) -> bool:
+        """Raise the recorded decision's ``approval`` event (it carries only the id)."""
+        try:
+            await orchestrations.raise_event(task_id, "approval", {"decision_id": decision_id})
+        except NotFound:  # the instance ended: the task is no longer waiting for this event
+            return False
+        except DomainError as exc:
+            log.warning("re-raising the decision of %s failed: %s", task_id, exc)
+            return False
+        data = {"decision_id": decision_id}
+        await asyncio.to_thread(
+            self._ledger.note, location, task_id, "approval.reraised-by-reconciler", data
+        )
+        return True
 
     async def _ended(self, instance_id: str, orchestrations: Orchestrations) -> bool:
         deadline = asyncio.get_running_loop().time() + _TERMINATE_WAIT_S

@@ -5,13 +5,16 @@ and the audit chain intact."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from shared.adapters.store.postgres.approvals import insert_decision
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.domain.approval import ApprovalDecision
 from shared.domain.errors import Unavailable
 from shared.domain.tenant import Tenant, TenantLocation
 from shared.services.reconciler import Reconciler, ReconcileReport
@@ -127,3 +130,46 @@ def test_a_stuck_task_whose_delivery_is_gone_becomes_a_dead_letter(intake: Intak
     report = _reconcile(intake, tenant, later=timedelta(minutes=5))
     assert report.dead_lettered == [task["id"]] and intake.orchestrations.start_calls == []
     assert [e["kind"] for e in intake.audit(tenant)][-1] == "task.dead-lettered"
+
+
+def test_a_recorded_decision_whose_event_was_never_raised_is_raised_again(
+    intake: Intake,
+) -> None:
+    """The host crashed between recording the decision and raising its event: the task would
+    wait for an event nobody raises (the queue and a second approver see it decided)."""
+    tenant = intake.tenant()
+    task_id = intake.send(tenant, github_comment("/agent fix the typo")).task_id
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "awaiting_approval")
+    decision = ApprovalDecision(
+        id=str(uuid.uuid4()),
+        task_id=task_id,
+        decision="approve",
+        via="api",
+        principal="ada@example.com",
+        object_id="ada-object-id",
+        roles=("Approver",),
+        linked=(),
+        comment="",
+        decided_at=datetime.now(UTC),
+    )
+    with intake.db.tenant_transaction(intake.directory.locate(tenant)) as tx:
+        assert insert_decision(tx.conn, decision)
+
+    too_soon = _reconcile(intake, tenant, later=timedelta(seconds=0))
+    assert too_soon.reraised == [] and intake.orchestrations.events == []
+
+    report = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert report.reraised == [task_id]
+    event = (task_id, "approval", {"decision_id": decision.id})
+    assert intake.orchestrations.events == [event]
+    audit = [e for e in intake.audit(tenant) if e["kind"] == "approval.reraised-by-reconciler"]
+    assert [e["data"] for e in audit] == [{"decision_id": decision.id}]
+
+    intake.orchestrations.finished.add(task_id)  # the instance ended meanwhile
+    ended = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert ended.reraised == [] and intake.orchestrations.events == [event]
+
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "running")
+    intake.orchestrations.finished.discard(task_id)
+    moved_on = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert moved_on.reraised == [] and intake.orchestrations.events == [event]

@@ -51,6 +51,19 @@ class PostgresReconcileLedger(ReconcileLedger):
             ).fetchall()
         return [_stuck(r) for r in rows]
 
+    def undelivered_decisions(
+        self, location: TenantLocation, *, decided_before: datetime
+    ) -> list[tuple[str, str]]:
+        with self._db.tenant_transaction(location) as tx:
+            rows = tx.conn.execute(
+                "SELECT t.id AS task_id, a.id AS decision_id FROM tasks t"
+                " JOIN approval_events a ON a.task_id = t.id"
+                " WHERE t.status = 'awaiting_approval' AND a.decided_at < %s"
+                " ORDER BY a.decided_at",
+                (decided_before,),
+            ).fetchall()
+        return [(str(r["task_id"]), str(r["decision_id"])) for r in rows]
+
     def delivery(
         self, location: TenantLocation, provider: str, delivery_id: str
     ) -> StoredDelivery | None:
