@@ -38,8 +38,16 @@ class Stop(Exception):
 @bp.orchestration_trigger(context_name="context")
 def patch_flow(context: df.DurableOrchestrationContext) -> Flow:
     task: dict[str, Any] = context.get_input()
+    return (yield from _conclude(context, task, "patch_flow", _run(context, task)))
+
+
+def _conclude(
+    context: df.DurableOrchestrationContext, task: dict[str, Any], flow: str, steps: Flow
+) -> Flow:
+    """Run a flow's ``steps``; however they end (done, a ``Stop``, an activity failed after its
+    retries), ``finish_task`` ends the task under ``flow``'s name, so no task is left open."""
     try:
-        outcome, detail = "completed", (yield from _run(context, task))
+        outcome, detail = "completed", (yield from steps)
     except Stop as stop:
         outcome, detail = stop.outcome, stop.detail
     except Exception as exc:  # an activity failed after its retries
@@ -48,7 +56,7 @@ def patch_flow(context: df.DurableOrchestrationContext) -> Flow:
         detail = {"failure": {"code": "activity-failed", "message": message[:2000]}}
     context.set_custom_status({"step": outcome})
     result = yield _call(
-        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail}
+        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail, "flow": flow}
     )
     return {"outcome": outcome, "task": task["id"], **detail, **result}
 
