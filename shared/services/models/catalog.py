@@ -17,9 +17,8 @@ from shared.ports.registry import ModelRegistry, PromotionLog
 ALL_TENANTS = "*"  # not a tenant slug (slugs are [a-z][a-z0-9-]+)
 
 
-def evaluation_view(result: EvaluationResult | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
+def evaluation_view(result: EvaluationResult) -> dict[str, Any]:
+    """One evaluation as the admin API and the model card show it."""
     return {
         "suite": result.suite,
         "suite_version": result.suite_version,
@@ -29,6 +28,7 @@ def evaluation_view(result: EvaluationResult | None) -> dict[str, Any] | None:
 
 
 def promotion_view(step: Promotion) -> dict[str, Any]:
+    """One promotion step as the admin API shows it (the model card shows a part of it)."""
     return {
         "model": step.model,
         "version": step.version,
@@ -99,6 +99,6 @@ class ModelCatalog:
                 for t, a in found.tenant_aliases
                 if tenant in (ALL_TENANTS, t)
             ],
-            "latest_evaluation": evaluation_view(evaluations[-1] if evaluations else None),
+            "latest_evaluation": evaluation_view(evaluations[-1]) if evaluations else None,
             "card": card_path(found.uri),
         }
