@@ -81,9 +81,6 @@ def _step(
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
-    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
-    if not authorised["authorised"]:
-        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(
@@ -120,8 +117,12 @@ def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
 
 
 def _start(context: df.DurableOrchestrationContext, base: dict[str, Any]) -> Flow:
-    """``start_task``, asked again after a durable timer while the tenant's
-    ``max_concurrent_tasks`` are all running: a queued task waits, it is never dropped."""
+    """``authorise`` (before anything is read; a refusal stops the flow), then ``start_task``,
+    asked again after a durable timer while the tenant's ``max_concurrent_tasks`` are all
+    running: a queued task waits, it is never dropped. The plan."""
+    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
+    if not authorised["authorised"]:
+        raise Stop("not-authorised", {"refusal": authorised})
     while True:
         plan = yield from _step(context, "start_task", base, {"step": "starting"})
         if "wait_s" not in plan:

@@ -13,7 +13,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from orchestrations.patch_flow.orchestrator import Flow, Stop, _conclude, _start, _step
+from orchestrations.patch_flow.orchestrator import Flow, _conclude, _start, _step
 from orchestrations.review_flow import bp
 
 
@@ -25,9 +25,6 @@ def review_flow(context: df.DurableOrchestrationContext) -> Flow:
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
-    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
-    if not authorised["authorised"]:
-        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(

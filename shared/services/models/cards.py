@@ -12,7 +12,7 @@ from typing import Any
 from shared.domain.llm import ProviderKind
 from shared.domain.models import ModelRef, ModelVersion, Promotion
 from shared.ports.registry import ModelRegistry, PromotionLog
-from shared.services.models.catalog import evaluation_view, promotion_view
+from shared.services.models.catalog import evaluation_view, promotion_view, spec_view
 
 SECTIONS = (
     "model_details",
@@ -62,12 +62,7 @@ class ModelCards:
             "version": version,
             "uri": found.uri,
             "model_details": {
-                "provider": str(spec.provider),
-                "model": spec.model,
-                "model_version": spec.model_version,
-                "prompt": spec.prompt,
-                "prompt_hash": spec.prompt_hash,
-                "edit_format": spec.edit_format,
+                **spec_view(spec),
                 "parameters": spec.parameters,
                 "description": found.description,
                 "registered_by": found.created_by,

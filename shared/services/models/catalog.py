@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import NotFound
-from shared.domain.models import ALIASES, EvaluationResult, ModelVersion, Promotion, card_path
+from shared.domain.models import (
+    ALIASES,
+    EvaluationResult,
+    ModelSpec,
+    ModelVersion,
+    Promotion,
+    card_path,
+)
 from shared.ports.registry import ModelRegistry, PromotionLog
 
 ALL_TENANTS = "*"  # not a tenant slug (slugs are [a-z][a-z0-9-]+)
@@ -24,6 +31,19 @@ def evaluation_view(result: EvaluationResult) -> dict[str, Any]:
         "suite_version": result.suite_version,
         "run_id": result.run_id,
         **result.metrics(),
+    }
+
+
+def spec_view(spec: ModelSpec) -> dict[str, Any]:
+    """What answers for a version (provider, model, prompt, edit format), as the admin API and
+    the model card show it."""
+    return {
+        "provider": str(spec.provider),
+        "model": spec.model,
+        "model_version": spec.model_version,
+        "prompt": spec.prompt,
+        "prompt_hash": spec.prompt_hash,
+        "edit_format": spec.edit_format,
     }
 
 
@@ -78,18 +98,12 @@ class ModelCatalog:
         return {"items": [promotion_view(s) for s in self._promotions.history(name)]}
 
     def _view(self, found: ModelVersion, tenant: str) -> dict[str, Any]:
-        spec = found.spec
         evaluations = self._registry.evaluations(found.name, found.version)
         return {
             "name": found.name,
             "version": found.version,
             "uri": found.uri,
-            "provider": str(spec.provider),
-            "model": spec.model,
-            "model_version": spec.model_version,
-            "prompt": spec.prompt,
-            "prompt_hash": spec.prompt_hash,
-            "edit_format": spec.edit_format,
+            **spec_view(found.spec),
             "description": found.description,
             "created_by": found.created_by,
             "created_at": found.created_at or None,
