@@ -38,8 +38,16 @@ class Stop(Exception):
 @bp.orchestration_trigger(context_name="context")
 def patch_flow(context: df.DurableOrchestrationContext) -> Flow:
     task: dict[str, Any] = context.get_input()
+    return (yield from _conclude(context, task, "patch_flow", _run(context, task)))
+
+
+def _conclude(
+    context: df.DurableOrchestrationContext, task: dict[str, Any], flow: str, steps: Flow
+) -> Flow:
+    """Run a flow's ``steps``; however they end (done, a ``Stop``, an activity failed after its
+    retries), ``finish_task`` ends the task under ``flow``'s name, so no task is left open."""
     try:
-        outcome, detail = "completed", (yield from _run(context, task))
+        outcome, detail = "completed", (yield from steps)
     except Stop as stop:
         outcome, detail = stop.outcome, stop.detail
     except Exception as exc:  # an activity failed after its retries
@@ -48,7 +56,7 @@ def patch_flow(context: df.DurableOrchestrationContext) -> Flow:
         detail = {"failure": {"code": "activity-failed", "message": message[:2000]}}
     context.set_custom_status({"step": outcome})
     result = yield _call(
-        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail}
+        context, "finish_task", {"task": task, "outcome": outcome, "detail": detail, "flow": flow}
     )
     return {"outcome": outcome, "task": task["id"], **detail, **result}
 
@@ -73,9 +81,6 @@ def _step(
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
-    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
-    if not authorised["authorised"]:
-        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(
@@ -112,8 +117,12 @@ def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
 
 
 def _start(context: df.DurableOrchestrationContext, base: dict[str, Any]) -> Flow:
-    """``start_task``, asked again after a durable timer while the tenant's
-    ``max_concurrent_tasks`` are all running: a queued task waits, it is never dropped."""
+    """``authorise`` (before anything is read; a refusal stops the flow), then ``start_task``,
+    asked again after a durable timer while the tenant's ``max_concurrent_tasks`` are all
+    running: a queued task waits, it is never dropped. The plan."""
+    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
+    if not authorised["authorised"]:
+        raise Stop("not-authorised", {"refusal": authorised})
     while True:
         plan = yield from _step(context, "start_task", base, {"step": "starting"})
         if "wait_s" not in plan:

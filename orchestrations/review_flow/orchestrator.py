@@ -13,35 +13,18 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from orchestrations.patch_flow.orchestrator import Flow, Stop, _call, _start, _step
+from orchestrations.patch_flow.orchestrator import Flow, _conclude, _start, _step
 from orchestrations.review_flow import bp
 
 
 @bp.orchestration_trigger(context_name="context")
 def review_flow(context: df.DurableOrchestrationContext) -> Flow:
     task: dict[str, Any] = context.get_input()
-    try:
-        outcome, detail = "completed", (yield from _run(context, task))
-    except Stop as stop:
-        outcome, detail = stop.outcome, stop.detail
-    except Exception as exc:  # an activity failed after its retries
-        message = str(exc).split("\n\n$OutOfProcData$", 1)[0]
-        outcome = "failed"
-        detail = {"failure": {"code": "activity-failed", "message": message[:2000]}}
-    context.set_custom_status({"step": outcome})
-    result = yield _call(
-        context,
-        "finish_task",
-        {"task": task, "outcome": outcome, "detail": detail, "flow": "review_flow"},
-    )
-    return {"outcome": outcome, "task": task["id"], **detail, **result}
+    return (yield from _conclude(context, task, "review_flow", _run(context, task)))
 
 
 def _run(context: df.DurableOrchestrationContext, task: dict[str, Any]) -> Flow:
     base = {"task": task}
-    authorised = yield from _step(context, "authorise", base, {"step": "authorising"})
-    if not authorised["authorised"]:
-        raise Stop("not-authorised", {"refusal": authorised})
     plan = yield from _start(context, base)
     flags = {"scripted_llm": bool(plan.get("scripted_llm"))}
     gathered = yield from _step(

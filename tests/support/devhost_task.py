@@ -46,14 +46,9 @@ def completed(status: Status) -> bool:
     return bool(status["runtimeStatus"] == "Completed")
 
 
-def comment_until_approval(
-    base: str,
-    tenant: DemoTenant,
-    headers: Mapping[str, str] | None = None,
-    timeout: float = 120.0,
-) -> str:
+def start_task(base: str, tenant: DemoTenant, headers: Mapping[str, str] | None = None) -> str:
     """Post the demo command on the tenant's issue to the host at ``base`` (``headers`` added to
-    the signed ones) and wait until its task waits for approval; the task id."""
+    the signed ones); the id of the task it accepted."""
     body = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
     code, accepted = http(
         "POST",
@@ -62,7 +57,18 @@ def comment_until_approval(
         headers={**signed_headers(body, tenant.webhook_secret), **(headers or {})},
     )
     assert code == 202, accepted
-    task_id = str(accepted["id"])
+    return str(accepted["id"])
+
+
+def comment_until_approval(
+    base: str,
+    tenant: DemoTenant,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 120.0,
+) -> str:
+    """Post the demo command on the tenant's issue to the host at ``base`` (``headers`` added to
+    the signed ones) and wait until its task waits for approval; the task id."""
+    task_id = start_task(base, tenant, headers)
     wait_for(
         base,
         task_id,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.llm import ProviderKind
-from shared.domain.models import ModelRef, ModelVersion
+from shared.domain.models import ModelRef, ModelVersion, Promotion
 from shared.ports.registry import ModelRegistry, PromotionLog
+from shared.services.models.catalog import evaluation_view, promotion_view, spec_view
 
 SECTIONS = (
     "model_details",
@@ -61,12 +62,7 @@ class ModelCards:
             "version": version,
             "uri": found.uri,
             "model_details": {
-                "provider": str(spec.provider),
-                "model": spec.model,
-                "model_version": spec.model_version,
-                "prompt": spec.prompt,
-                "prompt_hash": spec.prompt_hash,
-                "edit_format": spec.edit_format,
+                **spec_view(spec),
                 "parameters": spec.parameters,
                 "description": found.description,
                 "registered_by": found.created_by,
@@ -86,15 +82,7 @@ class ModelCards:
             "data_statement": _DATA[spec.provider]
             + " Prompts hold the task's text and ranked repository files, with secrets "
             "replaced by placeholders before sending.",
-            "evaluation_results": [
-                {
-                    "suite": e.suite,
-                    "suite_version": e.suite_version,
-                    "run_id": e.run_id,
-                    **e.metrics(),
-                }
-                for e in evaluations
-            ],
+            "evaluation_results": [evaluation_view(e) for e in evaluations],
             "limitations": [
                 "Evaluated on a small offline suite of injected bugs in pure-Python projects; "
                 "other languages and larger changes are not measured.",
@@ -115,17 +103,12 @@ class ModelCards:
         }
 
 
-def _step(step: Any) -> dict[str, Any]:
-    return {
-        "version": step.version,
-        "alias": step.alias,
-        "tenant": step.tenant,
-        "action": step.action,
-        "actor": step.actor,
-        "reason": step.reason,
-        "previous": step.previous,
-        "at": step.occurred_at,
-    }
+def _step(step: Promotion) -> dict[str, Any]:
+    """The admin API's view of a step as a card shows it: without the model (the card's own)
+    and the gate's verdict, ``at`` as recorded."""
+    view = promotion_view(step)
+    del view["model"], view["gate"]
+    return {**view, "at": step.occurred_at}
 
 
 def card_markdown(card: dict[str, Any]) -> str:

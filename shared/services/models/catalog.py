@@ -11,15 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.errors import NotFound
-from shared.domain.models import ALIASES, EvaluationResult, ModelVersion, Promotion, card_path
+from shared.domain.models import (
+    ALIASES,
+    EvaluationResult,
+    ModelSpec,
+    ModelVersion,
+    Promotion,
+    card_path,
+)
 from shared.ports.registry import ModelRegistry, PromotionLog
 
 ALL_TENANTS = "*"  # not a tenant slug (slugs are [a-z][a-z0-9-]+)
 
 
-def evaluation_view(result: EvaluationResult | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
+def evaluation_view(result: EvaluationResult) -> dict[str, Any]:
+    """One evaluation as the admin API and the model card show it."""
     return {
         "suite": result.suite,
         "suite_version": result.suite_version,
@@ -28,7 +34,21 @@ def evaluation_view(result: EvaluationResult | None) -> dict[str, Any] | None:
     }
 
 
+def spec_view(spec: ModelSpec) -> dict[str, Any]:
+    """What answers for a version (provider, model, prompt, edit format), as the admin API and
+    the model card show it."""
+    return {
+        "provider": str(spec.provider),
+        "model": spec.model,
+        "model_version": spec.model_version,
+        "prompt": spec.prompt,
+        "prompt_hash": spec.prompt_hash,
+        "edit_format": spec.edit_format,
+    }
+
+
 def promotion_view(step: Promotion) -> dict[str, Any]:
+    """One promotion step as the admin API shows it (the model card shows a part of it)."""
     return {
         "model": step.model,
         "version": step.version,
@@ -78,18 +98,12 @@ class ModelCatalog:
         return {"items": [promotion_view(s) for s in self._promotions.history(name)]}
 
     def _view(self, found: ModelVersion, tenant: str) -> dict[str, Any]:
-        spec = found.spec
         evaluations = self._registry.evaluations(found.name, found.version)
         return {
             "name": found.name,
             "version": found.version,
             "uri": found.uri,
-            "provider": str(spec.provider),
-            "model": spec.model,
-            "model_version": spec.model_version,
-            "prompt": spec.prompt,
-            "prompt_hash": spec.prompt_hash,
-            "edit_format": spec.edit_format,
+            **spec_view(found.spec),
             "description": found.description,
             "created_by": found.created_by,
             "created_at": found.created_at or None,
@@ -99,6 +113,6 @@ class ModelCatalog:
                 for t, a in found.tenant_aliases
                 if tenant in (ALL_TENANTS, t)
             ],
-            "latest_evaluation": evaluation_view(evaluations[-1] if evaluations else None),
+            "latest_evaluation": evaluation_view(evaluations[-1]) if evaluations else None,
             "card": card_path(found.uri),
         }

@@ -13,7 +13,7 @@ from shared.adapters.store.postgres.admin import PostgresTaskSlots
 from shared.adapters.store.postgres.platform_admin import PostgresQuotas
 from tests.e2e.admin_api.conftest import PLATFORM_DIRECTORY
 from tests.e2e.admin_api.rows import insert_task
-from tests.e2e.admin_api.test_tasks_and_approvals import _start_flow
+from tests.support.devhost_task import start_task
 
 
 def _set_quota(api, slug: str, **values) -> None:
@@ -37,7 +37,7 @@ def test_a_task_over_the_quota_waits_queued_then_runs(api, app, demo_tenant):
     _set_quota(api, tenant.slug, max_concurrent_tasks=1)
     busy = insert_task(app, tenant.slug, requester="octo-lead", status="running")
 
-    task_id = _start_flow(api, tenant)
+    task_id = start_task(api.base_url, tenant)
     api.wait(task_id, lambda s: (s.get("customStatus") or {}).get("step") == "waiting-for-slot")
     time.sleep(2.0)  # several retries (TASK_SLOT_RETRY_S=0.5): it keeps waiting, queued
     waited = api.status(task_id)

@@ -8,21 +8,17 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import urllib.request
 from pathlib import Path
 
 from devhost.dev_oidc import object_id_for
 from tests.e2e.admin_api.conftest import PLATFORM_DIRECTORY
 from tests.e2e.admin_api.rows import insert_task
+from tests.support.devhost_task import comment_until_approval, start_task
 from tools.demo.scenario import (
     APPROVER,
-    COMMAND,
     REPOSITORY,
     SAMPLE,
-    encode,
-    issue_comment,
     seed_repository,
-    signed_headers,
 )
 
 REQUESTER_ENTRA = "octo-dev@contoso.example"  # linked to octo-dev, who comments the command
@@ -110,26 +106,12 @@ def _seed_secret(app, tenant, tmp_path: Path) -> str:
     return secret
 
 
-def _start_flow(api, tenant) -> str:
-    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    request = urllib.request.Request(
-        f"{api.base_url}/api/webhooks/github/{tenant.slug}",
-        data=payload,
-        method="POST",
-        headers=signed_headers(payload, tenant.webhook_secret),
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 202
-        return str(json.loads(response.read())["id"])
-
-
 def test_the_task_page_shows_the_review_redacted_and_who_may_decide(
     api, app, demo_tenant, tmp_path
 ):
     tenant, other = demo_tenant(), demo_tenant()
     secret = _seed_secret(app, tenant, tmp_path)
-    task = _start_flow(api, tenant)
-    api.wait(task, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    task = comment_until_approval(api.base_url, tenant)
     path = f"tenants/{tenant.slug}/tasks/{task}"
     lead = api.token(tenant.directory_id, APPROVER, "Approver")
 
@@ -211,7 +193,7 @@ def test_the_task_page_shows_the_review_redacted_and_who_may_decide(
 
 def test_an_auto_approved_task_shows_its_diff_and_usage_splits_per_model(api, demo_tenant):
     tenant = demo_tenant(approval="never")
-    task = _start_flow(api, tenant)
+    task = start_task(api.base_url, tenant)
     done = api.wait(task, lambda s: s["runtimeStatus"] == "Completed")
     assert done["output"]["outcome"] == "completed"
     admin = api.token(tenant.directory_id, "admin@contoso.example", "TenantAdmin")

@@ -4,7 +4,6 @@ alias that moves only on approval, and the next task's lineage naming the approv
 
 from __future__ import annotations
 
-import json
 import secrets
 import urllib.request
 from decimal import Decimal
@@ -18,13 +17,9 @@ from shared.domain.models import CHAMPION, EvaluationResult
 from shared.services.llm_hub.prompts import PromptLibrary
 from shared.services.models.registration import spec_for
 from tests.e2e.admin_api.conftest import PLATFORM_DIRECTORY
+from tests.support.devhost_task import comment_until_approval
 from tools.demo.scenario import (
-    COMMAND,
-    REPOSITORY,
-    encode,
-    issue_comment,
     prepare_tenant,
-    signed_headers,
 )
 
 ALICE, BOB = "alice@ops.example", "bob@ops.example"
@@ -64,16 +59,7 @@ def _aliases(api, model: str) -> dict[int, list[str]]:
 def _lineage_llm(api, tenant) -> dict:
     """Start a task for ``tenant`` and read, through the API, what its lineage says of the model
     that answered."""
-    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    request = urllib.request.Request(
-        f"{api.base_url}/api/webhooks/github/{tenant.slug}",
-        data=payload,
-        method="POST",
-        headers=signed_headers(payload, tenant.webhook_secret),
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        task = str(json.loads(response.read())["id"])
-    api.wait(task, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    task = comment_until_approval(api.base_url, tenant)
     viewer = api.token(tenant.directory_id, "viewer@contoso.example", "Viewer")
     code, detail = api.call("GET", f"tenants/{tenant.slug}/tasks/{task}", viewer)
     assert code == 200, detail

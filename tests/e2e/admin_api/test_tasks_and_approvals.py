@@ -4,28 +4,14 @@ the status changes, and tasks can be listed, filtered, paged and cancelled."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from devhost.dev_oidc import object_id_for
 from tests.e2e.admin_api.rows import insert_task
-from tools.demo.scenario import APPROVER, COMMAND, REPOSITORY, encode, issue_comment, signed_headers
+from tests.support.devhost_task import comment_until_approval
+from tools.demo.scenario import APPROVER
 
 REQUESTER_ENTRA = "octo-dev@contoso.example"  # linked to octo-dev by the demo tenant
-
-
-def _start_flow(api, tenant) -> str:
-    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    request = urllib.request.Request(
-        f"{api.base_url}/api/webhooks/github/{tenant.slug}",
-        data=payload,
-        method="POST",
-        headers=signed_headers(payload, tenant.webhook_secret),
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 202
-        return str(json.loads(response.read())["id"])
 
 
 def _ids(page: dict) -> list[str]:
@@ -34,8 +20,7 @@ def _ids(page: dict) -> list[str]:
 
 def test_the_queue_holds_exactly_the_tasks_the_caller_may_decide(api, app, demo_tenant):
     tenant, other = demo_tenant(), demo_tenant()
-    real = _start_flow(api, tenant)  # requested by octo-dev
-    api.wait(real, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
+    real = comment_until_approval(api.base_url, tenant)  # requested by octo-dev
     by_lead = insert_task(app, tenant.slug, requester="octo-lead", status="awaiting_approval")
     by_dev_running = insert_task(app, tenant.slug, requester="octo-dev", status="running")
     decided = insert_task(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,28 +18,11 @@ from devhost.dev_oidc import CONSOLE_CLIENT_ID
 from shared.domain.llm import ProviderKind
 from shared.domain.models import ModelSpec
 from tests.e2e.patch_flow.conftest import AUDIENCE
+from tests.support.devhost_task import comment_until_approval
 from tools.demo.scenario import (
     APPROVER,
-    COMMAND,
     REPOSITORY,
-    encode,
-    issue_comment,
-    signed_headers,
 )
-
-
-def _awaiting_task(http, tenant) -> str:
-    payload = encode(issue_comment(REPOSITORY, tenant.issue_number, COMMAND))
-    request = urllib.request.Request(
-        f"{http.base_url}/api/webhooks/github/{tenant.slug}",
-        data=payload,
-        method="POST",
-        headers=signed_headers(payload, tenant.webhook_secret),
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        task = str(json.loads(response.read())["id"])
-    http.wait(task, lambda s: (s.get("customStatus") or {}).get("step") == "awaiting-approval")
-    return task
 
 
 def _no_token_stored(console) -> None:
@@ -53,7 +35,7 @@ def test_an_approver_reviews_the_diff_approves_and_sees_the_pull_request(
     http, demo_tenant, sign_in
 ):
     tenant = demo_tenant()
-    task = _awaiting_task(http, tenant)
+    task = comment_until_approval(http.base_url, tenant)
     console = sign_in(tenant.slug, APPROVER, "Approver")
     page = console.page
 
@@ -87,7 +69,7 @@ def test_an_approver_rejects_with_a_comment_and_no_pull_request_is_opened(
     http, demo_tenant, sign_in
 ):
     tenant = demo_tenant()
-    task = _awaiting_task(http, tenant)
+    task = comment_until_approval(http.base_url, tenant)
     console = sign_in(tenant.slug, APPROVER, "Approver", route=("approvals", task))
     page = console.page
     page.get_by_label("Comment").fill("Not this way: keep the guard for empty input.")
@@ -104,7 +86,7 @@ def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
     http, demo_tenant, sign_in
 ):
     tenant = demo_tenant()
-    task = _awaiting_task(http, tenant)
+    task = comment_until_approval(http.base_url, tenant)
     console = sign_in(tenant.slug, "viewer@contoso.example", "Viewer", route=("tasks", task))
     page = console.page
 
@@ -126,7 +108,7 @@ def test_a_viewer_gets_no_approve_button_and_the_api_refuses_their_token(
 
 def test_every_page_is_accessible_and_screenshotted(app, api, http, demo_tenant, sign_in):
     tenant = demo_tenant()
-    task = _awaiting_task(http, tenant)
+    task = comment_until_approval(http.base_url, tenant)
     model = app.model_registry.register(
         f"console-{tenant.slug}",
         ModelSpec(ProviderKind.SCRIPTED, "demo", "patch_udiff.v1", "sha256:00", "udiff"),

@@ -4,13 +4,12 @@ recorded histories: what its custom status tells a client around the approval re
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import azure.functions as func
-
-from devhost.durable.events import EventType, format_time, new_event
+from devhost.durable.events import EventType, format_time
 from orchestrations.patch_flow.orchestrator import patch_flow
+from tests.support.orchestration_history import History
 
 TASK = {"id": "t-1", "tenant": "acme"}
 #: Activity results, in the order the flow schedules them up to the approval wait.
@@ -36,24 +35,12 @@ def _replay(
     each, as Durable records them); then, for each of ``approvals``, an ``approval`` event with
     the first value as payload, answered by ``verify_approval`` with the second; then, when
     ``fired``, the approval deadline's timer."""
-    clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    events: list[dict[str, Any]] = []
-
-    def add(kind: EventType, event_id: int = -1, **fields: Any) -> None:
-        nonlocal clock
-        clock += timedelta(seconds=1)
-        events.append(new_event(kind, format_time(clock), event_id, **fields))
-
-    add(EventType.ORCHESTRATOR_STARTED)
-    add(EventType.EXECUTION_STARTED, Name="patch_flow", Input=json.dumps(TASK), Version="")
-    for seq, (name, result) in enumerate(results[:completed]):
-        add(EventType.TASK_SCHEDULED, seq, Name=name)
-        add(EventType.ORCHESTRATOR_COMPLETED)
-        add(EventType.ORCHESTRATOR_STARTED)
-        add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(result))
+    history = History("patch_flow", TASK)
+    history.activities(results[:completed])
+    add = history.add
     seq = completed
     if approvals:
-        fire_at = format_time(clock + timedelta(hours=24, seconds=1))
+        fire_at = format_time(history.clock + timedelta(hours=24, seconds=1))
         add(EventType.TIMER_CREATED, seq, FireAt=fire_at)
         seq += 1
     for event, verdict in approvals or []:
@@ -69,18 +56,7 @@ def _replay(
         add(EventType.ORCHESTRATOR_COMPLETED)
         add(EventType.ORCHESTRATOR_STARTED)
         add(EventType.TIMER_FIRED, TimerId=completed, FireAt=fire_at)
-    payload = {
-        "history": [{**e, "IsPlayed": False} for e in events],
-        "input": json.dumps(TASK),
-        "instanceId": TASK["id"],
-        "isReplaying": False,
-        "parentInstanceId": None,
-        "upperSchemaVersion": 1,
-        "upperSchemaVersionNew": 2,
-    }
-    handle = patch_flow.build().get_user_function()
-    state: dict[str, Any] = json.loads(handle(func.OrchestrationContext(json.dumps(payload))))
-    return state
+    return history.replay(patch_flow)
 
 
 def test_status_says_awaiting_approval_only_once_the_request_is_recorded() -> None:

@@ -4,13 +4,10 @@ steps it schedules, and that nothing past a refusal or a failed step runs."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import azure.functions as func
-
-from devhost.durable.events import EventType, format_time, new_event
 from orchestrations.review_flow.orchestrator import review_flow
+from tests.support.orchestration_history import History
 
 TASK = {"id": "t-1", "tenant": "acme"}
 RESULTS: list[tuple[str, Any]] = [
@@ -24,32 +21,9 @@ RESULTS: list[tuple[str, Any]] = [
 
 
 def _replay(results: list[tuple[str, Any]]) -> dict[str, Any]:
-    clock = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    events: list[dict[str, Any]] = []
-
-    def add(kind: EventType, event_id: int = -1, **fields: Any) -> None:
-        nonlocal clock
-        clock += timedelta(seconds=1)
-        events.append(new_event(kind, format_time(clock), event_id, **fields))
-
-    add(EventType.ORCHESTRATOR_STARTED)
-    add(EventType.EXECUTION_STARTED, Name="review_flow", Input=json.dumps(TASK), Version="")
-    for seq, (name, result) in enumerate(results):
-        add(EventType.TASK_SCHEDULED, seq, Name=name)
-        add(EventType.ORCHESTRATOR_COMPLETED)
-        add(EventType.ORCHESTRATOR_STARTED)
-        add(EventType.TASK_COMPLETED, TaskScheduledId=seq, Result=json.dumps(result))
-    payload = {
-        "history": [{**e, "IsPlayed": False} for e in events],
-        "input": json.dumps(TASK),
-        "instanceId": TASK["id"],
-        "isReplaying": False,
-        "parentInstanceId": None,
-        "upperSchemaVersion": 1,
-        "upperSchemaVersionNew": 2,
-    }
-    handle = review_flow.build().get_user_function()
-    return json.loads(handle(func.OrchestrationContext(json.dumps(payload))))
+    history = History("review_flow", TASK)
+    history.activities(results)
+    return history.replay(review_flow)
 
 
 def _names(state: dict[str, Any]) -> list[str]:
