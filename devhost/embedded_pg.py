@@ -16,11 +16,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PG_DIR = Path(".devhost") / "pg"  # under the app folder
 APP_ROLE = "agent_app"
 PROVISIONER_ROLE = "agent_provisioner"
 PLATFORM_DATABASE = "platform"
+#: PostgreSQL's default of 100 is less than a devhost with many tenants holds at once: the
+#: platform pool, the Durable store's pools and one pool per tenant database in use (the test
+#: suite runs several devhosts against one server).
+MAX_CONNECTIONS = 300
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,22 @@ def embedded_database_url(data_dir: Path) -> str:
     pgdata = data_dir.resolve()
     with _dir_lock(pgdata.parent):
         server = pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+        _ensure_max_connections(server)
     return str(server.get_uri())
+
+
+def _ensure_max_connections(server: Any) -> None:
+    """Raise ``max_connections`` to ``MAX_CONNECTIONS`` once per data dir: the setting needs a
+    restart, which ``pg_ctl restart`` does with the options the server was started with."""
+    import psycopg
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        row = conn.execute("SHOW max_connections").fetchone()
+        if row is not None and int(row[0]) >= MAX_CONNECTIONS:
+            return
+        conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+    pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
 
 
 def embedded_logins(data_dir: Path) -> EmbeddedLogins:
