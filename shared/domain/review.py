@@ -40,6 +40,17 @@ class DiffFile:
 
 
 @dataclass(frozen=True)
+class DiffShas:
+    """The commits one diff of a pull request was computed between: what a review of that diff
+    pins its comments to, so a push after it was read cannot move them onto other code.
+    ``start_sha`` is GitLab's position ``start_sha`` (``base_sha`` elsewhere)."""
+
+    base_sha: str
+    start_sha: str
+    head_sha: str
+
+
+@dataclass(frozen=True)
 class PullRequestDiff:
     """What a pull request changes: ``base_sha`` (merge base or target), ``head_sha`` (source
     tip) and ``start_sha`` (GitLab's position ``start_sha``; ``base_sha`` elsewhere)."""
@@ -54,6 +65,10 @@ class PullRequestDiff:
 
     def file(self, path: str) -> DiffFile | None:
         return next((f for f in self.files if f.path == path), None)
+
+    @property
+    def shas(self) -> DiffShas:
+        return DiffShas(self.base_sha, self.start_sha, self.head_sha)
 
 
 @dataclass(frozen=True)
@@ -74,10 +89,17 @@ class ReviewComment:
 
 @dataclass(frozen=True)
 class ReviewDraft:
-    """The review to publish: one summary and at most one comment per (path, line)."""
+    """The review to publish: one summary and at most one comment per (path, line).
+
+    ``reviewed`` names the diff the comments' lines were read from; adapters anchor new comments
+    to exactly that diff (GitHub ``commit_id``, GitLab position shas, the Azure DevOps iteration
+    of that head) and refuse with ``ScmConflict`` where the SCM no longer knows it, so a push
+    between reading and publishing can never put a comment on other lines. ``None`` anchors to
+    the diff the adapter reads while publishing (a caller that did not read one first)."""
 
     summary: str
     comments: tuple[ReviewComment, ...]
+    reviewed: DiffShas | None = None
 
     def __post_init__(self) -> None:
         keys = [(c.path, c.line) for c in self.comments]

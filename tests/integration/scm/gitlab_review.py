@@ -3,8 +3,9 @@
 Shapes follow docs.gitlab.com (Merge requests API "Get a single merge request diff version",
 Discussions API "List / Create new merge request thread / Resolve / Modify / Delete a note").
 A new version is recorded whenever the source branch moved since the last one, as GitLab does
-on push. Creating a positioned discussion is checked as GitLab checks it: the three SHAs of the
-latest version, a path of its diff, and a new line that is added (no ``old_line``) or unchanged
+on push. Creating a positioned discussion is checked as GitLab checks it: the three SHAs of one
+of the merge request's versions (an older one too, as GitLab keeps them), a path of that
+version's diff, and a new line that is added (no ``old_line``) or unchanged
 (with its ``old_line``); anything else is GitLab's 400 about the line code. Notes of another
 author answer 403, as GitLab answers a token that did not write them.
 """
@@ -181,18 +182,21 @@ class GitlabReviewApi:
         return Reply(201, discussion)
 
     def _check_position(self, iid: str, position: dict[str, Any]) -> None:
-        latest = self.versions(iid)[0]
-        shas = {k: position.get(k) for k in ("base_sha", "start_sha", "head_sha")}
-        if position.get("position_type") != "text" or shas != {
-            "base_sha": latest["base_commit_sha"],
-            "start_sha": latest["start_commit_sha"],
-            "head_sha": latest["head_commit_sha"],
-        }:
+        shas = tuple(position.get(k) for k in ("base_sha", "start_sha", "head_sha"))
+        version = next(
+            (
+                v
+                for v in self.versions(iid)
+                if shas == (v["base_commit_sha"], v["start_commit_sha"], v["head_commit_sha"])
+            ),
+            None,
+        )
+        if position.get("position_type") != "text" or version is None:
             raise HttpError(400, {"message": _BAD_LINE})
         diff = next(
             (
                 d
-                for d in self._version_diffs(latest)
+                for d in self._version_diffs(version)
                 if d["new_path"] == position.get("new_path")
                 and d["old_path"] == position.get("old_path")
             ),

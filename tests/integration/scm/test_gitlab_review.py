@@ -14,6 +14,7 @@ from shared.adapters.secrets.local import LocalSecretStore
 from shared.domain.errors import (
     PermissionDenied,
     ScmAuthError,
+    ScmConflict,
     ScmNotFound,
     ScmRateLimited,
     ScmUnavailable,
@@ -21,6 +22,7 @@ from shared.domain.errors import (
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
+    DiffShas,
     ReviewComment,
     ReviewDraft,
     commentable_lines,
@@ -264,3 +266,37 @@ def test_a_merge_request_without_a_diff_version_yet_is_retryable(gitlab) -> None
 
     with pytest.raises(ScmUnavailable):
         scm.reviews.pull_request_diff(TENANT, iid)
+
+
+def test_a_push_after_the_diff_was_read_leaves_comments_on_the_reviewed_version(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+    forge = emulator.forge  # two lines inserted on top: new line 5 is other code now
+    moved = b"import os\nimport re\n" + FEATURE["src/app.py"]  # type: ignore[operator]
+    forge.branches["feature"] = forge.commit_changes(
+        forge.branches["feature"], {"src/app.py": moved}, "push"
+    )
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "5a is a typo"),), reviewed=diff.shas)
+
+    scm.reviews.publish_review(TENANT, iid, draft)
+
+    position = _positions(emulator, iid)[("src/app.py", 5)]["position"]
+    assert (position["base_sha"], position["start_sha"], position["head_sha"]) == (
+        diff.base_sha,
+        diff.start_sha,
+        diff.head_sha,
+    )
+    assert emulator.versions(iid)[0]["head_commit_sha"] == forge.branches["feature"] != diff.head_sha
+
+
+def test_a_reviewed_version_the_merge_request_does_not_have_is_refused(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+    unknown = DiffShas(diff.base_sha, diff.start_sha, "f" * 40)
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "x"),), reviewed=unknown)
+
+    with pytest.raises(ScmConflict) as refused:
+        scm.reviews.publish_review(TENANT, iid, draft)
+
+    assert refused.value.code == "pull-request-moved"
+    assert emulator.notes.get(("merge_requests", int(iid)), []) == []

@@ -2,7 +2,9 @@
 
 The diff comes from the merge request's newest diff version (``GET .../versions`` then
 ``.../versions/:id``): its hunks and the three SHAs (``base``, ``start``, ``head``) that a diff
-position must name, so a comment lands on the diff GitLab shows. Inline comments are
+position must name. New comments are positioned on the version the draft was reviewed on (any
+version of the merge request is accepted by GitLab, so a push after the diff was read leaves
+them on the reviewed lines); when that version is gone the publish refuses, posting nothing. Inline comments are
 discussions with a ``text`` position on the new line; on an unchanged (context) line GitLab also
 needs the old line number, which the hunk gives. The summary is one plain note.
 
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from shared.adapters.scm.gitlab.session import GitlabSession
-from shared.domain.errors import ScmUnavailable
+from shared.domain.errors import ScmConflict, ScmUnavailable
 from shared.domain.review import (
     DiffFile,
+    DiffShas,
     PostedComment,
     PostedReview,
     PullRequestDiff,
@@ -110,7 +113,29 @@ class GitlabReviews(ReviewWriter):
         if not versions:
             # GitLab computes a version after the merge request is opened: retry later.
             raise ScmUnavailable(f"GitLab has no diff of merge request !{source_id} yet")
-        v = mr.diffs.get(versions[0].attributes["id"]).attributes
+        return self._version(mr, versions[0].attributes["id"])
+
+    def _reviewed_version(
+        self, mr: ProjectMergeRequest, source_id: str, reviewed: DiffShas | None
+    ) -> _Version:
+        """The diff version the draft was reviewed on (the latest when it names none): its
+        shas go into every new position, so a push since cannot move the comments."""
+        if reviewed is None:
+            return self._latest_version(mr, source_id)
+        for v in mr.diffs.list(iterator=True):
+            a = v.attributes
+            shas = (a["base_commit_sha"], a["start_commit_sha"], a["head_commit_sha"])
+            if shas == (reviewed.base_sha, reviewed.start_sha, reviewed.head_sha):
+                return self._version(mr, a["id"])
+        raise ScmConflict(
+            f"merge request !{source_id} has no diff version at {reviewed.head_sha[:12]} any"
+            " more; nothing was posted: ask for the review again",
+            code="pull-request-moved",
+        )
+
+    @staticmethod
+    def _version(mr: ProjectMergeRequest, version_id: Any) -> _Version:
+        v = mr.diffs.get(version_id).attributes
         diffs = tuple(d for d in v.get("diffs") or () if isinstance(d, dict))
         return _Version(
             str(v["base_commit_sha"]), str(v["start_commit_sha"]), str(v["head_commit_sha"]), diffs
@@ -146,7 +171,7 @@ class GitlabReviews(ReviewWriter):
             client.auth()
             me = None if client.user is None else client.user.attributes.get("id")
             mr = self._merge_request(tenant, source_id)
-            version = self._latest_version(mr, source_id)
+            version = self._reviewed_version(mr, source_id, draft.reviewed)
             posted, threads, summaries = self._agent_notes(mr, me)
         sync = plan_review_sync(posted, draft)
         removed = 0
