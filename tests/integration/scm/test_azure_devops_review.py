@@ -15,6 +15,7 @@ from shared.adapters.secrets.local import LocalSecretStore
 from shared.domain.errors import (
     PermissionDenied,
     ScmAuthError,
+    ScmConflict,
     ScmNotFound,
     ScmRateLimited,
     ScmUnavailable,
@@ -22,6 +23,7 @@ from shared.domain.errors import (
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
+    DiffShas,
     ReviewComment,
     ReviewDraft,
     commentable_lines,
@@ -289,3 +291,37 @@ def test_a_pull_request_without_an_iteration_yet_is_retryable(ado) -> None:
 
     with pytest.raises(ScmUnavailable):
         scm.reviews.pull_request_diff(TENANT, pr)
+
+
+def test_a_push_after_the_diff_was_read_leaves_threads_on_the_reviewed_iteration(ado) -> None:
+    emulator, scm, pr = ado
+    diff = scm.reviews.pull_request_diff(TENANT, pr)
+    forge = emulator.forge  # two lines inserted on top: new line 5 is other code now
+    moved = b"import os\nimport re\n" + FEATURE["src/app.py"]  # type: ignore[operator]
+    forge.branches["feature"] = forge.commit_changes(
+        forge.branches["feature"], {"src/app.py": moved}, "push"
+    )
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "5a is a typo"),), reviewed=diff.shas)
+
+    scm.reviews.publish_review(TENANT, pr, draft)
+
+    thread = _inline(emulator, pr)[("src/app.py", 5)]
+    iterations = thread["pullRequestThreadContext"]["iterationContext"]
+    assert iterations["secondComparingIteration"] == 1
+    assert [i["sourceRefCommit"]["commitId"] for i in emulator.iterations(pr)] == [
+        diff.head_sha,
+        forge.branches["feature"],
+    ]
+
+
+def test_a_reviewed_head_without_an_iteration_is_refused(ado) -> None:
+    emulator, scm, pr = ado
+    diff = scm.reviews.pull_request_diff(TENANT, pr)
+    unknown = DiffShas(diff.base_sha, diff.start_sha, "f" * 40)
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "x"),), reviewed=unknown)
+
+    with pytest.raises(ScmConflict) as refused:
+        scm.reviews.publish_review(TENANT, pr, draft)
+
+    assert refused.value.code == "pull-request-moved"
+    assert emulator.threads.get(int(pr), []) == []

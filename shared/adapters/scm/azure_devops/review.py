@@ -10,8 +10,9 @@ request's "Files" tab shows). The SDK's model of an iteration change names only
 ``originalPath``) in ``additional_properties``, which is where it is read from.
 
 An inline comment is a thread whose ``threadContext`` anchors it on the right (new) file's line,
-with ``pullRequestThreadContext`` naming the file's change tracking id and the iterations it was
-made on, so it follows the file when later pushes move lines. The summary is one thread without
+with ``pullRequestThreadContext`` naming the file's change tracking id and the iteration of the
+head the draft was reviewed at (never simply the latest: lines read before a push must be
+anchored in the code they were read in), so it follows the file when later pushes move lines. The summary is one thread without
 context, status ``closed`` (a report, not a finding that blocks completion policies).
 
 Only threads whose first comment the connection's own identity wrote and that carry the agent's
@@ -26,7 +27,7 @@ from typing import Any
 
 from shared.adapters.scm.azure_devops.reading import AdoReader, number
 from shared.adapters.scm.azure_devops.session import AdoSession
-from shared.domain.errors import ScmUnavailable
+from shared.domain.errors import ScmConflict, ScmUnavailable
 from shared.domain.review import (
     DiffFile,
     PostedComment,
@@ -101,17 +102,29 @@ class AdoReviews(ReviewWriter):
         self._limits = limits
         self._files = AdoReader(session, limits)
 
-    def _iteration(self, tenant: str, pr_id: int) -> _Iteration:
+    def _iteration(self, tenant: str, pr_id: int, head_sha: str | None = None) -> _Iteration:
+        """The latest iteration, or the newest one at ``head_sha`` (the reviewed head): a
+        comment made on it stays on the reviewed lines whatever was pushed since. No
+        iteration at that head (a force-push replaced it) is ``ScmConflict``."""
         git = self._s.git(tenant)
         iterations = git.get_pull_request_iterations(self._s.repository, pr_id, self._s.project)
         if not iterations:
             raise ScmUnavailable(f"Azure DevOps has no iteration of pull request {pr_id} yet")
-        last = max(iterations, key=lambda i: int(i.id))
-        return _Iteration(
-            int(last.id),
-            str(last.source_ref_commit.commit_id),
-            str(last.common_ref_commit.commit_id),
-        )
+        found = [
+            _Iteration(
+                int(i.id), str(i.source_ref_commit.commit_id), str(i.common_ref_commit.commit_id)
+            )
+            for i in iterations
+        ]
+        if head_sha is not None:
+            found = [i for i in found if i.head_sha == head_sha]
+            if not found:
+                raise ScmConflict(
+                    f"pull request {pr_id} has no iteration at {head_sha[:12]}; nothing was"
+                    " posted: ask for the review again",
+                    code="pull-request-moved",
+                )
+        return max(found, key=lambda i: i.id)
 
     def _changes(self, tenant: str, pr_id: int, iteration: int) -> list[_Change]:
         """The iteration's file changes against the common commit, at most
@@ -175,7 +188,8 @@ class AdoReviews(ReviewWriter):
         action = f"reviewing pull request {pr_id}"
         with self._s.errors(action):
             me = self._s.location(tenant).get_connection_data().authenticated_user
-            iteration = self._iteration(tenant, pr_id)
+            reviewed = draft.reviewed.head_sha if draft.reviewed else None
+            iteration = self._iteration(tenant, pr_id, reviewed)
             tracking = {c.path: c.tracking_id for c in self._changes(tenant, pr_id, iteration.id)}
             existing = git.get_threads(repo, pr_id, project) or []
         posted, threads, summaries = _agent_threads(existing, str(me.id if me else ""))
