@@ -6,7 +6,8 @@ Update, Pull Request Thread Comments - Update / Delete).
 An iteration is recorded whenever the source branch moved since the last one, as a push does.
 A thread with a ``threadContext`` is checked as the service checks it: an existing iteration as
 ``secondComparingIteration``, a file of that iteration's changes, a line of that iteration's new
-file and the file's change tracking id; comments of another author cannot be edited or deleted (403).
+file and the file's change tracking id; comments of another author cannot be edited or deleted
+(403).
 """
 
 from __future__ import annotations

@@ -286,7 +286,9 @@ def test_a_push_after_the_diff_was_read_leaves_comments_on_the_reviewed_version(
         diff.start_sha,
         diff.head_sha,
     )
-    assert emulator.versions(iid)[0]["head_commit_sha"] == forge.branches["feature"] != diff.head_sha
+    assert (
+        emulator.versions(iid)[0]["head_commit_sha"] == forge.branches["feature"] != diff.head_sha
+    )
 
 
 def test_a_reviewed_version_the_merge_request_does_not_have_is_refused(gitlab) -> None:

@@ -12,8 +12,9 @@ request's "Files" tab shows). The SDK's model of an iteration change names only
 An inline comment is a thread whose ``threadContext`` anchors it on the right (new) file's line,
 with ``pullRequestThreadContext`` naming the file's change tracking id and the iteration of the
 head the draft was reviewed at (never simply the latest: lines read before a push must be
-anchored in the code they were read in), so it follows the file when later pushes move lines. The summary is one thread without
-context, status ``closed`` (a report, not a finding that blocks completion policies).
+anchored in the code they were read in), so it follows the file when later pushes move lines.
+The summary is one thread without context, status ``closed`` (a report, not a finding that
+blocks completion policies).
 
 Only threads whose first comment the connection's own identity wrote and that carry the agent's
 marker are the agent's. A stale comment is deleted and its thread closed when nobody replied;

@@ -4,9 +4,10 @@ The diff comes from the merge request's newest diff version (``GET .../versions`
 ``.../versions/:id``): its hunks and the three SHAs (``base``, ``start``, ``head``) that a diff
 position must name. New comments are positioned on the version the draft was reviewed on (any
 version of the merge request is accepted by GitLab, so a push after the diff was read leaves
-them on the reviewed lines); when that version is gone the publish refuses, posting nothing. Inline comments are
-discussions with a ``text`` position on the new line; on an unchanged (context) line GitLab also
-needs the old line number, which the hunk gives. The summary is one plain note.
+them on the reviewed lines); when that version is gone the publish refuses, posting nothing.
+Inline comments are discussions with a ``text`` position on the new line; on an unchanged
+(context) line GitLab also needs the old line number, which the hunk gives. The summary is one
+plain note.
 
 Only notes the token's own user wrote and that carry the agent's marker are the agent's: a
 commenter who pastes the marker into a note of theirs does not make the agent edit or delete it.
