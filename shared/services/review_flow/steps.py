@@ -98,7 +98,10 @@ def generate_review(
     )
     summary = result.to_dict()
     answer = summary.pop("text")
-    deps.record(task, "review.generated", summary, step="reviewing")
+    # in lineage now, not only on publishing: a review refused later still reports its provider
+    deps.record(
+        task, "review.generated", summary, step="reviewing", lineage={"review_llm": summary}
+    )
     return {"answer": answer, "llm": summary}
 
 

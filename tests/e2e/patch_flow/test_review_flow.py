@@ -176,6 +176,10 @@ def test_a_push_while_the_model_reviews_is_refused_and_posts_nothing(
     assert done["output"]["failure"]["code"] == "pull-request-moved"
     assert scm.agent_comments() == {}
     assert [s for s in scm.summaries() if SUMMARY_MARKER in s] == []
+    with app.db.tenant_transaction(app.tenants.locate(scm.slug)) as tx:
+        lineage = get_task(tx, accepted["id"]).lineage
+    # the finish step's metrics read the provider from here (patch_flow.steps.llm_provider)
+    assert lineage["review_llm"]["provider"] == "scripted"
 
 
 def test_a_commenter_who_cannot_push_is_refused_before_anything_is_read(app, http, reviewed):
