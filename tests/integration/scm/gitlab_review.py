@@ -52,6 +52,10 @@ class GitlabReviewApi:
     notes: dict[tuple[str, int], list[dict[str, Any]]]
     _ids: Iterator[int]
     _paginate: Callable[[Request, list[Any]], Reply]
+    #: GitLab's "Maximum diff patch size" (bytes, default 200 KiB): a file's diff over it is
+    #: ``too_large``, one over a tenth of it ``collapsed``; both then come without ``diff``.
+    #: Positions are still checked against the whole diff, as GitLab does.
+    diff_patch_limit = 204_800
 
     def review_routes(self, p: str) -> list[tuple[str, str, Any]]:
         mr = rf"{p}/merge_requests/(?P<iid>\d+)"
@@ -98,6 +102,20 @@ class GitlabReviewApi:
         return versions
 
     def _version_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self._shown(d) for d in self._whole_diffs(version)]
+
+    def _shown(self, diff: dict[str, Any]) -> dict[str, Any]:
+        """``diff`` as the API shows it: emptied when over the patch size limits."""
+        size = len(str(diff["diff"]).encode())
+        too_large, collapsed = size > self.diff_patch_limit, size > self.diff_patch_limit // 10
+        return {
+            **diff,
+            "diff": "" if collapsed else diff["diff"],
+            "collapsed": collapsed,
+            "too_large": too_large,
+        }
+
+    def _whole_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
         return [
             {
                 "old_path": c["old_path"] or c["path"],
@@ -196,7 +214,7 @@ class GitlabReviewApi:
         diff = next(
             (
                 d
-                for d in self._version_diffs(version)
+                for d in self._whole_diffs(version)
                 if d["new_path"] == position.get("new_path")
                 and d["old_path"] == position.get("old_path")
             ),

@@ -302,3 +302,26 @@ def test_a_reviewed_version_the_merge_request_does_not_have_is_refused(gitlab) -
 
     assert refused.value.code == "pull-request-moved"
     assert emulator.notes.get(("merge_requests", int(iid)), []) == []
+
+
+def test_hunks_gitlab_withholds_are_rebuilt_from_the_blobs_within_the_limits(
+    gitlab, secret_store
+) -> None:
+    emulator, scm, iid = gitlab
+    whole = {f.path: f.patch for f in scm.reviews.pull_request_diff(TENANT, iid).files}
+    emulator.diff_patch_limit = 100  # src/app.py's diff is now too large, src/new.py's collapsed
+    shown = {d["new_path"]: d for d in emulator._version_diffs(emulator.versions(iid)[0])}
+    assert shown["src/app.py"]["too_large"] and shown["src/new.py"]["collapsed"]
+    assert shown["src/app.py"]["diff"] == shown["src/new.py"]["diff"] == ""
+
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+
+    assert {f.path: f.patch.rstrip("\n") for f in diff.files} == whole  # GitLab's: no last \n
+    assert emulator.server.calls(None, r"/repository/files/src/app\.py")
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 7, "context"),), reviewed=diff.shas)
+    scm.reviews.publish_review(TENANT, iid, draft)
+    assert _positions(emulator, iid)[("src/app.py", 7)]["position"]["old_line"] == 6
+    small = _scm(emulator, secret_store, ReadLimits(max_file_bytes=100))
+    limited = small.reviews.pull_request_diff(TENANT, iid)
+    assert limited.file("src/app.py").patch == ""  # its blobs are over 100 bytes: not read
+    assert limited.file("src/new.py").patch.rstrip("\n") == whole["src/new.py"]

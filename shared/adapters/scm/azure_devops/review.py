@@ -3,7 +3,7 @@ thread context.
 
 Azure DevOps serves no unified diff, so each changed file's hunks are computed here from the two
 blobs the iteration names (``originalObjectId`` and ``objectId``), read within ``ReadLimits``
-(a binary, non-UTF-8 or oversized side gives no hunks), with the patch engine's git-style diff.
+(a binary, non-UTF-8 or oversized side gives no hunks), with ``blob_hunks``.
 The diff is the latest iteration against the common commit of source and target (what the pull
 request's "Files" tab shows). The SDK's model of an iteration change names only
 ``changeTrackingId``; msrest keeps the rest of the documented entry (``item``, ``changeType``,
@@ -28,6 +28,7 @@ from typing import Any
 
 from shared.adapters.scm.azure_devops.reading import AdoReader, number
 from shared.adapters.scm.azure_devops.session import AdoSession
+from shared.adapters.scm.blob_diff import blob_hunks
 from shared.domain.errors import ScmConflict, ScmUnavailable
 from shared.domain.review import (
     DiffFile,
@@ -42,7 +43,6 @@ from shared.domain.review import (
     with_review_marker,
 )
 from shared.domain.scm import ReadLimits
-from shared.patching.render import render_file_diff
 from shared.ports.scm import ReviewWriter
 
 PAGE = 100
@@ -150,16 +150,7 @@ class AdoReviews(ReviewWriter):
             old = self._files.read_blob(tenant, old_path, change.original_object_id)
         if change.status != "deleted":
             new = self._files.read_blob(tenant, change.path, change.object_id)
-        if (old is not None and old.text is None) or (new is not None and new.text is None):
-            return ""  # binary, not UTF-8 or too large: no hunks to comment on
-        text = render_file_diff(
-            old_path if old else None,
-            change.path if new else None,
-            old.text if old else None,
-            new.text if new else None,
-        )
-        start = text.find("\n@@ ")
-        return text[start + 1 :] if start >= 0 else ""
+        return blob_hunks(old_path, change.path, old, new)
 
     def pull_request_diff(self, tenant: str, source_id: str) -> PullRequestDiff:
         pr_id = number(source_id)

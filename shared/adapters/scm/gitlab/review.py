@@ -1,18 +1,18 @@
 """Reviewing a GitLab merge request: its latest diff version, and discussions with positions.
 
 The diff comes from the merge request's newest diff version (``GET .../versions`` then
-``.../versions/:id``): its hunks and the three SHAs (``base``, ``start``, ``head``) that a diff
-position must name. New comments are positioned on the version the draft was reviewed on (any
-version of the merge request is accepted by GitLab, so a push after the diff was read leaves
-them on the reviewed lines); when that version is gone the publish refuses, posting nothing.
-Inline comments are discussions with a ``text`` position on the new line; on an unchanged
-(context) line GitLab also needs the old line number, which the hunk gives. The summary is one
-plain note.
+``.../versions/:id``): its hunks (rebuilt from the two blobs within ``ReadLimits`` where GitLab
+collapsed a file's diff or found it too large) and the three SHAs (``base``, ``start``, ``head``)
+that a diff position must name. New comments are positioned on the version the draft was reviewed on
+(any version of the merge request is accepted by GitLab, so a push after the diff was read leaves
+them on the reviewed lines); when that version is gone the publish refuses, posting nothing. Inline
+comments are discussions with a ``text`` position on the new line; on an unchanged (context) line
+GitLab also needs the old line number, which the hunk gives. The summary is one plain note.
 
-Only notes the token's own user wrote and that carry the agent's marker are the agent's: a
-commenter who pastes the marker into a note of theirs does not make the agent edit or delete it.
-A stale inline comment is deleted when its discussion holds nothing else; when people replied
-to it the discussion is resolved instead, so their replies stay readable.
+Only notes the token's own user wrote and that carry the agent's marker are the agent's: a commenter
+who pastes the marker into a note of theirs does not make the agent edit or delete it. A stale
+inline comment is deleted when its discussion holds nothing else; when people replied to it the
+discussion is resolved instead, so their replies stay readable.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from shared.adapters.scm.blob_diff import blob_hunks
+from shared.adapters.scm.gitlab.reading import GitlabReader
 from shared.adapters.scm.gitlab.session import GitlabSession
 from shared.domain.errors import ScmConflict, ScmUnavailable
 from shared.domain.review import (
@@ -75,11 +77,9 @@ def _status(diff: dict[str, Any]) -> str:
     return "renamed" if diff.get("renamed_file") else "modified"
 
 
-def _patch(diff: dict[str, Any], limits: ReadLimits) -> str:
-    """The hunks, or "" for what takes no inline comment: binary, collapsed or too large."""
-    text = str(diff.get("diff") or "")
-    too_large = diff.get("too_large") or len(text.encode()) > limits.max_file_bytes
-    return "" if too_large or not text.startswith("@@") else text
+def _withheld(diff: dict[str, Any]) -> bool:
+    """Whether GitLab left the file's hunks out: a collapsed or too large diff comes empty."""
+    return bool(diff.get("collapsed") or diff.get("too_large")) and not diff.get("diff")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,23 @@ class GitlabReviews(ReviewWriter):
     def __init__(self, session: GitlabSession, limits: ReadLimits) -> None:
         self._s = session
         self._limits = limits
+        self._files = GitlabReader(session, limits)
+
+    def _patch(self, tenant: str, version: _Version, diff: dict[str, Any]) -> str:
+        """The file's hunks, or "" for what takes no inline comment (binary, or over
+        ``ReadLimits``). Hunks GitLab withheld are rebuilt from the version's two blobs, each
+        read within the limits, so a large file is still reviewed line by line."""
+        if not _withheld(diff):
+            text = str(diff.get("diff") or "")
+            too_large = len(text.encode()) > self._limits.max_file_bytes
+            return "" if too_large or not text.startswith("@@") else text
+        old_path, new_path = str(diff["old_path"]), str(diff["new_path"])
+        old = new = None
+        if not diff.get("new_file"):
+            old = self._files.read_file(tenant, version.base_sha, old_path)
+        if not diff.get("deleted_file"):
+            new = self._files.read_file(tenant, version.head_sha, new_path)
+        return blob_hunks(old_path, new_path, old, new)
 
     def _merge_request(self, tenant: str, source_id: str) -> ProjectMergeRequest:
         mr = self._s.target(tenant, SourceKind.MERGE_REQUEST, source_id, lazy=False)
@@ -151,7 +168,7 @@ class GitlabReviews(ReviewWriter):
                 path=str(d["new_path"]),
                 old_path=str(d["old_path"]) if d.get("renamed_file") else None,
                 status=_status(d),
-                patch=_patch(d, self._limits),
+                patch=self._patch(tenant, version, d),
             )
             for d in version.diffs
         )
@@ -184,10 +201,12 @@ class GitlabReviews(ReviewWriter):
                 discussion = mr.discussions.get(thread.discussion_id, lazy=True)
                 discussion.notes.update(thread.note_id, {"body": with_review_marker(new.body)})
             for comment in sync.create:
+                diff = next((d for d in version.diffs if d.get("new_path") == comment.path), {})
+                patch = self._patch(tenant, version, diff) if diff else ""
                 mr.discussions.create(
                     {
                         "body": with_review_marker(comment.body),
-                        "position": _position(version, comment),
+                        "position": _position(version, comment, diff, patch),
                     }
                 )
             summary = with_review_marker(draft.summary, summary=True)
@@ -240,9 +259,11 @@ class GitlabReviews(ReviewWriter):
         return 1
 
 
-def _position(version: _Version, comment: ReviewComment) -> dict[str, Any]:
-    """A ``text`` position on the new line; an unchanged line also names its old line."""
-    diff = next((d for d in version.diffs if d.get("new_path") == comment.path), {})
+def _position(
+    version: _Version, comment: ReviewComment, diff: dict[str, Any], patch: str
+) -> dict[str, Any]:
+    """A ``text`` position on the new line of ``diff`` (whose hunks are ``patch``); an
+    unchanged line also names its old line."""
     position: dict[str, Any] = {
         "position_type": "text",
         "base_sha": version.base_sha,
@@ -252,7 +273,7 @@ def _position(version: _Version, comment: ReviewComment) -> dict[str, Any]:
         "old_path": str(diff.get("old_path") or comment.path),
         "new_line": comment.line,
     }
-    old_line = context_old_lines(str(diff.get("diff") or "")).get(comment.line)
+    old_line = context_old_lines(patch).get(comment.line)
     if old_line is not None:
         position["old_line"] = old_line
     return position
