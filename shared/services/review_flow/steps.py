@@ -124,7 +124,12 @@ def publish_review(
         )
     draft = replace(anchored.draft, reviewed=current.shas)
     posted = reviews.publish_review(task["tenant"], task["source_id"], draft)
-    counts = {"created": posted.created, "updated": posted.updated, "removed": posted.removed}
+    counts = {
+        "created": posted.created,
+        "updated": posted.updated,
+        "removed": posted.removed,
+        "kept_resolved": posted.kept_resolved,
+    }
     published = {"url": posted.url, **counts, **anchored.lineage()}
     deps.record(
         task,

@@ -325,3 +325,44 @@ def test_a_reviewed_head_without_an_iteration_is_refused(ado) -> None:
 
     assert refused.value.code == "pull-request-moved"
     assert emulator.threads.get(int(pr), []) == []
+
+
+def test_a_rerun_keeps_what_a_person_resolved_resolved_and_says_so(ado) -> None:
+    emulator, scm, pr = ado
+    first = ReviewDraft(
+        "First.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "old words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    scm.reviews.publish_review(TENANT, pr, first)
+    _inline(emulator, pr)[("src/app.py", 5)]["status"] = "fixed"  # a reviewer resolves two
+    _inline(emulator, pr)[("src/app.py", 6)]["status"] = "closed"
+    second = ReviewDraft(
+        "Second.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "new words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    emulator.server.clear()
+
+    posted = scm.reviews.publish_review(TENANT, pr, second)
+
+    assert (posted.created, posted.updated, posted.removed, posted.kept_resolved) == (0, 1, 0, 2)
+    inline = _inline(emulator, pr)
+    assert [inline[("src/app.py", n)]["status"] for n in (5, 6, 7)] == ["fixed", "closed", "active"]
+    assert inline[("src/app.py", 6)]["comments"][0]["content"] == f"new words\n\n{REVIEW_MARKER}"
+    assert not emulator.server.calls("PATCH", r"/threads/\d+$")  # no thread status changed
+    summaries = [
+        t["comments"][0]["content"]
+        for t in emulator.threads[int(pr)]
+        if SUMMARY_MARKER in t["comments"][0]["content"]
+    ]
+    assert summaries == [
+        "Second.\n\nStill found, left resolved as they were resolved on this pull request before:"
+        f" `src/app.py` line 5, `src/app.py` line 6.\n\n{SUMMARY_MARKER}"
+    ]

@@ -325,3 +325,47 @@ def test_hunks_gitlab_withholds_are_rebuilt_from_the_blobs_within_the_limits(
     limited = small.reviews.pull_request_diff(TENANT, iid)
     assert limited.file("src/app.py").patch == ""  # its blobs are over 100 bytes: not read
     assert limited.file("src/new.py").patch.rstrip("\n") == whole["src/new.py"]
+
+
+def test_a_rerun_keeps_what_a_person_resolved_resolved_and_says_so(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    first = ReviewDraft(
+        "First.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "old words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    scm.reviews.publish_review(TENANT, iid, first)
+    for line in (5, 6):  # a reviewer resolves two of the discussions
+        discussion = _positions(emulator, iid)[("src/app.py", line)]["discussion_id"]
+        for note in emulator.notes[("merge_requests", int(iid))]:
+            if note.get("discussion_id") == discussion:
+                note["resolved"] = True
+    second = ReviewDraft(
+        "Second.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "new words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    emulator.server.clear()
+
+    posted = scm.reviews.publish_review(TENANT, iid, second)
+
+    assert (posted.created, posted.updated, posted.removed, posted.kept_resolved) == (0, 1, 0, 2)
+    positions = _positions(emulator, iid)
+    assert [positions[("src/app.py", n)]["resolved"] for n in (5, 6, 7)] == [True, True, False]
+    assert positions[("src/app.py", 6)]["body"] == f"new words\n\n{REVIEW_MARKER}"
+    assert not emulator.server.calls("PUT", r"/discussions/[0-9a-f]+$")  # nothing re-opened
+    [summary] = [
+        n["body"]
+        for n in emulator.notes[("merge_requests", int(iid))]
+        if SUMMARY_MARKER in n["body"]
+    ]
+    assert summary == (
+        "Second.\n\nStill found, left resolved as they were resolved on this pull request before:"
+        f" `src/app.py` line 5, `src/app.py` line 6.\n\n{SUMMARY_MARKER}"
+    )

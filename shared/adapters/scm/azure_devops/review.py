@@ -18,7 +18,9 @@ blocks completion policies).
 
 Only threads whose first comment the connection's own identity wrote and that carry the agent's
 marker are the agent's. A stale comment is deleted and its thread closed when nobody replied;
-when people replied, the thread is only closed, so their replies stay.
+when people replied, the thread is only closed, so their replies stay. A closed or fixed
+thread whose comment the draft repeats on its line keeps its status (only a changed body is
+edited), and the summary names it.
 """
 
 from __future__ import annotations
@@ -197,7 +199,7 @@ class AdoReviews(ReviewWriter):
             for comment in sync.create:
                 thread = _inline_thread(comment, iteration.id, tracking.get(comment.path))
                 git.create_thread(thread, repo, pr_id, project)
-            summary = with_review_marker(draft.summary, summary=True)
+            summary = with_review_marker(sync.summary(draft.summary), summary=True)
             if summaries:
                 t = summaries[0]
                 content = AdoComment(content=summary)
@@ -208,7 +210,8 @@ class AdoReviews(ReviewWriter):
                     git.create_thread(_summary_thread(summary), repo, pr_id, project).id
                 )
         url = self._s.web_url(f"_git/{repo}/pullrequest/{pr_id}?discussionId={thread_id}")
-        return PostedReview(url, len(sync.create), len(sync.update), removed)
+        kept = len(sync.kept_resolved)
+        return PostedReview(url, len(sync.create), len(sync.update), removed, kept)
 
     def _remove(self, tenant: str, pr_id: int, thread: _Thread) -> int:
         """Close a stale comment's thread, then delete the comment when nobody answered it;
@@ -249,7 +252,8 @@ def _agent_threads(
         elif context is not None and context.right_file_start and is_review_comment(body):
             key = f"{t.id}/{first.id}"
             path = str(context.file_path or "").lstrip("/")
-            posted.append(PostedComment(key, path, int(context.right_file_start.line), body))
+            line = int(context.right_file_start.line)
+            posted.append(PostedComment(key, path, line, body, resolved=thread.done))
             found[key] = thread
     return posted, found, summaries
 

@@ -12,7 +12,9 @@ GitLab also needs the old line number, which the hunk gives. The summary is one 
 Only notes the token's own user wrote and that carry the agent's marker are the agent's: a commenter
 who pastes the marker into a note of theirs does not make the agent edit or delete it. A stale
 inline comment is deleted when its discussion holds nothing else; when people replied to it the
-discussion is resolved instead, so their replies stay readable.
+discussion is resolved instead, so their replies stay readable. A resolved discussion whose
+comment the draft repeats on its line stays resolved (only a changed body is edited), and the
+summary names it.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ class GitlabReviews(ReviewWriter):
                         "position": _position(version, comment, diff, patch),
                     }
                 )
-            summary = with_review_marker(draft.summary, summary=True)
+            summary = with_review_marker(sync.summary(draft.summary), summary=True)
             if summaries:
                 note_id = summaries[0]
                 mr.notes.update(note_id, {"body": summary})
@@ -218,7 +220,8 @@ class GitlabReviews(ReviewWriter):
             else:
                 note_id = int(mr.notes.create({"body": summary}).attributes["id"])
         url = f"{mr.web_url}#note_{note_id}"
-        return PostedReview(url, len(sync.create), len(sync.update), removed)
+        kept = len(sync.kept_resolved)
+        return PostedReview(url, len(sync.create), len(sync.update), removed, kept)
 
     def _agent_notes(
         self, mr: ProjectMergeRequest, me: Any
@@ -238,12 +241,11 @@ class GitlabReviews(ReviewWriter):
             position = first.get("position") or {}
             key = f"{discussion.get_id()}/{first['id']}"
             line = int(position.get("new_line") or 0)  # 0: on a removed line, never drafted
-            posted.append(PostedComment(key, str(position.get("new_path")), line, first["body"]))
+            resolved = bool(first.get("resolved"))
+            path = str(position.get("new_path"))
+            posted.append(PostedComment(key, path, line, first["body"], resolved))
             threads[key] = _Thread(
-                str(discussion.get_id()),
-                int(first["id"]),
-                shared=len(notes) > 1,
-                resolved=bool(first.get("resolved")),
+                str(discussion.get_id()), int(first["id"]), shared=len(notes) > 1, resolved=resolved
             )
         return posted, threads, summaries
 
