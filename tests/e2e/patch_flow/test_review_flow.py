@@ -3,6 +3,8 @@ inline comments at the expected lines, on local_git and on each SCM's REST emula
 real SDK adapters). The author then pushes a fix and asks again: the changed comment is
 updated, the stale one removed, a new one added, nothing duplicated, a human's comment left
 alone. A commenter who cannot push is refused before anything is read; audit and lineage hold.
+A push while the model reviews is refused with nothing posted; a push after the flow's last
+check still leaves every comment on the reviewed commit's lines.
 """
 
 from __future__ import annotations
