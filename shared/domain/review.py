@@ -40,6 +40,17 @@ class DiffFile:
 
 
 @dataclass(frozen=True)
+class DiffShas:
+    """The commits one diff of a pull request was computed between: what a review of that diff
+    pins its comments to, so a push after it was read cannot move them onto other code.
+    ``start_sha`` is GitLab's position ``start_sha`` (``base_sha`` elsewhere)."""
+
+    base_sha: str
+    start_sha: str
+    head_sha: str
+
+
+@dataclass(frozen=True)
 class PullRequestDiff:
     """What a pull request changes: ``base_sha`` (merge base or target), ``head_sha`` (source
     tip) and ``start_sha`` (GitLab's position ``start_sha``; ``base_sha`` elsewhere)."""
@@ -54,6 +65,10 @@ class PullRequestDiff:
 
     def file(self, path: str) -> DiffFile | None:
         return next((f for f in self.files if f.path == path), None)
+
+    @property
+    def shas(self) -> DiffShas:
+        return DiffShas(self.base_sha, self.start_sha, self.head_sha)
 
 
 @dataclass(frozen=True)
@@ -74,10 +89,17 @@ class ReviewComment:
 
 @dataclass(frozen=True)
 class ReviewDraft:
-    """The review to publish: one summary and at most one comment per (path, line)."""
+    """The review to publish: one summary and at most one comment per (path, line).
+
+    ``reviewed`` names the diff the comments' lines were read from; adapters anchor new comments
+    to exactly that diff (GitHub ``commit_id``, GitLab position shas, the Azure DevOps iteration
+    of that head) and refuse with ``ScmConflict`` where the SCM no longer knows it, so a push
+    between reading and publishing can never put a comment on other lines. ``None`` anchors to
+    the diff the adapter reads while publishing (a caller that did not read one first)."""
 
     summary: str
     comments: tuple[ReviewComment, ...]
+    reviewed: DiffShas | None = None
 
     def __post_init__(self) -> None:
         keys = [(c.path, c.line) for c in self.comments]
@@ -88,12 +110,15 @@ class ReviewDraft:
 @dataclass(frozen=True)
 class PostedReview:
     """Where the review is (the summary's URL) and what publishing changed: inline comments
-    ``created``, ``updated`` (body changed) and ``removed`` (stale ones from an earlier run)."""
+    ``created``, ``updated`` (body changed) and ``removed`` (stale ones from an earlier run);
+    ``kept_resolved`` of the earlier ones are drafted again on a resolved thread, which stays
+    resolved."""
 
     url: str
     created: int
     updated: int
     removed: int
+    kept_resolved: int = 0
 
 
 def commentable_lines(diff_file: DiffFile) -> frozenset[int]:
@@ -140,12 +165,15 @@ def is_review_summary(body: str) -> bool:
 
 @dataclass(frozen=True)
 class PostedComment:
-    """An inline agent comment already on the pull request, as an adapter found it."""
+    """An inline agent comment already on the pull request, as an adapter found it;
+    ``resolved`` where the SCM tracks it (a GitLab discussion resolved, an Azure DevOps thread
+    closed or fixed): a person has dealt with it."""
 
     id: str
     path: str
     line: int
     body: str
+    resolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +184,25 @@ class ReviewSync:
     update: tuple[tuple[PostedComment, ReviewComment], ...]
     remove: tuple[PostedComment, ...]
     keep: tuple[PostedComment, ...]
+
+    @property
+    def kept_resolved(self) -> tuple[PostedComment, ...]:
+        """Resolved comments the draft repeats on their line: adapters keep them resolved
+        (only a changed body is edited; a thread is never re-opened) and the summary says so."""
+        matched = [*self.keep, *(old for old, _ in self.update)]
+        return tuple(sorted((c for c in matched if c.resolved), key=lambda c: (c.path, c.line)))
+
+    def summary(self, text: str) -> str:
+        """The summary to post for ``text``: with a line naming the findings repeated on
+        threads a person resolved, so that a reader knows why they are not open again."""
+        resolved = self.kept_resolved
+        if not resolved:
+            return text
+        where = ", ".join(f"`{c.path}` line {c.line}" for c in resolved)
+        return (
+            f"{text}\n\nStill found, left resolved as they were resolved on this pull request"
+            f" before: {where}."
+        )
 
 
 def plan_review_sync(posted: Iterable[PostedComment], draft: ReviewDraft) -> ReviewSync:

@@ -107,7 +107,8 @@ class ReviewWriter(ABC):
     request are reconciled with the draft by ``plan_review_sync`` (matched by path and line: same
     body left alone, different body updated in place, no longer drafted removed, deleted or
     resolved where the SCM cannot delete; new ones created); the summary is one comment updated
-    in place. Comments of anyone else are never touched.
+    in place. A resolved comment the draft repeats stays resolved, and the summary says so
+    (``ReviewSync.summary``). Comments of anyone else are never touched.
     """
 
     @abstractmethod

@@ -164,7 +164,9 @@ def _lineage(deps: PatchFlowDeps, task: dict[str, Any]) -> dict[str, Any]:
 
 
 def llm_provider(deps: PatchFlowDeps, task: dict[str, Any]) -> str | None:
-    """The LLM provider kind of the task's last validated attempt (None before any)."""
-    attempts = _lineage(deps, task).get("attempts") or [{}]
-    provider = (attempts[-1].get("llm") or {}).get("provider")
+    """The LLM provider kind of the task's last validated attempt, or of a review task's call
+    (``review_llm``, which review_flow records on publishing); None before any."""
+    lineage = _lineage(deps, task)
+    attempts = lineage.get("attempts") or [{}]
+    provider = (attempts[-1].get("llm") or lineage.get("review_llm") or {}).get("provider")
     return str(provider) if provider else None

@@ -10,6 +10,7 @@ Secrets in the diff and the context are redacted by the LLM hub, as for a fix.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from shared.domain.errors import ScmConflict
@@ -97,7 +98,10 @@ def generate_review(
     )
     summary = result.to_dict()
     answer = summary.pop("text")
-    deps.record(task, "review.generated", summary, step="reviewing")
+    # in lineage now, not only on publishing: a review refused later still reports its provider
+    deps.record(
+        task, "review.generated", summary, step="reviewing", lineage={"review_llm": summary}
+    )
     return {"answer": answer, "llm": summary}
 
 
@@ -108,17 +112,24 @@ def publish_review(
     lineage says which and why), then publish: a re-run updates the earlier review."""
     anchored = anchor_review(parse_review(proposal["answer"]), gathered["commentable"])
     reviews = deps.scm(task).reviews
-    # Lines are numbered in the diff that was read: after a push they may mean other code, and
-    # every SCM anchors new comments on the latest head. Refuse rather than misplace them.
-    head = reviews.pull_request_diff(task["tenant"], task["source_id"]).head_sha
-    if head != gathered["head_sha"]:
+    # Lines are numbered in the diff that was read: after a push they may mean other code.
+    # A head that moved since is refused here; a push after this check cannot misplace them
+    # either, as the draft pins them to this diff, whose head is the reviewed one.
+    current = reviews.pull_request_diff(task["tenant"], task["source_id"])
+    if current.head_sha != gathered["head_sha"]:
         raise ScmConflict(
             f"the pull request changed while it was reviewed (head {gathered['head_sha'][:12]}"
-            f" is now {head[:12]}); nothing was posted: ask for the review again",
+            f" is now {current.head_sha[:12]}); nothing was posted: ask for the review again",
             code="pull-request-moved",
         )
-    posted = reviews.publish_review(task["tenant"], task["source_id"], anchored.draft)
-    counts = {"created": posted.created, "updated": posted.updated, "removed": posted.removed}
+    draft = replace(anchored.draft, reviewed=current.shas)
+    posted = reviews.publish_review(task["tenant"], task["source_id"], draft)
+    counts = {
+        "created": posted.created,
+        "updated": posted.updated,
+        "removed": posted.removed,
+        "kept_resolved": posted.kept_resolved,
+    }
     published = {"url": posted.url, **counts, **anchored.lineage()}
     deps.record(
         task,

@@ -94,6 +94,7 @@ def gitlab(app, http) -> Iterator[Reviewed]:
             },
             lambda: [n["body"] for n in notes(False, True)],
             lambda: [n["body"] for n in notes(True, False)],
+            lambda: {n["position"]["head_sha"] for n in notes(True, True)},
         )
 
 
@@ -144,6 +145,10 @@ def azure_devops(app, http) -> Iterator[Reviewed]:
                 and not t["comments"][0]["isDeleted"]
             ]
 
+        def iteration(thread: dict) -> int:
+            context = thread["pullRequestThreadContext"]["iterationContext"]
+            return int(context["secondComparingIteration"])
+
         yield Reviewed(
             connection.tenant,
             pr,
@@ -158,4 +163,8 @@ def azure_devops(app, http) -> Iterator[Reviewed]:
             },
             lambda: [t["comments"][0]["content"] for t in threads(False, True)],
             lambda: [t["comments"][0]["content"] for t in threads(True, False)],
+            lambda: {
+                emulator.iterations(str(pr))[iteration(t) - 1]["sourceRefCommit"]["commitId"]
+                for t in threads(True, True)
+            },
         )

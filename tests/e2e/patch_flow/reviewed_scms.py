@@ -70,6 +70,8 @@ class Reviewed:
     agent_comments: Callable[[], dict[tuple[str, int], str]]
     human_comments: Callable[[], list[str]]
     summaries: Callable[[], list[str]]
+    #: The commits the agent's inline comments are anchored in (their lines are that code's).
+    anchors: Callable[[], set[str]]
 
 
 def stats_text() -> str:
@@ -142,6 +144,10 @@ def local_git(app, http) -> Iterator[Reviewed]:
                 " AND author = 'ai-code-agent'"
             )
         ],
+        lambda: {
+            r["commit_sha"]
+            for r in rows("SELECT * FROM scm_review_comments WHERE author = 'ai-code-agent'")
+        },
     )
 
 
@@ -184,6 +190,7 @@ def github(app, http) -> Iterator[Reviewed]:
             lambda: {(c["path"], c["line"]): c["body"] for c in comments(True)},
             lambda: [c["body"] for c in comments(False)],
             lambda: [c["body"] for c in emulator.comments[number]],
+            lambda: {c["commit_id"] for c in comments(True)},
         )
 
 

@@ -3,6 +3,8 @@ inline comments at the expected lines, on local_git and on each SCM's REST emula
 real SDK adapters). The author then pushes a fix and asks again: the changed comment is
 updated, the stale one removed, a new one added, nothing duplicated, a human's comment left
 alone. A commenter who cannot push is refused before anything is read; audit and lineage hold.
+A push while the model reviews is refused with nothing posted; a push after the flow's last
+check still leaves every comment on the reviewed commit's lines.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.adapters.scm.azure_devops.review import AdoReviews
+from shared.adapters.scm.github.reviews import GithubReviews
+from shared.adapters.scm.gitlab.review import GitlabReviews
+from shared.adapters.scm.local_git.reviews import LocalGitReviews
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.review import REVIEW_MARKER, SUMMARY_MARKER
+from shared.services.review_flow import steps
 from tests.e2e.patch_flow.reviewed_hosted import azure_devops, gitlab
 from tests.e2e.patch_flow.reviewed_scms import (
     GUARDED,
     HUMAN,
+    MEDIAN,
     OUTSIDER,
     ROUTES,
     STATS,
@@ -125,6 +133,55 @@ def test_review_comments_land_on_their_lines_and_a_rerun_updates_them(app, http,
     )
     assert "   19 +def median(values):" in prompt
     assert TOKEN not in prompt and "# CI token <REDACTED:github-token:" in prompt
+
+
+def test_a_push_while_publishing_leaves_the_comments_on_the_reviewed_commit(
+    app, http, reviewed, monkeypatch
+):
+    """The head moves after the flow checked it and before the SCM anchors the comments: they
+    still land on the lines of the commit that was reviewed, never on the pushed code."""
+    scm = reviewed
+    for writer in (GithubReviews, GitlabReviews, AdoReviews, LocalGitReviews):
+
+        def publish(self, tenant, source_id, draft, _original=writer.publish_review):
+            scm.push("# moved down a line\n" + stats_text() + MEDIAN)
+            return _original(self, tenant, source_id, draft)
+
+        monkeypatch.setattr(writer, "publish_review", publish)
+
+    done = _run(http, scm)
+
+    with app.db.tenant_transaction(app.tenants.locate(scm.slug)) as tx:
+        reviewed_head = get_task(tx, done["task"]).lineage["code_review"]["head_sha"]
+    assert set(scm.agent_comments()) == {(STATS, 19), (STATS, 22)}
+    assert scm.anchors() == {reviewed_head}
+
+
+def test_a_push_while_the_model_reviews_is_refused_and_posts_nothing(
+    app, http, reviewed, monkeypatch
+):
+    scm = reviewed
+    generate = steps.generate_review
+
+    def generate_then_push(*args):
+        proposal = generate(*args)
+        scm.push(stats_text() + GUARDED)
+        return proposal
+
+    monkeypatch.setattr(steps, "generate_review", generate_then_push)
+    code, accepted = scm.send("/agent review", REQUESTER)
+    assert code == 202, accepted
+
+    done = http.wait(accepted["id"], lambda s: s["runtimeStatus"] == "Completed")
+
+    assert done["output"]["outcome"] == "failed"
+    assert done["output"]["failure"]["code"] == "pull-request-moved"
+    assert scm.agent_comments() == {}
+    assert [s for s in scm.summaries() if SUMMARY_MARKER in s] == []
+    with app.db.tenant_transaction(app.tenants.locate(scm.slug)) as tx:
+        lineage = get_task(tx, accepted["id"]).lineage
+    # the finish step's metrics read the provider from here (patch_flow.steps.llm_provider)
+    assert lineage["review_llm"]["provider"] == "scripted"
 
 
 def test_a_commenter_who_cannot_push_is_refused_before_anything_is_read(app, http, reviewed):

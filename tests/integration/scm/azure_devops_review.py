@@ -4,9 +4,10 @@ Iterations - List, Pull Request Iteration Changes - Get, Pull Request Threads - 
 Update, Pull Request Thread Comments - Update / Delete).
 
 An iteration is recorded whenever the source branch moved since the last one, as a push does.
-A thread with a ``threadContext`` is checked as the service checks it: a file of the latest
-iteration's changes, a line of the new file, the file's change tracking id and an existing
-iteration; comments of another author cannot be edited or deleted (403).
+A thread with a ``threadContext`` is checked as the service checks it: an existing iteration as
+``secondComparingIteration``, a file of that iteration's changes, a line of that iteration's new
+file and the file's change tracking id; comments of another author cannot be edited or deleted
+(403).
 """
 
 from __future__ import annotations
@@ -202,19 +203,26 @@ class AdoReviewApi:
     def _check_context(self, pr: str, fields: dict[str, Any]) -> None:
         context, pr_context = fields["threadContext"], fields.get("pullRequestThreadContext") or {}
         found = self.iterations(pr)
-        latest = found[-1]
+        second = (pr_context.get("iterationContext") or {}).get("secondComparingIteration")
+        if second not in range(1, len(found) + 1):
+            raise ado_error(
+                400,
+                "The thread context is not valid for this pull request.",
+                "InvalidArgumentValueException",
+            )
+        iteration = found[second - 1]  # the lines are those of the iteration it names
         path = str(context.get("filePath", "")).lstrip("/")
-        entry = next((e for e in self.changes(pr, latest) if e["item"]["path"] == f"/{path}"), None)
-        lines = self.forge.read(latest["sourceRefCommit"]["commitId"], path)
+        entry = next(
+            (e for e in self.changes(pr, iteration) if e["item"]["path"] == f"/{path}"), None
+        )
+        lines = self.forge.read(iteration["sourceRefCommit"]["commitId"], path)
         start, end = context.get("rightFileStart") or {}, context.get("rightFileEnd") or {}
-        iterations = pr_context.get("iterationContext") or {}
         if (
             entry is None
             or lines is None
             or not 1 <= int(start.get("line", 0)) <= len(lines.splitlines())
             or end.get("line") != start.get("line")
             or pr_context.get("changeTrackingId") != entry["changeTrackingId"]
-            or iterations.get("secondComparingIteration") not in range(1, len(found) + 1)
         ):
             raise ado_error(
                 400,

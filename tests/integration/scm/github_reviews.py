@@ -1,8 +1,9 @@
 """Pull request review endpoints of the GitHub emulator, shaped like docs.github.com examples:
 ``GET /pulls/{n}``, ``GET /pulls/{n}/files``, review comments (list, edit, delete) and
-``POST /pulls/{n}/reviews``. Like GitHub, a review comment must sit on a line of the diff (an
-added or context line, ``side=RIGHT``) and a ``COMMENT`` review needs a body: anything else is
-a 422 and nothing of the review is kept."""
+``POST /pulls/{n}/reviews``. Like GitHub, a review comment must sit on a line of the diff at the
+review's ``commit_id`` (an added or context line, ``side=RIGHT``), that commit must be one of the
+pull request's, and a ``COMMENT`` review needs a body: anything else is a 422 and nothing of the
+review is kept."""
 
 from __future__ import annotations
 
@@ -88,9 +89,21 @@ class GithubReviewApi:
             "pull_request": {"url": pull["url"], "html_url": pull["html_url"]},
         }
 
-    def _files(self, pull: dict[str, Any]) -> list[dict[str, Any]]:
-        head = pull["head"]["sha"]  # against the merge base, as GitHub's three-dot diff
+    def _files(self, pull: dict[str, Any], commit: str | None = None) -> list[dict[str, Any]]:
+        """The diff at ``commit`` (the head by default) against the merge base, as GitHub's
+        three-dot diff; a review's lines are read in the diff of its ``commit_id``."""
+        head = commit or pull["head"]["sha"]
         return self.forge.diff(self.forge.merge_base(pull["base"]["sha"], head), head)
+
+    def _in_pull(self, pull: dict[str, Any], commit: str) -> bool:
+        """Whether ``commit`` is one of the pull request's commits: the head or an ancestor of
+        it that the base does not have."""
+        if commit not in self.forge.commits:
+            return False
+        head = pull["head"]["sha"]
+        return self.forge.merge_base(head, commit) == commit and (
+            self.forge.merge_base(pull["base"]["sha"], commit) != commit
+        )
 
     def get_pull(self, request: Request, n: str) -> Reply:
         return Reply(200, {**self._pull_of(n), "merged": False, "mergeable": True})
@@ -161,11 +174,20 @@ class GithubReviewApi:
         line of the diff (``line`` + ``side``); one that does not fails the whole review."""
         pull = self._pull_of(n)
         body = request.json()
+        commit = str(body.get("commit_id") or pull["head"]["sha"])
+        if not self._in_pull(pull, commit):
+            raise HttpError(
+                422,
+                {
+                    "message": "Unprocessable Entity",
+                    "errors": ["The commitOID is not part of the pull request"],
+                },
+            )
         lines = {
             str(f["path"]): commentable_lines(
                 DiffFile(str(f["path"]), None, str(f["status"]), str(f["patch"]))
             )
-            for f in self._files(pull)
+            for f in self._files(pull, commit)
         }
         if body.get("event") in ("COMMENT", "REQUEST_CHANGES") and not body.get("body"):
             raise HttpError(
@@ -187,9 +209,11 @@ class GithubReviewApi:
                 )
         review = next(self._ids)
         for c in body.get("comments", []):
-            self.review_comments.setdefault(int(n), []).append(
-                self._review_comment(int(n), self.login, c["path"], c["line"], c["body"], review)
+            comment = self._review_comment(
+                int(n), self.login, c["path"], c["line"], c["body"], review
             )
+            comment["commit_id"] = comment["original_commit_id"] = commit
+            self.review_comments.setdefault(int(n), []).append(comment)
         return Reply(
             200,
             {
@@ -200,7 +224,7 @@ class GithubReviewApi:
                 "state": "COMMENTED" if body.get("event") == "COMMENT" else "PENDING",
                 "html_url": self._html(f"pull/{n}#pullrequestreview-{review}"),
                 "pull_request_url": self._api(f"pulls/{n}"),
-                "commit_id": body.get("commit_id") or pull["head"]["sha"],
+                "commit_id": commit,
                 "submitted_at": "2024-05-01T12:00:00Z",
                 "author_association": "COLLABORATOR",
             },

@@ -3,8 +3,9 @@
 Shapes follow docs.gitlab.com (Merge requests API "Get a single merge request diff version",
 Discussions API "List / Create new merge request thread / Resolve / Modify / Delete a note").
 A new version is recorded whenever the source branch moved since the last one, as GitLab does
-on push. Creating a positioned discussion is checked as GitLab checks it: the three SHAs of the
-latest version, a path of its diff, and a new line that is added (no ``old_line``) or unchanged
+on push. Creating a positioned discussion is checked as GitLab checks it: the three SHAs of one
+of the merge request's versions (an older one too, as GitLab keeps them), a path of that
+version's diff, and a new line that is added (no ``old_line``) or unchanged
 (with its ``old_line``); anything else is GitLab's 400 about the line code. Notes of another
 author answer 403, as GitLab answers a token that did not write them.
 """
@@ -51,6 +52,10 @@ class GitlabReviewApi:
     notes: dict[tuple[str, int], list[dict[str, Any]]]
     _ids: Iterator[int]
     _paginate: Callable[[Request, list[Any]], Reply]
+    #: GitLab's "Maximum diff patch size" (bytes, default 200 KiB): a file's diff over it is
+    #: ``too_large``, one over a tenth of it ``collapsed``; both then come without ``diff``.
+    #: Positions are still checked against the whole diff, as GitLab does.
+    diff_patch_limit = 204_800
 
     def review_routes(self, p: str) -> list[tuple[str, str, Any]]:
         mr = rf"{p}/merge_requests/(?P<iid>\d+)"
@@ -97,6 +102,20 @@ class GitlabReviewApi:
         return versions
 
     def _version_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
+        return [self._shown(d) for d in self._whole_diffs(version)]
+
+    def _shown(self, diff: dict[str, Any]) -> dict[str, Any]:
+        """``diff`` as the API shows it: emptied when over the patch size limits."""
+        size = len(str(diff["diff"]).encode())
+        too_large, collapsed = size > self.diff_patch_limit, size > self.diff_patch_limit // 10
+        return {
+            **diff,
+            "diff": "" if collapsed else diff["diff"],
+            "collapsed": collapsed,
+            "too_large": too_large,
+        }
+
+    def _whole_diffs(self, version: dict[str, Any]) -> list[dict[str, Any]]:
         return [
             {
                 "old_path": c["old_path"] or c["path"],
@@ -181,18 +200,21 @@ class GitlabReviewApi:
         return Reply(201, discussion)
 
     def _check_position(self, iid: str, position: dict[str, Any]) -> None:
-        latest = self.versions(iid)[0]
-        shas = {k: position.get(k) for k in ("base_sha", "start_sha", "head_sha")}
-        if position.get("position_type") != "text" or shas != {
-            "base_sha": latest["base_commit_sha"],
-            "start_sha": latest["start_commit_sha"],
-            "head_sha": latest["head_commit_sha"],
-        }:
+        shas = tuple(position.get(k) for k in ("base_sha", "start_sha", "head_sha"))
+        version = next(
+            (
+                v
+                for v in self.versions(iid)
+                if shas == (v["base_commit_sha"], v["start_commit_sha"], v["head_commit_sha"])
+            ),
+            None,
+        )
+        if position.get("position_type") != "text" or version is None:
             raise HttpError(400, {"message": _BAD_LINE})
         diff = next(
             (
                 d
-                for d in self._version_diffs(latest)
+                for d in self._whole_diffs(version)
                 if d["new_path"] == position.get("new_path")
                 and d["old_path"] == position.get("old_path")
             ),

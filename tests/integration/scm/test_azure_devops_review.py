@@ -15,6 +15,7 @@ from shared.adapters.secrets.local import LocalSecretStore
 from shared.domain.errors import (
     PermissionDenied,
     ScmAuthError,
+    ScmConflict,
     ScmNotFound,
     ScmRateLimited,
     ScmUnavailable,
@@ -22,6 +23,7 @@ from shared.domain.errors import (
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
+    DiffShas,
     ReviewComment,
     ReviewDraft,
     commentable_lines,
@@ -289,3 +291,78 @@ def test_a_pull_request_without_an_iteration_yet_is_retryable(ado) -> None:
 
     with pytest.raises(ScmUnavailable):
         scm.reviews.pull_request_diff(TENANT, pr)
+
+
+def test_a_push_after_the_diff_was_read_leaves_threads_on_the_reviewed_iteration(ado) -> None:
+    emulator, scm, pr = ado
+    diff = scm.reviews.pull_request_diff(TENANT, pr)
+    forge = emulator.forge  # two lines inserted on top: new line 5 is other code now
+    moved = b"import os\nimport re\n" + FEATURE["src/app.py"]  # type: ignore[operator]
+    forge.branches["feature"] = forge.commit_changes(
+        forge.branches["feature"], {"src/app.py": moved}, "push"
+    )
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "5a is a typo"),), reviewed=diff.shas)
+
+    scm.reviews.publish_review(TENANT, pr, draft)
+
+    thread = _inline(emulator, pr)[("src/app.py", 5)]
+    iterations = thread["pullRequestThreadContext"]["iterationContext"]
+    assert iterations["secondComparingIteration"] == 1
+    assert [i["sourceRefCommit"]["commitId"] for i in emulator.iterations(pr)] == [
+        diff.head_sha,
+        forge.branches["feature"],
+    ]
+
+
+def test_a_reviewed_head_without_an_iteration_is_refused(ado) -> None:
+    emulator, scm, pr = ado
+    diff = scm.reviews.pull_request_diff(TENANT, pr)
+    unknown = DiffShas(diff.base_sha, diff.start_sha, "f" * 40)
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "x"),), reviewed=unknown)
+
+    with pytest.raises(ScmConflict) as refused:
+        scm.reviews.publish_review(TENANT, pr, draft)
+
+    assert refused.value.code == "pull-request-moved"
+    assert emulator.threads.get(int(pr), []) == []
+
+
+def test_a_rerun_keeps_what_a_person_resolved_resolved_and_says_so(ado) -> None:
+    emulator, scm, pr = ado
+    first = ReviewDraft(
+        "First.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "old words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    scm.reviews.publish_review(TENANT, pr, first)
+    _inline(emulator, pr)[("src/app.py", 5)]["status"] = "fixed"  # a reviewer resolves two
+    _inline(emulator, pr)[("src/app.py", 6)]["status"] = "closed"
+    second = ReviewDraft(
+        "Second.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "new words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    emulator.server.clear()
+
+    posted = scm.reviews.publish_review(TENANT, pr, second)
+
+    assert (posted.created, posted.updated, posted.removed, posted.kept_resolved) == (0, 1, 0, 2)
+    inline = _inline(emulator, pr)
+    assert [inline[("src/app.py", n)]["status"] for n in (5, 6, 7)] == ["fixed", "closed", "active"]
+    assert inline[("src/app.py", 6)]["comments"][0]["content"] == f"new words\n\n{REVIEW_MARKER}"
+    assert not emulator.server.calls("PATCH", r"/threads/\d+$")  # no thread status changed
+    summaries = [
+        t["comments"][0]["content"]
+        for t in emulator.threads[int(pr)]
+        if SUMMARY_MARKER in t["comments"][0]["content"]
+    ]
+    assert summaries == [
+        "Second.\n\nStill found, left resolved as they were resolved on this pull request before:"
+        f" `src/app.py` line 5, `src/app.py` line 6.\n\n{SUMMARY_MARKER}"
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared.adapters.scm import scm_for
-from shared.domain.errors import ScmError, ScmNotFound
+from shared.domain.errors import ScmConflict, ScmError, ScmNotFound
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
@@ -131,3 +131,41 @@ def test_a_line_outside_the_diff_is_refused_by_the_server(github) -> None:
     with pytest.raises(ScmError):
         scm.reviews.publish_review(TENANT, number, draft)
     assert _agent(emulator, number) == {}
+
+
+def test_a_push_after_the_diff_was_read_leaves_comments_on_the_reviewed_commit(github) -> None:
+    emulator, scm, number = github
+    diff = scm.reviews.pull_request_diff(TENANT, number)
+    forge = emulator.forge
+    # two lines inserted above: line 6 of the new head is no longer `return b - a`
+    pushed = dict(HEAD, **{"src/app.py": b"import math\n\n" + HEAD["src/app.py"]})  # type: ignore[operator]
+    forge.branches["feature"] = forge.commit_changes(forge.branches["feature"], pushed, "push")
+    draft = ReviewDraft(
+        "s", (ReviewComment("src/app.py", 6, "Operands swapped."),), reviewed=diff.shas
+    )
+
+    scm.reviews.publish_review(TENANT, number, draft)
+
+    [comment] = [c for c in emulator.review_comments[int(number)] if REVIEW_MARKER in c["body"]]
+    assert (comment["path"], comment["line"]) == ("src/app.py", 6)
+    assert comment["commit_id"] == diff.head_sha != forge.branches["feature"]
+
+
+def test_a_reviewed_commit_gone_from_the_pull_request_is_refused_and_changes_nothing(
+    github,
+) -> None:
+    emulator, scm, number = github
+    stale = ReviewDraft("First.", (ReviewComment("src/new.py", 1, "Unused import?"),))
+    scm.reviews.publish_review(TENANT, number, stale)
+    diff = scm.reviews.pull_request_diff(TENANT, number)
+    forge = emulator.forge  # a force-push: the reviewed head is no longer in the pull request
+    forge.branches["feature"] = forge.commit_changes(forge.branches["main"], HEAD, "rewritten")
+    draft = ReviewDraft(
+        "Second.", (ReviewComment("src/app.py", 6, "Operands swapped."),), reviewed=diff.shas
+    )
+
+    with pytest.raises(ScmConflict):
+        scm.reviews.publish_review(TENANT, number, draft)
+
+    assert _agent(emulator, number) == {("src/new.py", 1): f"Unused import?\n\n{REVIEW_MARKER}"}
+    assert [c["body"] for c in emulator.comments[int(number)]] == [f"First.\n\n{SUMMARY_MARKER}"]

@@ -14,6 +14,7 @@ from shared.adapters.secrets.local import LocalSecretStore
 from shared.domain.errors import (
     PermissionDenied,
     ScmAuthError,
+    ScmConflict,
     ScmNotFound,
     ScmRateLimited,
     ScmUnavailable,
@@ -21,6 +22,7 @@ from shared.domain.errors import (
 from shared.domain.review import (
     REVIEW_MARKER,
     SUMMARY_MARKER,
+    DiffShas,
     ReviewComment,
     ReviewDraft,
     commentable_lines,
@@ -264,3 +266,106 @@ def test_a_merge_request_without_a_diff_version_yet_is_retryable(gitlab) -> None
 
     with pytest.raises(ScmUnavailable):
         scm.reviews.pull_request_diff(TENANT, iid)
+
+
+def test_a_push_after_the_diff_was_read_leaves_comments_on_the_reviewed_version(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+    forge = emulator.forge  # two lines inserted on top: new line 5 is other code now
+    moved = b"import os\nimport re\n" + FEATURE["src/app.py"]  # type: ignore[operator]
+    forge.branches["feature"] = forge.commit_changes(
+        forge.branches["feature"], {"src/app.py": moved}, "push"
+    )
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "5a is a typo"),), reviewed=diff.shas)
+
+    scm.reviews.publish_review(TENANT, iid, draft)
+
+    position = _positions(emulator, iid)[("src/app.py", 5)]["position"]
+    assert (position["base_sha"], position["start_sha"], position["head_sha"]) == (
+        diff.base_sha,
+        diff.start_sha,
+        diff.head_sha,
+    )
+    assert (
+        emulator.versions(iid)[0]["head_commit_sha"] == forge.branches["feature"] != diff.head_sha
+    )
+
+
+def test_a_reviewed_version_the_merge_request_does_not_have_is_refused(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+    unknown = DiffShas(diff.base_sha, diff.start_sha, "f" * 40)
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 5, "x"),), reviewed=unknown)
+
+    with pytest.raises(ScmConflict) as refused:
+        scm.reviews.publish_review(TENANT, iid, draft)
+
+    assert refused.value.code == "pull-request-moved"
+    assert emulator.notes.get(("merge_requests", int(iid)), []) == []
+
+
+def test_hunks_gitlab_withholds_are_rebuilt_from_the_blobs_within_the_limits(
+    gitlab, secret_store
+) -> None:
+    emulator, scm, iid = gitlab
+    whole = {f.path: f.patch for f in scm.reviews.pull_request_diff(TENANT, iid).files}
+    emulator.diff_patch_limit = 100  # src/app.py's diff is now too large, src/new.py's collapsed
+    shown = {d["new_path"]: d for d in emulator._version_diffs(emulator.versions(iid)[0])}
+    assert shown["src/app.py"]["too_large"] and shown["src/new.py"]["collapsed"]
+    assert shown["src/app.py"]["diff"] == shown["src/new.py"]["diff"] == ""
+
+    diff = scm.reviews.pull_request_diff(TENANT, iid)
+
+    assert {f.path: f.patch.rstrip("\n") for f in diff.files} == whole  # GitLab's: no last \n
+    assert emulator.server.calls(None, r"/repository/files/src/app\.py")
+    draft = ReviewDraft("s", (ReviewComment("src/app.py", 7, "context"),), reviewed=diff.shas)
+    scm.reviews.publish_review(TENANT, iid, draft)
+    assert _positions(emulator, iid)[("src/app.py", 7)]["position"]["old_line"] == 6
+    small = _scm(emulator, secret_store, ReadLimits(max_file_bytes=100))
+    limited = small.reviews.pull_request_diff(TENANT, iid)
+    assert limited.file("src/app.py").patch == ""  # its blobs are over 100 bytes: not read
+    assert limited.file("src/new.py").patch.rstrip("\n") == whole["src/new.py"]
+
+
+def test_a_rerun_keeps_what_a_person_resolved_resolved_and_says_so(gitlab) -> None:
+    emulator, scm, iid = gitlab
+    first = ReviewDraft(
+        "First.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "old words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    scm.reviews.publish_review(TENANT, iid, first)
+    for line in (5, 6):  # a reviewer resolves two of the discussions
+        discussion = _positions(emulator, iid)[("src/app.py", line)]["discussion_id"]
+        for note in emulator.notes[("merge_requests", int(iid))]:
+            if note.get("discussion_id") == discussion:
+                note["resolved"] = True
+    second = ReviewDraft(
+        "Second.",
+        (
+            ReviewComment("src/app.py", 5, "same"),
+            ReviewComment("src/app.py", 6, "new words"),
+            ReviewComment("src/app.py", 7, "open"),
+        ),
+    )
+    emulator.server.clear()
+
+    posted = scm.reviews.publish_review(TENANT, iid, second)
+
+    assert (posted.created, posted.updated, posted.removed, posted.kept_resolved) == (0, 1, 0, 2)
+    positions = _positions(emulator, iid)
+    assert [positions[("src/app.py", n)]["resolved"] for n in (5, 6, 7)] == [True, True, False]
+    assert positions[("src/app.py", 6)]["body"] == f"new words\n\n{REVIEW_MARKER}"
+    assert not emulator.server.calls("PUT", r"/discussions/[0-9a-f]+$")  # nothing re-opened
+    [summary] = [
+        n["body"]
+        for n in emulator.notes[("merge_requests", int(iid))]
+        if SUMMARY_MARKER in n["body"]
+    ]
+    assert summary == (
+        "Second.\n\nStill found, left resolved as they were resolved on this pull request before:"
+        f" `src/app.py` line 5, `src/app.py` line 6.\n\n{SUMMARY_MARKER}"
+    )

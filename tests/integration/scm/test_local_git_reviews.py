@@ -126,3 +126,22 @@ def test_publishing_twice_reconciles_and_another_tenant_is_refused(world, new_te
         scm.reviews.publish_review(other, number, second)
     with pytest.raises(ScmNotFound):  # the other tenant's own connection sees no such PR
         connect(other).reviews.pull_request_diff(other, number)
+
+
+def test_comments_record_the_reviewed_head_not_one_pushed_since(world, tmp_path: Path) -> None:
+    tenant, scm, issues, number, _, head, _ = world
+    diff = scm.reviews.pull_request_diff(tenant, number)
+    git = GitRepository(tmp_path / "repos" / "team" / "demo.git")
+    pushed = git.commit_change(
+        head, (FileChange("src/app.py", "# moved\ndef add(a, b):\n    return a + b\n"),), "push",
+        ("alice", "alice@example.com"),
+    )  # fmt: skip
+    git.run("update-ref", "refs/heads/feature", pushed, head)
+    draft = ReviewDraft("S", (ReviewComment("src/app.py", 2, "a"),), reviewed=diff.shas)
+
+    scm.reviews.publish_review(tenant, number, draft)
+
+    with issues.transaction(tenant) as tx:
+        [row] = tx.conn.execute("SELECT line, commit_sha FROM scm_review_comments").fetchall()
+    assert (row["line"], row["commit_sha"]) == (2, head)
+    assert git.resolve("refs/heads/feature") == pushed != head

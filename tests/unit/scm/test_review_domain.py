@@ -104,3 +104,27 @@ def test_the_fake_converges_on_the_draft_and_leaves_humans_alone() -> None:
         scm.pull_request_diff("acme", "8")
     with pytest.raises(PermissionDenied):
         scm.publish_review("other", "7", second)
+
+
+def test_resolved_comments_the_draft_repeats_are_named_and_nothing_else_is() -> None:
+    posted = [
+        PostedComment("1", "a.py", 3, with_review_marker("x"), resolved=True),
+        PostedComment("2", "a.py", 4, with_review_marker("y"), resolved=True),
+        PostedComment("3", "a.py", 5, with_review_marker("z")),
+        PostedComment("4", "b.py", 1, with_review_marker("gone"), resolved=True),
+    ]
+    draft = ReviewDraft(
+        "S",
+        (
+            ReviewComment("a.py", 4, "y, reworded"),
+            ReviewComment("a.py", 3, "x"),
+            ReviewComment("a.py", 5, "z"),
+        ),
+    )
+    plan = plan_review_sync(posted, draft)
+    assert [c.id for c in plan.kept_resolved] == ["1", "2"]  # b.py is removed, not repeated
+    assert plan.summary("S") == (
+        "S\n\nStill found, left resolved as they were resolved on this pull request before:"
+        " `a.py` line 3, `a.py` line 4."
+    )
+    assert plan_review_sync(posted[2:3], draft).summary("S") == "S"

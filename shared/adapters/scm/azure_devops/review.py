@@ -3,20 +3,24 @@ thread context.
 
 Azure DevOps serves no unified diff, so each changed file's hunks are computed here from the two
 blobs the iteration names (``originalObjectId`` and ``objectId``), read within ``ReadLimits``
-(a binary, non-UTF-8 or oversized side gives no hunks), with the patch engine's git-style diff.
+(a binary, non-UTF-8 or oversized side gives no hunks), with ``blob_hunks``.
 The diff is the latest iteration against the common commit of source and target (what the pull
 request's "Files" tab shows). The SDK's model of an iteration change names only
 ``changeTrackingId``; msrest keeps the rest of the documented entry (``item``, ``changeType``,
 ``originalPath``) in ``additional_properties``, which is where it is read from.
 
 An inline comment is a thread whose ``threadContext`` anchors it on the right (new) file's line,
-with ``pullRequestThreadContext`` naming the file's change tracking id and the iterations it was
-made on, so it follows the file when later pushes move lines. The summary is one thread without
-context, status ``closed`` (a report, not a finding that blocks completion policies).
+with ``pullRequestThreadContext`` naming the file's change tracking id and the iteration of the
+head the draft was reviewed at (never simply the latest: lines read before a push must be
+anchored in the code they were read in), so it follows the file when later pushes move lines.
+The summary is one thread without context, status ``closed`` (a report, not a finding that
+blocks completion policies).
 
 Only threads whose first comment the connection's own identity wrote and that carry the agent's
 marker are the agent's. A stale comment is deleted and its thread closed when nobody replied;
-when people replied, the thread is only closed, so their replies stay.
+when people replied, the thread is only closed, so their replies stay. A closed or fixed
+thread whose comment the draft repeats on its line keeps its status (only a changed body is
+edited), and the summary names it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from typing import Any
 
 from shared.adapters.scm.azure_devops.reading import AdoReader, number
 from shared.adapters.scm.azure_devops.session import AdoSession
-from shared.domain.errors import ScmUnavailable
+from shared.adapters.scm.blob_diff import blob_hunks
+from shared.domain.errors import ScmConflict, ScmUnavailable
 from shared.domain.review import (
     DiffFile,
     PostedComment,
@@ -40,7 +45,6 @@ from shared.domain.review import (
     with_review_marker,
 )
 from shared.domain.scm import ReadLimits
-from shared.patching.render import render_file_diff
 from shared.ports.scm import ReviewWriter
 
 PAGE = 100
@@ -101,17 +105,29 @@ class AdoReviews(ReviewWriter):
         self._limits = limits
         self._files = AdoReader(session, limits)
 
-    def _iteration(self, tenant: str, pr_id: int) -> _Iteration:
+    def _iteration(self, tenant: str, pr_id: int, head_sha: str | None = None) -> _Iteration:
+        """The latest iteration, or the newest one at ``head_sha`` (the reviewed head): a
+        comment made on it stays on the reviewed lines whatever was pushed since. No
+        iteration at that head (a force-push replaced it) is ``ScmConflict``."""
         git = self._s.git(tenant)
         iterations = git.get_pull_request_iterations(self._s.repository, pr_id, self._s.project)
         if not iterations:
             raise ScmUnavailable(f"Azure DevOps has no iteration of pull request {pr_id} yet")
-        last = max(iterations, key=lambda i: int(i.id))
-        return _Iteration(
-            int(last.id),
-            str(last.source_ref_commit.commit_id),
-            str(last.common_ref_commit.commit_id),
-        )
+        found = [
+            _Iteration(
+                int(i.id), str(i.source_ref_commit.commit_id), str(i.common_ref_commit.commit_id)
+            )
+            for i in iterations
+        ]
+        if head_sha is not None:
+            found = [i for i in found if i.head_sha == head_sha]
+            if not found:
+                raise ScmConflict(
+                    f"pull request {pr_id} has no iteration at {head_sha[:12]}; nothing was"
+                    " posted: ask for the review again",
+                    code="pull-request-moved",
+                )
+        return max(found, key=lambda i: i.id)
 
     def _changes(self, tenant: str, pr_id: int, iteration: int) -> list[_Change]:
         """The iteration's file changes against the common commit, at most
@@ -136,16 +152,7 @@ class AdoReviews(ReviewWriter):
             old = self._files.read_blob(tenant, old_path, change.original_object_id)
         if change.status != "deleted":
             new = self._files.read_blob(tenant, change.path, change.object_id)
-        if (old is not None and old.text is None) or (new is not None and new.text is None):
-            return ""  # binary, not UTF-8 or too large: no hunks to comment on
-        text = render_file_diff(
-            old_path if old else None,
-            change.path if new else None,
-            old.text if old else None,
-            new.text if new else None,
-        )
-        start = text.find("\n@@ ")
-        return text[start + 1 :] if start >= 0 else ""
+        return blob_hunks(old_path, change.path, old, new)
 
     def pull_request_diff(self, tenant: str, source_id: str) -> PullRequestDiff:
         pr_id = number(source_id)
@@ -175,7 +182,8 @@ class AdoReviews(ReviewWriter):
         action = f"reviewing pull request {pr_id}"
         with self._s.errors(action):
             me = self._s.location(tenant).get_connection_data().authenticated_user
-            iteration = self._iteration(tenant, pr_id)
+            reviewed = draft.reviewed.head_sha if draft.reviewed else None
+            iteration = self._iteration(tenant, pr_id, reviewed)
             tracking = {c.path: c.tracking_id for c in self._changes(tenant, pr_id, iteration.id)}
             existing = git.get_threads(repo, pr_id, project) or []
         posted, threads, summaries = _agent_threads(existing, str(me.id if me else ""))
@@ -191,7 +199,7 @@ class AdoReviews(ReviewWriter):
             for comment in sync.create:
                 thread = _inline_thread(comment, iteration.id, tracking.get(comment.path))
                 git.create_thread(thread, repo, pr_id, project)
-            summary = with_review_marker(draft.summary, summary=True)
+            summary = with_review_marker(sync.summary(draft.summary), summary=True)
             if summaries:
                 t = summaries[0]
                 content = AdoComment(content=summary)
@@ -202,7 +210,8 @@ class AdoReviews(ReviewWriter):
                     git.create_thread(_summary_thread(summary), repo, pr_id, project).id
                 )
         url = self._s.web_url(f"_git/{repo}/pullrequest/{pr_id}?discussionId={thread_id}")
-        return PostedReview(url, len(sync.create), len(sync.update), removed)
+        kept = len(sync.kept_resolved)
+        return PostedReview(url, len(sync.create), len(sync.update), removed, kept)
 
     def _remove(self, tenant: str, pr_id: int, thread: _Thread) -> int:
         """Close a stale comment's thread, then delete the comment when nobody answered it;
@@ -243,7 +252,8 @@ def _agent_threads(
         elif context is not None and context.right_file_start and is_review_comment(body):
             key = f"{t.id}/{first.id}"
             path = str(context.file_path or "").lstrip("/")
-            posted.append(PostedComment(key, path, int(context.right_file_start.line), body))
+            line = int(context.right_file_start.line)
+            posted.append(PostedComment(key, path, line, body, resolved=thread.done))
             found[key] = thread
     return posted, found, summaries
 

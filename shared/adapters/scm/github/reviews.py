@@ -1,7 +1,9 @@
 """Reviewing a GitHub pull request: its files for the diff, review comments for the review.
 
 New inline comments go out as one pull request review (``event=COMMENT``, each comment with
-``line`` and ``side=RIGHT``, on the pull request's latest commit); the agent's earlier comments
+``line`` and ``side=RIGHT``, pinned by ``commit_id`` to the head the draft was reviewed at, so a
+push after the diff was read cannot shift them: GitHub answers 422 for a commit that is no
+longer part of the pull request, which surfaces as ``ScmConflict``); the agent's earlier comments
 are edited (``PATCH /pulls/comments/{id}``) or deleted (``DELETE /pulls/comments/{id}``) by id;
 the summary is one issue comment on the pull request, edited in place on a re-run. Only comments
 that carry the agent's marker AND were written by the connection's account are the agent's: a
@@ -83,12 +85,10 @@ class GithubReviews(ReviewWriter):
                     mine.append((c, PostedComment(str(c.id), c.path, c.line or 0, c.body)))
             by_id = {posted.id: comment for comment, posted in mine}
             sync = plan_review_sync([posted for _, posted in mine], draft)
-            for stale in sync.remove:
-                by_id[stale.id].delete()
-            for old, new in sync.update:
-                by_id[old.id].edit(with_review_marker(new.body))
             if sync.create:
+                head = draft.reviewed.head_sha if draft.reviewed else pull.head.sha
                 pull.create_review(
+                    commit=self._s.repo(tenant).get_commit(head),  # lazy: only its sha is sent
                     body=_REVIEW_BODY,  # required with event=COMMENT
                     event="COMMENT",
                     comments=[
@@ -101,6 +101,11 @@ class GithubReviews(ReviewWriter):
                         for c in sync.create
                     ],
                 )
+            # after the review, which GitHub may refuse whole: a refusal then changes nothing
+            for stale in sync.remove:
+                by_id[stale.id].delete()
+            for old, new in sync.update:
+                by_id[old.id].edit(with_review_marker(new.body))
             url = self._summary(tenant, pull, draft.summary, own)
         return PostedReview(url, len(sync.create), len(sync.update), len(sync.remove))
 

@@ -1,7 +1,8 @@
 """Reviewing a local_git pull request: the diff from git, the review in the tenant's schema.
 
 The diff is the source branch against its merge base with the target branch (what a forge
-shows). Inline comments are rows of ``scm_review_comments``; the summary is an ordinary comment
+shows). Inline comments are rows of ``scm_review_comments``, each recording the commit its line
+is numbered in (the draft's reviewed head); the summary is an ordinary comment
 on the pull request (``scm_comments``). Publishing runs in one transaction with the pull
 request's row locked, so two concurrent publishes still leave one set of comments; only rows
 written by the agent's account and carrying its marker are edited or deleted.
@@ -69,7 +70,10 @@ class LocalGitReviews(ReviewWriter):
         repository = self._l.name
         with self._l.issues.transaction(tenant) as tx:
             row = self._pull(tx, number, lock=True)
-            head = self._l.git.resolve(f"refs/heads/{row['source_branch']}")
+            # the reviewed head when the draft names one: its lines are that commit's
+            head = draft.reviewed.head_sha if draft.reviewed else (
+                self._l.git.resolve(f"refs/heads/{row['source_branch']}")
+            )  # fmt: skip
             posted = [
                 PostedComment(str(r["id"]), str(r["path"]), int(str(r["line"])), str(r["body"]))
                 for r in tx.conn.execute(
