@@ -37,6 +37,7 @@ from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore
 from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.roles import ensure_entra_login
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
@@ -49,7 +50,9 @@ from shared.domain.scm import ReadLimits, ScmConnection
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.registry import ModelRegistry
+from shared.ports.repo_index import RepoKey
 from shared.ports.sandbox import NetworkPolicy, Sandbox
+from shared.ports.scm import RepositoryReader
 from shared.ports.secrets import SecretStore
 from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
@@ -70,6 +73,7 @@ from shared.services.models.governance import ModelGovernance
 from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.reconciler import Reconciler
+from shared.services.repo_index import RepoIndexes
 from shared.services.retention import RetentionService
 
 if TYPE_CHECKING:
@@ -268,7 +272,19 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+            connections=PostgresConnectionDirectory(self.db),
         )
+
+    @cached_property
+    def repo_indexes(self) -> RepoIndexes:
+        """Kept per-repository retrieval indexes, read through each repository's connection."""
+        connections = PostgresConnectionDirectory(self.db)
+
+        def reader(key: RepoKey) -> RepositoryReader:
+            connection = connections.get(key.tenant, key.provider, key.repository)
+            return self.scm.for_connection(connection, self.secrets).repository
+
+        return RepoIndexes(PostgresRepoIndexStore(self.db, self.tenants), self.tenants, reader)
 
     @cached_property
     def reconciler(self) -> Reconciler:
@@ -386,6 +402,7 @@ class Container:
             sandbox=self.sandbox,
             dependency_cache_dir=self.settings.data_dir / "dependency-cache",
             setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
+            repo_indexes=self.repo_indexes,
         )
 
     def _checkout(self, connection: ScmConnection) -> GitCheckout:
