@@ -58,20 +58,15 @@ def _github_push(after: str, commits: list[tuple[str, list[str], list[str]]],
     payload = item.payload()
     payload.update(ref=ref, after=after, deleted=False, created=False)
     payload["commits"] = [
-        {
-            "id": uuid.uuid4().hex,
-            "message": message,
-            "added": [],
-            "modified": paths,
-            "removed": removed,
-        }  # fmt: skip
-        for message, paths, removed in commits
+        {"id": uuid.uuid4().hex, "message": m, "added": [], "modified": p, "removed": r}
+        for m, p, r in commits
     ]
     return item.with_payload(payload)
 
 
-def _setup(make_intake: Callable[..., Intake], db: Database,
-           directory: PostgresTenantDirectory) -> tuple[Intake, PostgresConnectionDirectory]:  # fmt: skip
+def _setup(
+    make_intake: Callable[..., Intake], db: Database
+) -> tuple[Intake, PostgresConnectionDirectory]:
     connections = PostgresConnectionDirectory(db)
     return make_intake(connections=connections), connections
 
@@ -87,14 +82,18 @@ def _indexes(
     return RepoIndexes(PostgresRepoIndexStore(db, directory), directory, reader)
 
 
-FILES = {"pkg/alpha.py": b"def alpha():\n    return 1\n", "pkg/beta.py": b"def beta():\n    return 2\n",
-         "pkg/zeta.py": b"def frob():\n    return 3\n", "README.md": b"# demo\n"}  # fmt: skip
+FILES = {
+    "pkg/alpha.py": b"def alpha():\n    return 1\n",
+    "pkg/beta.py": b"def beta():\n    return 2\n",
+    "pkg/zeta.py": b"def frob():\n    return 3\n",
+    "README.md": b"# demo\n",
+}
 
 
 def test_github_push_updates_only_touched_files_and_removes_deleted_ones(
     make_intake: Callable[..., Intake], db: Database, tenant_directory: PostgresTenantDirectory
 ) -> None:
-    intake, connections = _setup(make_intake, db, tenant_directory)
+    intake, connections = _setup(make_intake, db)
     tenant = intake.tenant()
     connections.register(ScmConnection(tenant, Provider.GITHUB, GITHUB_REPO))
     scm = _scm(tenant)
@@ -129,7 +128,7 @@ def test_github_push_updates_only_touched_files_and_removes_deleted_ones(
 def test_other_branch_replay_forgery_and_unconnected_change_nothing(
     make_intake: Callable[..., Intake], db: Database, tenant_directory: PostgresTenantDirectory
 ) -> None:
-    intake, connections = _setup(make_intake, db, tenant_directory)
+    intake, connections = _setup(make_intake, db)
     tenant, other = intake.tenant(), intake.tenant()
     connections.register(ScmConnection(tenant, Provider.GITHUB, GITHUB_REPO))
     side = intake.send(tenant, _github_push("a" * 40, [("wip", ["x.py"], [])], "refs/heads/dev"))
@@ -165,7 +164,7 @@ def test_gitlab_and_azure_devops_pushes_record_commits_and_update_the_index(
     make_intake: Callable[..., Intake], db: Database, tenant_directory: PostgresTenantDirectory,
     path: str, repository: str, listed: bool,
 ) -> None:  # fmt: skip
-    intake, connections = _setup(make_intake, db, tenant_directory)
+    intake, connections = _setup(make_intake, db)
     tenant = intake.tenant()
     item = with_delivery_id(fixture(path), str(uuid.uuid4()))
     provider = item.provider
@@ -191,7 +190,7 @@ def test_gitlab_and_azure_devops_pushes_record_commits_and_update_the_index(
 def test_concurrent_updates_converge_and_read_each_file_once(
     make_intake: Callable[..., Intake], db: Database, tenant_directory: PostgresTenantDirectory
 ) -> None:
-    intake, connections = _setup(make_intake, db, tenant_directory)
+    intake, connections = _setup(make_intake, db)
     tenant = intake.tenant()
     connections.register(ScmConnection(tenant, Provider.GITHUB, GITHUB_REPO))
     scm = _scm(tenant)
