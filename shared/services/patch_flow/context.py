@@ -20,6 +20,8 @@ from shared.domain.scm import FileContent, TreeEntry
 from shared.retrieval.index import RepoIndex
 from shared.retrieval.slices import estimate_tokens, pack
 
+#: Files ranked from a kept index (the path candidates' count when it is larger).
+KEPT_FILES = 60
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}")
 _STOP = frozenset(
@@ -156,11 +158,13 @@ def select_context(
     (``shared/services/repo_index.py``, at the task's commit) ranks the whole repository
     instead, and only whole files are read."""
     contents: dict[str, str | None] = {}
+    limit = max(len(candidates), KEPT_FILES)
     if index is None:
         contents = {path: read(path).text for path in candidates}
         index = RepoIndex()
         index.update(contents)
-    files = {hit.id: hit for hit in index.rank_files(text, k=len(candidates) or 1)}
+        limit = len(candidates) or 1
+    files = {hit.id: hit for hit in index.rank_files(text, k=limit)}
     bodies: dict[str, list[tuple[str, dict[str, object] | None]]]
     if whole_files:
         texts = {p: contents[p] if p in contents else read(p).text for p in files}
