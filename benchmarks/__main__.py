@@ -19,6 +19,7 @@ BENCHMARKS = (
     "checkout",
     "redaction",
     "retrieval",
+    "kept_index",
 )
 
 

@@ -20,6 +20,8 @@ commit: the task then builds its index as before.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 
 #: Files kept per repository; a larger tree is indexed in path order up to this many.
 MAX_FILES = 20_000
+#: Loaded indexes kept in this process, newest use last: tasks on one repository between two
+#: pushes share one load (an index at a commit never changes; its history grows only by pushes,
+#: which move the commit).
+LOADED = 4
 
 
 @dataclass
@@ -73,6 +79,8 @@ class RepoIndexes:
     ) -> None:
         self._store, self._tenants, self._reader_for = store, tenants, reader_for
         self._embedder, self._vectors, self._max_files = embedder, vectors, max_files
+        self._loaded: OrderedDict[tuple[RepoKey, str], KeptIndex] = OrderedDict()
+        self._lock = threading.Lock()
 
     def update(self, key: RepoKey) -> UpdateReport:
         """Bring the kept index to the repository's newest wanted commit (see the module)."""
@@ -141,6 +149,18 @@ class RepoIndexes:
             state = self._store.state(self.update(key).key)
         if state.indexed_commit != commit:
             return None
+        with self._lock:
+            if (key, commit) in self._loaded:
+                self._loaded.move_to_end((key, commit))
+                return self._loaded[(key, commit)]
+        kept = self._load(key, commit)
+        with self._lock:
+            self._loaded[(key, commit)] = kept
+            while len(self._loaded) > LOADED:
+                self._loaded.popitem(last=False)
+        return kept
+
+    def _load(self, key: RepoKey, commit: str) -> KeptIndex:
         files = self._store.files(key)
         # Built without the embedder: the stored vectors are current, so only queries embed.
         index = RepoIndex(vectors=self._vectors, tenant=key.tenant, repo=key.vectors_repo)
