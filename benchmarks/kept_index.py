@@ -107,9 +107,12 @@ class _Store(RepoIndexStore):
 
 def _module(i: int) -> bytes:
     a, b, c = (WORDS[(i * k) % len(WORDS)] for k in (1, 3, 7))
-    return (f'"""The {a} {b} helpers ({i})."""\n\n\ndef {a}_{b}_{i}(value):\n'
-            f'    """{c.title()} the {a}."""\n    return {c}_{i}(value) + {i}\n\n\n'
-            f"def {c}_{i}(value):\n    # {b} then {a}\n    return value * {i % 13}\n").encode()  # fmt: skip
+    text = (
+        f'"""The {a} {b} helpers ({i})."""\n\n\ndef {a}_{b}_{i}(value):\n'
+        f'    """{c.title()} the {a}."""\n    return {c}_{i}(value) + {i}\n\n\n'
+        f"def {c}_{i}(value):\n    # {b} then {a}\n    return value * {i % 13}\n"
+    )
+    return text.encode()
 
 
 def _commit(scm: FakeScm, files: dict[str, bytes]) -> str:
