@@ -10,7 +10,7 @@ round trip costs; 0 shows pure CPU). Per query, the same context step runs three
 - kept, later tasks at the same commit: the loaded index is reused.
 
 Then a push touching three files: the update's reads against the full build's. The store is an
-in-memory ``RepoIndexStore`` (the service's logic, not PostgreSQL's round trips, is measured).
+``MemoryRepoIndexStore`` (the service's logic, not PostgreSQL's round trips, is measured).
 
     python -m benchmarks.kept_index [--files 3000] [--latency-ms 10]
 """
@@ -19,19 +19,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from shared.domain.scm import FileContent
-from shared.ports.repo_index import (
-    IndexedFile,
-    IndexState,
-    PastChange,
-    RepoIndexStore,
-    RepoIndexTx,
-    RepoKey,
-)
+from shared.ports.repo_index import MemoryRepoIndexStore, RepoKey
 from shared.ports.scm.fake import FakeScm
 from shared.services.patch_flow.context import rank_candidates, select_context
 from shared.services.repo_index import RepoIndexes
@@ -52,57 +43,6 @@ class _Scm(FakeScm):
         self.reads += 1
         time.sleep(self.latency_s)
         return super().read_file(tenant, ref, path)
-
-
-class _Tx(RepoIndexTx):
-    def __init__(self, store: _Store) -> None:
-        self.s = store
-
-    def state(self) -> IndexState:
-        return self.s.state_
-
-    def blob_shas(self) -> dict[str, str]:
-        return {p: f.blob_sha for p, f in self.s.files_.items()}
-
-    def put(self, files: Sequence[IndexedFile]) -> None:
-        self.s.files_.update({f.path: f for f in files})
-
-    def delete(self, paths: Iterable[str]) -> None:
-        for path in paths:
-            self.s.files_.pop(path, None)
-
-    def set_indexed(self, commit: str, push: int) -> None:
-        old = self.s.state_
-        self.s.state_ = IndexState(commit, push, old.wanted_commit, old.wanted_push)
-
-    def fill_push_paths(self, up_to_push: int, paths: Sequence[str]) -> None:
-        return None
-
-
-class _Store(RepoIndexStore):
-    def __init__(self) -> None:
-        self.state_ = IndexState(None, 0, None, 0)
-        self.files_: dict[str, IndexedFile] = {}
-
-    @contextmanager
-    def updating(self, key: RepoKey) -> Iterator[RepoIndexTx]:
-        yield _Tx(self)
-
-    def state(self, key: RepoKey) -> IndexState:
-        return self.state_
-
-    def files(self, key: RepoKey) -> list[IndexedFile]:
-        return sorted(self.files_.values(), key=lambda f: f.path)
-
-    def changes(self, key: RepoKey, limit: int) -> list[PastChange]:
-        return []
-
-    def pending(self, tenant: str) -> list[RepoKey]:
-        return []
-
-    def want(self, commit: str, push: int) -> None:
-        old = self.state_
-        self.state_ = IndexState(old.indexed_commit, old.indexed_push, commit, push)
 
 
 def _module(i: int) -> bytes:
@@ -136,10 +76,10 @@ def main() -> None:
     scm = _Scm(tenant="bench")
     files = {f"app/pkg{i % 40:02d}/mod_{i:05d}.py": _module(i) for i in range(args.files)}
     head = _commit(scm, files)
-    key, store = RepoKey("bench", "github", "acme/app"), _Store()
+    key, store = RepoKey("bench", "github", "acme/app"), MemoryRepoIndexStore()
     reader = scm.as_scm().repository
     indexes = RepoIndexes(store, None, lambda _key: reader)  # type: ignore[arg-type]
-    store.want(head, 1)
+    store.want(key, head)
     build_s, _ = _timed(lambda: indexes.update(key))
     full_reads, scm.reads = scm.reads, 0
     scm.latency_s = args.latency_ms / 1000
@@ -167,7 +107,7 @@ def main() -> None:
     changed = dict(files)
     for i in (1, 2, 3):
         changed[f"app/pkg{i:02d}/mod_{i:05d}.py"] += b"\n# touched\n"
-    store.want(_commit(scm, changed), 2)
+    store.want(key, _commit(scm, changed))
     scm.reads = 0
     update_s, _ = _timed(lambda: indexes.update(key))
     print(f"first build: {full_reads} reads in {build_s:.2f} s (no latency); push of 3 files: "
