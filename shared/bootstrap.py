@@ -30,6 +30,7 @@ from shared.adapters.store.postgres.admin import (
 )
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.code_vectors import PostgresCodeVectors
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
@@ -37,7 +38,7 @@ from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
-from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore
+from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore, server_has_pgvector
 from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.roles import ensure_entra_login
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
@@ -54,6 +55,7 @@ from shared.ports.repo_index import RepoKey
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import RepositoryReader
 from shared.ports.secrets import SecretStore
+from shared.retrieval.embeddings import StaticModelEmbedder
 from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
@@ -277,14 +279,20 @@ class Container:
 
     @cached_property
     def repo_indexes(self) -> RepoIndexes:
-        """Kept per-repository retrieval indexes, read through each repository's connection."""
+        """Kept per-repository retrieval indexes, read through each repository's connection;
+        chunk embeddings in pgvector where the server has it."""
         connections = PostgresConnectionDirectory(self.db)
 
         def reader(key: RepoKey) -> RepositoryReader:
             connection = connections.get(key.tenant, key.provider, key.repository)
             return self.scm.for_connection(connection, self.secrets).repository
 
-        return RepoIndexes(PostgresRepoIndexStore(self.db, self.tenants), self.tenants, reader)
+        store = PostgresRepoIndexStore(self.db, self.tenants)
+        if not server_has_pgvector(self.db):
+            return RepoIndexes(store, self.tenants, reader)
+        vectors = PostgresCodeVectors(self.db, self.tenants)
+        embedder = StaticModelEmbedder()
+        return RepoIndexes(store, self.tenants, reader, embedder=embedder, vectors=vectors)
 
     @cached_property
     def reconciler(self) -> Reconciler:

@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.store.postgres.code_vectors import PostgresCodeVectors
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database
-from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore
+from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore, server_has_pgvector
 from shared.adapters.store.postgres.tenants import PostgresTenantDirectory
 from shared.domain.errors import DomainError, ScmNotFound
 from shared.domain.scm import ScmConnection
 from shared.domain.task import Provider
 from shared.ports.repo_index import RepoKey
 from shared.ports.scm.fake import FakeScm
+from shared.retrieval.embeddings import StaticModelEmbedder
 from shared.services.intake import Outcome
 from shared.services.repo_index import RepoIndexes
 from tests.integration.intake.conftest import Intake
@@ -209,3 +211,32 @@ def test_concurrent_updates_converge_and_read_each_file_once(
     assert sorted(scm.reads) == sorted(FILES)
     assert sorted(r.skipped for r in reports) == ["", "current", "current"]
     assert indexes.at_commit(key, head) is not None
+
+
+def test_kept_index_keeps_chunk_vectors_in_pgvector_per_changed_file(
+    make_intake: Callable[..., Intake], db: Database, tenant_directory: PostgresTenantDirectory
+) -> None:
+    if not server_has_pgvector(db):
+        pytest.skip("this PostgreSQL server has no pgvector (tenants get no code_vectors)")
+    intake, connections = _setup(make_intake, db)
+    tenant = intake.tenant()
+    connections.register(ScmConnection(tenant, Provider.GITHUB, GITHUB_REPO))
+    scm = _scm(tenant)
+    vectors = PostgresCodeVectors(db, tenant_directory)
+    store = PostgresRepoIndexStore(db, tenant_directory)
+    indexes = RepoIndexes(store, tenant_directory, lambda key: scm.as_scm().repository,
+                          embedder=StaticModelEmbedder(), vectors=vectors)  # fmt: skip
+    key = RepoKey(tenant, "github", GITHUB_REPO)
+    sql = "SELECT path, chunk_key FROM code_vectors WHERE repo = %s ORDER BY chunk_key"
+    first = _head(scm, FILES)
+    intake.send(tenant, _github_push(first, [("import", list(FILES), [])]))
+    indexes.update(key)
+    assert {r["path"] for r in intake.tenant_rows(tenant, sql, key.vectors_repo)} == set(FILES)
+    second_files = {k: v for k, v in FILES.items() if k != "pkg/beta.py"}
+    second = _head(scm, second_files)
+    intake.send(tenant, _github_push(second, [("drop beta", [], ["pkg/beta.py"])]))
+    kept = indexes.at_commit(key, second)
+    assert kept is not None and kept.index.embedder is not None
+    rows = intake.tenant_rows(tenant, sql, key.vectors_repo)
+    assert {r["path"] for r in rows} == set(second_files)
+    assert kept.index.rank_files("frob", k=1)[0].id == "pkg/zeta.py"

@@ -61,6 +61,13 @@ def insert_push(conn: Conn, push: Push, delivery_id: str) -> int:
     return last
 
 
+def server_has_pgvector(db: Database) -> bool:
+    """Whether tenants get ``code_vectors`` (migration 0101 creates it only with pgvector)."""
+    with db.connection() as conn:
+        found = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        return found.fetchone() is not None
+
+
 def _state(conn: Conn, key: RepoKey) -> IndexState:
     row = conn.execute(
         f"SELECT indexed_commit, indexed_push, wanted_commit, wanted_push FROM repo_indexes"
