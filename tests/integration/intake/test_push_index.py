@@ -153,6 +153,16 @@ def test_other_branch_replay_forgery_and_unconnected_change_nothing(
         intake.send(tenant, push, headers=forged)
     assert len(intake.tenant_rows(tenant, "SELECT * FROM repo_pushes")) == 1
     assert intake.tenant_rows(other, "SELECT * FROM repo_pushes") == []
+    # the other tenant connecting the same repository records into its own database only
+    connections.register(ScmConnection(other, Provider.GITHUB, GITHUB_REPO))
+    assert intake.send(other, _github_push("d" * 40, [("m", ["y.py"], [])])).outcome is (
+        Outcome.RECORDED
+    )
+    mine = intake.tenant_rows(tenant, "SELECT after_sha FROM repo_pushes")
+    assert [r["after_sha"] for r in mine] == ["c" * 40]
+    state = "SELECT wanted_commit FROM repo_indexes"
+    assert [r["wanted_commit"] for r in intake.tenant_rows(tenant, state)] == ["c" * 40]
+    assert [r["wanted_commit"] for r in intake.tenant_rows(other, state)] == ["d" * 40]
 
 
 @pytest.mark.parametrize(
