@@ -20,6 +20,7 @@ BENCHMARKS = (
     "checkout",
     "redaction",
     "retrieval",
+    "kept_index",
 )
 
 

@@ -30,6 +30,7 @@ from shared.adapters.store.postgres.admin import (
 )
 from shared.adapters.store.postgres.approvals import PostgresApprovalStore
 from shared.adapters.store.postgres.audit import PostgresAuditLog
+from shared.adapters.store.postgres.code_vectors import PostgresCodeVectors
 from shared.adapters.store.postgres.connections import PostgresConnectionDirectory
 from shared.adapters.store.postgres.database import Database, PoolLimits
 from shared.adapters.store.postgres.entra import EntraTokenPassword, managed_identity_credential
@@ -37,6 +38,7 @@ from shared.adapters.store.postgres.intake import PostgresIntakeLedger
 from shared.adapters.store.postgres.platform_admin import PostgresConnectionList, PostgresQuotas
 from shared.adapters.store.postgres.promotions import PostgresPromotionLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
+from shared.adapters.store.postgres.repo_index import PostgresRepoIndexStore, server_has_pgvector
 from shared.adapters.store.postgres.retention import PostgresRetentionStore
 from shared.adapters.store.postgres.roles import ensure_entra_login
 from shared.adapters.store.postgres.task_store import PostgresTaskStore
@@ -49,8 +51,11 @@ from shared.domain.scm import ReadLimits, ScmConnection
 from shared.ports.artifacts import ArtifactStore
 from shared.ports.keys import KeyProvider
 from shared.ports.registry import ModelRegistry
+from shared.ports.repo_index import RepoKey
 from shared.ports.sandbox import NetworkPolicy, Sandbox
+from shared.ports.scm import RepositoryReader
 from shared.ports.secrets import SecretStore
+from shared.retrieval.embeddings import StaticModelEmbedder
 from shared.services.admin import AdminServices
 from shared.services.admin.access import AccessService
 from shared.services.admin.connections import ConnectionAdmin
@@ -70,6 +75,7 @@ from shared.services.models.governance import ModelGovernance
 from shared.services.models.routing import ModelRoutes
 from shared.services.patch_flow.deps import PatchFlowDeps
 from shared.services.reconciler import Reconciler
+from shared.services.repo_index import RepoIndexes
 from shared.services.retention import RetentionService
 
 if TYPE_CHECKING:
@@ -268,7 +274,25 @@ class Container:
             ledger=PostgresIntakeLedger(self.db, self.audit),
             max_body_bytes=self.settings.webhook_max_body_bytes,
             cache_seconds=self.settings.webhook_cache_seconds,
+            connections=PostgresConnectionDirectory(self.db),
         )
+
+    @cached_property
+    def repo_indexes(self) -> RepoIndexes:
+        """Kept per-repository retrieval indexes, read through each repository's connection;
+        chunk embeddings in pgvector where the server has it."""
+        connections = PostgresConnectionDirectory(self.db)
+
+        def reader(key: RepoKey) -> RepositoryReader:
+            connection = connections.get(key.tenant, key.provider, key.repository)
+            return self.scm.for_connection(connection, self.secrets).repository
+
+        store = PostgresRepoIndexStore(self.db, self.tenants)
+        if not server_has_pgvector(self.db):
+            return RepoIndexes(store, self.tenants, reader)
+        vectors = PostgresCodeVectors(self.db, self.tenants)
+        embedder = StaticModelEmbedder()
+        return RepoIndexes(store, self.tenants, reader, embedder=embedder, vectors=vectors)
 
     @cached_property
     def reconciler(self) -> Reconciler:
@@ -386,6 +410,7 @@ class Container:
             sandbox=self.sandbox,
             dependency_cache_dir=self.settings.data_dir / "dependency-cache",
             setup_network=NetworkPolicy(self.settings.sandbox_setup_network),
+            repo_indexes=self.repo_indexes,
         )
 
     def _checkout(self, connection: ScmConnection) -> GitCheckout:

@@ -22,6 +22,7 @@ from typing import Any
 from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.task import AgentTask, Provider, TaskStatus
 from shared.domain.tenant import TenantLocation
+from shared.policies.triggers.pushes import Push
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class IntakeTx(ABC):
     @abstractmethod
     def settle(self, outcome: str, task_id: str | None) -> None:
         """Change the claimed delivery's outcome (when it differs from the one claimed)."""
+
+    @abstractmethod
+    def record_push(self, push: Push, delivery_id: str) -> int:
+        """Record a default-branch push's commits and make its head the repository's wanted
+        index commit (``shared/services/repo_index.py``); returns the push's id."""
 
 
 class IntakeLedger(ABC):

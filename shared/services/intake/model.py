@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
     APPROVAL_SENT = "approval-sent"
     IGNORED = "ignored"
+    RECORDED = "recorded"  # a push to a connected default branch: its commits were recorded
 
 
 @dataclass(frozen=True)

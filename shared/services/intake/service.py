@@ -49,6 +49,8 @@ from shared.policies.triggers import (
     normalise,
     read_delivery,
 )
+from shared.policies.triggers.pushes import is_push
+from shared.ports.connections import ConnectionDirectory
 from shared.ports.intake import DeliveryRecord, IntakeLedger, IntakeTx, PriorDelivery
 from shared.ports.orchestrations import Orchestrations
 from shared.ports.secrets import SecretStore
@@ -58,6 +60,7 @@ from shared.services.intake.cache import TtlCache
 from shared.services.intake.control import CONTROL_COMMANDS, apply_control
 from shared.services.intake.effects import Effect, refuse, start_flow, terminate
 from shared.services.intake.model import IntakeResult, Outcome, ReceiveDelivery, audit_actor
+from shared.services.intake.pushes import PushToRecord, prepare_push, record_push
 
 PATCH_FLOW = "patch_flow"
 REVIEW_FLOW = "review_flow"
@@ -122,8 +125,10 @@ class IntakeService:
         cache_seconds: float = 10.0,
         flows: Mapping[Command, str] = DEFAULT_FLOWS,
         restart_after: timedelta = timedelta(seconds=15),
+        connections: ConnectionDirectory | None = None,
     ) -> None:
         self._tenants = tenants
+        self._connections = connections
         self._secrets = secrets
         self._max_body = max_body_bytes
         self._flows = dict(flows)
@@ -137,6 +142,10 @@ class IntakeService:
         prepared = await asyncio.to_thread(self._prepare, cmd)
         if isinstance(prepared, _Decision):
             decision = prepared
+        elif isinstance(prepared, PushToRecord):
+            push = prepared
+            recorded = await self._batches.run(push.location, lambda tx: record_push(tx, push))
+            decision = _Decision(recorded)
         else:
             try:
                 decision = await self._batches.run(
@@ -150,7 +159,7 @@ class IntakeService:
             return decision.result
         return await decision.effect(orchestrations)
 
-    def _prepare(self, cmd: ReceiveDelivery) -> _Decision | _ToRecord:
+    def _prepare(self, cmd: ReceiveDelivery) -> _Decision | _ToRecord | PushToRecord:
         """Everything before the transaction (blocking): a decision already, or what to record."""
         provider = _provider(cmd.provider)
         if len(cmd.body) > self._max_body:
@@ -163,6 +172,16 @@ class IntakeService:
             )
         self._authenticate(cmd, provider, view.rules)
         delivery = read_delivery(cmd.tenant, provider, cmd.headers, cmd.body, cmd.received_at)
+        record = DeliveryRecord(
+            provider,
+            delivery.delivery_id,
+            delivery.event,
+            {k: v for k, v in cmd.headers.items() if k in KEPT_HEADERS},
+            cmd.body,
+        )
+        if is_push(delivery):
+            pushed = prepare_push(self._connections, delivery, view.location, record)
+            return _Decision(pushed) if isinstance(pushed, IntakeResult) else pushed
         task = normalise(delivery, view.rules)
         if isinstance(task, Ignored):
             return _Decision(IntakeResult(Outcome.IGNORED, reason=task.reason))
@@ -174,13 +193,6 @@ class IntakeService:
         if refusal is not None:
             result = IntakeResult(Outcome.IGNORED, reason=refusal)
             return _Decision(result, refuse(task, refusal, result))
-        record = DeliveryRecord(
-            provider,
-            delivery.delivery_id,
-            delivery.event,
-            {k: v for k, v in cmd.headers.items() if k in KEPT_HEADERS},
-            cmd.body,
-        )
         return _ToRecord(view.location, task, record, view.rules)
 
     # --- tenant, authentication -------------------------------------------------------------

@@ -20,6 +20,8 @@ from shared.domain.scm import FileContent, TreeEntry
 from shared.retrieval.index import RepoIndex
 from shared.retrieval.slices import estimate_tokens, pack
 
+#: Files ranked from a kept index (the path candidates' count when it is larger).
+KEPT_FILES = 60
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _PATHISH = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,8}")
 _STOP = frozenset(
@@ -147,18 +149,26 @@ def select_context(
     budget_tokens: int,
     *,
     whole_files: bool = False,
+    index: RepoIndex | None = None,
 ) -> list[ContextFile]:
     """Read the candidates, rank them for the task (``shared.retrieval``: fused BM25F and symbol
     graph), and keep what fits the budget: the best symbol slices under their enclosing
     signatures (``slices`` says which and why), or, with ``whole_files`` (the "whole" edit
-    format, where the model must return entire files), the best whole files."""
-    contents = {path: read(path).text for path in candidates}
-    index = RepoIndex()
-    index.update(contents)
-    files = {hit.id: hit for hit in index.rank_files(text, k=len(candidates) or 1)}
+    format, where the model must return entire files), the best whole files. A kept ``index``
+    (``shared/services/repo_index.py``, at the task's commit) ranks the whole repository
+    instead, and only whole files are read."""
+    contents: dict[str, str | None] = {}
+    limit = max(len(candidates), KEPT_FILES)
+    if index is None:
+        contents = {path: read(path).text for path in candidates}
+        index = RepoIndex()
+        index.update(contents)
+        limit = len(candidates) or 1
+    files = {hit.id: hit for hit in index.rank_files(text, k=limit)}
     bodies: dict[str, list[tuple[str, dict[str, object] | None]]]
     if whole_files:
-        bodies = {p: [(contents[p] or "", None)] for p in files}
+        texts = {p: contents[p] if p in contents else read(p).text for p in files}
+        bodies = {p: [(texts[p] or "", None)] for p in files}
     else:
         packed = pack(index, index.rank_chunks(text, k=200), budget_tokens)
         bodies = {p: [(s.text, s.lineage()) for s in pieces] for p, pieces in packed.items()}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared.domain.errors import DomainError
 from shared.domain.scm import ScmConnection
 from shared.domain.task import TaskStatus
 from shared.ports.admin import TaskSlots
@@ -14,12 +16,14 @@ from shared.ports.approvals import ApprovalStore
 from shared.ports.audit import AuditLog
 from shared.ports.checkout import CheckoutLimits, RepositoryCheckout
 from shared.ports.connections import ConnectionDirectory
+from shared.ports.repo_index import RepoKey
 from shared.ports.sandbox import NetworkPolicy, Sandbox
 from shared.ports.scm import Scm
 from shared.ports.tasks import TaskStore
 from shared.ports.tenants import TenantDirectory
 from shared.ports.trigger_access import TriggerAccessStore
 from shared.services.llm_hub import LlmHub
+from shared.services.repo_index import KeptIndex, RepoIndexes
 
 ACTOR = "ai-code-agent"
 
@@ -46,6 +50,8 @@ class PatchFlowDeps:
     setup_network: NetworkPolicy = NetworkPolicy.SETUP
     #: Bounds of a checkout; larger repositories are checked out sparsely or left unchecked.
     checkout_limits: CheckoutLimits = field(default_factory=CheckoutLimits)
+    #: The kept per-repository indexes (``None``: every task builds its own).
+    repo_indexes: RepoIndexes | None = None
 
     def scm(self, task: dict[str, Any]) -> Scm:
         return self.scm_for(
@@ -76,3 +82,19 @@ class PatchFlowDeps:
             self.audit.append(tx, kind=kind, actor=ACTOR, data=data, task_id=task["id"])
             if also is not None:
                 also(tx)
+
+
+def kept_index(deps: PatchFlowDeps, task: dict[str, Any], commit: str) -> KeptIndex | None:
+    """The task's repository's kept index at ``commit`` (updated first when a recorded push
+    brought that commit), or ``None``: the task then builds its index from the files it reads.
+    A store or SCM failure falls back the same way: the kept index only saves work."""
+    # getattr: flows' unit tests pass duck-typed deps that know nothing of kept indexes
+    indexes: RepoIndexes | None = getattr(deps, "repo_indexes", None)
+    if indexes is None:
+        return None
+    key = RepoKey(task["tenant"], task["provider"], task["repository"])
+    try:
+        return indexes.at_commit(key, commit)
+    except DomainError:
+        logging.getLogger(__name__).exception("kept index of %s unavailable", key.repository)
+        return None

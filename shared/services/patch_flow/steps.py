@@ -12,7 +12,7 @@ from shared.domain.errors import ScmNotFound
 from shared.domain.task import SourceKind, TaskStatus
 from shared.policies.agent_config import CONFIG_PATH, FlowPlan, parse_repo_config, plan_for
 from shared.services.patch_flow.context import rank_candidates, select_context
-from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.patch_flow.deps import PatchFlowDeps, kept_index
 from shared.services.patch_flow.tools import TOOL_SPECS, history_messages
 from shared.services.patch_flow.validation import validate_proposal
 
@@ -65,14 +65,20 @@ def gather_context(
     tree = scm.repository.list_tree(tenant, plan["base_branch"])
     discussion = "\n\n".join(c.body for c in source.comments if c.task_id is None)
     text = "\n".join([source.title, source.body, task["instruction"], discussion])
+    kept = kept_index(deps, task, tree.commit_sha)
     files = select_context(
         rank_candidates(tree.entries, text),
         lambda path: scm.repository.read_file(tenant, tree.commit_sha, path),
         text,
         int(plan["context_budget_tokens"]),
         whole_files=plan["edit_format"] == "whole",
+        index=kept.index if kept else None,
     )
-    lineage = {"commit": tree.commit_sha, "context_files": [f.lineage() for f in files]}
+    lineage = {
+        "commit": tree.commit_sha,
+        "context_files": [f.lineage() for f in files],
+        "index": kept.lineage() if kept else {"kind": "fresh", "commit": tree.commit_sha},
+    }
     deps.record(task, "context.gathered", lineage, step="gathering-context", lineage=lineage)
     return {
         "commit": tree.commit_sha,

@@ -18,7 +18,7 @@ from shared.domain.llm import ResponseFormat, estimate_tokens
 from shared.domain.scm import FileContent
 from shared.services.llm_hub.patch_prompts import render_files
 from shared.services.patch_flow.context import rank_candidates, select_context
-from shared.services.patch_flow.deps import PatchFlowDeps
+from shared.services.patch_flow.deps import PatchFlowDeps, kept_index
 from shared.services.review_flow.anchors import anchor_review, commentable_map, parse_review
 from shared.services.review_flow.prompt import render_diff
 
@@ -47,11 +47,13 @@ def gather_review(
     def read(path: str) -> FileContent:
         return scm.repository.read_file(tenant, diff.head_sha, path)
 
+    kept = kept_index(deps, task, tree.commit_sha)
     files = select_context(
         rank_candidates(tree.entries, query),
         read,
         query,
         max(0, budget - estimate_tokens(len(diff_text))),
+        index=kept.index if kept else None,
     )
     # a file the model was not shown takes no inline comment (and keeps the payload small)
     commentable = {p: n for p, n in commentable_map(diff).items() if p not in left_out}
@@ -66,6 +68,7 @@ def gather_review(
         "code_review": review,
         "commit": diff.head_sha,
         "context_files": [f.lineage() for f in files],
+        "index": kept.lineage() if kept else {"kind": "fresh", "commit": tree.commit_sha},
     }
     deps.record(task, "review.gathered", review, step="gathering-context", lineage=lineage)
     return {

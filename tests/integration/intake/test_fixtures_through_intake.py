@@ -10,7 +10,12 @@ from shared.domain.task import Provider
 from shared.services.intake import Outcome
 from tests.integration.intake.conftest import CREDENTIALS, Intake, resigned
 from tests.unit.intake.deliveries import Credentials, Fixture, all_fixtures, headers_for
-from tests.unit.intake.expected import EXPECTED_TASKS, TRIGGERS, command_variants, expected_outcome
+from tests.unit.intake.expected import (
+    EXPECTED_TASKS,
+    TRIGGERS,
+    command_variants,
+    expected_intake_outcome,
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +33,7 @@ def _tenant(intake: Intake, cache: dict[Provider, str], provider: Provider) -> s
 def test_a_signed_real_payload_is_accepted_or_ignored_for_its_reason(
     intake: Intake, module_tenants: dict[Provider, str], item: Fixture
 ) -> None:
-    expected = expected_outcome(item)
+    expected = expected_intake_outcome(item)
     if expected == "task":
         tenant = intake.tenant(TRIGGERS[item.provider])  # its own: the task must not be "running"
         result = intake.send(tenant, item, delivery_id="delivery-1")

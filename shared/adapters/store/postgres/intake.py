@@ -29,10 +29,12 @@ from shared.adapters.store.postgres.approvals import identities_of, insert_decis
 from shared.adapters.store.postgres.audit import AuditEntry, PostgresAuditLog
 from shared.adapters.store.postgres.database import Database, TenantTx
 from shared.adapters.store.postgres.rate_limit import give_back_webhook_tokens, take_webhook_token
+from shared.adapters.store.postgres.repo_index import insert_push
 from shared.domain.approval import ApprovalDecision, ScmIdentity
 from shared.domain.errors import Unavailable
 from shared.domain.task import ACTIVE_TASK_STATUSES, AgentTask, TaskStatus
 from shared.domain.tenant import TenantLocation
+from shared.policies.triggers.pushes import Push
 from shared.ports.intake import ActiveTask, DeliveryRecord, IntakeLedger, IntakeTx, PriorDelivery
 
 _ACTIVE = [str(s) for s in ACTIVE_TASK_STATUSES]
@@ -202,3 +204,6 @@ class _PostgresIntakeTx(IntakeTx):
             " WHERE provider = %s AND delivery_id = %s",
             (outcome, task_id, *self._claimed),
         )
+
+    def record_push(self, push: Push, delivery_id: str) -> int:
+        return insert_push(self._conn, push, delivery_id)
