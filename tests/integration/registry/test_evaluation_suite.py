@@ -3,6 +3,7 @@ injected bugs, each task through context, generation, the patch engine and the c
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import replace
@@ -49,7 +50,15 @@ def _failures(project: str, tree: Path) -> set[str] | None:
 
 
 def test_each_project_passes_its_tests_as_shipped(tmp_path: Path) -> None:
-    assert set(SUITE.checks) == {"inflection-0.5.1", "hashids-1.3.1", "ordered-set-4.1.0"}
+    """Only the files ``kept`` from the sdist are in the repository, its licence among them."""
+    projects = json.loads((SUITE_DIR / "suite.json").read_text(encoding="utf-8"))["projects"]
+    assert set(projects) == {"inflection-0.5.1", "hashids-1.3.1", "ordered-set-4.1.0"}
+    for project, about in projects.items():
+        root = SUITE.root / "projects" / project
+        found = (p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files = {p.relative_to(root).as_posix() for p in found}
+        assert files == set(about["kept"]) and about["licence"].startswith("MIT"), project
+        assert any("LICENSE" in name for name in files), project
     for project in SUITE.checks:
         tree = tmp_path / project
         shutil.copytree(SUITE.root / "projects" / project, tree)
