@@ -52,9 +52,11 @@ def test_models_from_a_fresh_install_to_promotion_and_rollback(capsys) -> None:
                      "--by", "alice"]) == 0  # fmt: skip
     assert main(["models", "evaluate", "patch-generator/2"]) == 0
     poor = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert (poor["resolved"], poor["tasks"]) == (0.0, 3.0)
+    rates = ("tasks", "resolved", "applied", "well_formed")
+    assert tuple(poor[k] for k in rates) == pytest.approx((12, 1 / 12, 6 / 12, 9 / 12))
     assert main(["models", "evaluate", "patch-generator/3"]) == 0
-    assert json.loads(capsys.readouterr().out.splitlines()[-1])["resolved"] == 1.0
+    good = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert tuple(good[k] for k in rates) == (12.0, 1.0, 1.0, 1.0)
     # The CLI decides nothing: no proposal, no approval, whoever --by claims to be.
     assert main(["models", "promote", "patch-generator/3", "--by", "alice"]) == 2
     assert "go through the admin API" in capsys.readouterr().err
