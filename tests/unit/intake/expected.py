@@ -62,11 +62,14 @@ _PUSH_IGNORED = {
 }
 
 
-def expected_intake_outcome(item: Fixture) -> str:
+def expected_intake_outcome(item: Fixture, *, connections: bool = False) -> str:
     """What intake answers: pushes are read there (``shared.policies.triggers.pushes``), before
-    the trigger rules, which ignore them as ``event-not-handled``."""
+    the trigger rules, which ignore them as ``event-not-handled``. A push to a default branch is
+    then ``push-not-enabled`` where intake has no connection directory, and
+    ``repository-not-connected`` in the app, where no tenant connects these fixtures' repos."""
     if item.path.startswith(("github/push/", "gitlab/push_hook/", "azure-devops/git.push.")):
-        return _PUSH_IGNORED.get(item.path, "push-not-enabled")
+        unconnected = "repository-not-connected" if connections else "push-not-enabled"
+        return _PUSH_IGNORED.get(item.path, unconnected)
     return expected_outcome(item)
 
 
