@@ -15,12 +15,13 @@ import asyncio
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from devhost.durable.events import TERMINAL, EventType, format_time, new_event, utc_now
+from devhost.durable.starts import run_batch
 
 if TYPE_CHECKING:
     from devhost.durable.store import Conn
@@ -106,17 +107,9 @@ class EventBatcher:
     async def _write_batch(self, batch: list[_Raise]) -> None:
         terminal = sorted(s.value for s in TERMINAL)
         params = ([r.instance_id for r in batch], [Jsonb(r.event) for r in batch], terminal)
-        try:
-            async with self._pool.connection() as conn:
-                cur = await conn.execute(_RAISE_BATCH, (*params, *self._notify), prepare=True)
-                row = await cur.fetchone()
-        except asyncio.CancelledError:
-            for pending in batch:
-                pending.outcome.cancel()
-            raise
-        except Exception as exc:
-            for pending in batch:
-                pending.outcome.set_exception(exc)
+        waiting: list[asyncio.Future[Any]] = [pending.outcome for pending in batch]
+        row = await run_batch(self._pool, _RAISE_BATCH, (*params, *self._notify), waiting)
+        if row is False:
             return
         assert row is not None
         if row["woken"]:

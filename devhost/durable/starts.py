@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -87,6 +87,28 @@ class _Start:
         self.event = json.dumps(started)
 
 
+async def run_batch(
+    pool: AsyncConnectionPool[Conn],
+    statement: str,
+    params: tuple[object, ...],
+    waiting: list[asyncio.Future[Any]],
+) -> dict[str, Any] | Literal[False] | None:
+    """Run one batch's statement and return its row; ``False`` when it failed, after handing
+    the error to every caller ``waiting`` (a cancellation cancels them and propagates)."""
+    try:
+        async with pool.connection() as conn:
+            cur = await conn.execute(statement, params, prepare=True)
+            return await cur.fetchone()
+    except asyncio.CancelledError:
+        for future in waiting:
+            future.cancel()
+        raise
+    except Exception as exc:
+        for future in waiting:
+            future.set_exception(exc)
+        return False
+
+
 class StartBatcher:
     """Writes starts in batches, one batch in flight at a time."""
 
@@ -143,17 +165,10 @@ class StartBatcher:
             [s.version for s in batch],
             [s.event for s in batch],
         )
-        try:
-            async with self._pool.connection() as conn:
-                cur = await conn.execute(_CREATE_BATCH, (*columns, *self._notify), prepare=True)
-                row = await cur.fetchone()
-        except asyncio.CancelledError:
-            for start in batch:
-                start.created.cancel()
-            raise
-        except Exception as exc:
-            for start in batch:
-                start.created.set_exception(exc)
+        waiting = [start.created for start in batch]
+        params = (*columns, *self._notify)
+        row = await run_batch(self._pool, _CREATE_BATCH, params, waiting)
+        if row is False:
             return
         created = set(row["created"]) if row else set()
         if created:
