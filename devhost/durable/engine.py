@@ -250,7 +250,7 @@ class EpisodeEngine:
             execution = replace(execution, custom_status=json.dumps(output.custom_status))
         instance_id = episode.work.instance.instance_id
         ctx = ReplayContext(instance_id, execution.execution_id, self.check_function)
-        replay = ShimReplay(ctx, output.actions).run(full)
+        replay = ShimReplay(ctx, output.actions, failed=output.error is not None).run(full)
         if replay.nondeterminism:
             outcomes.fail(outcome, execution, replay.nondeterminism)
             return outcome

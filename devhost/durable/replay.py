@@ -11,6 +11,11 @@ Scheduling calls made during the replay are matched against the history's TaskSc
 TimerCreated, SubOrchestrationInstanceCreated and EventSent events by sequence id; a mismatch is
 non-determinism and fails the instance with a message naming the step. Calls left unmatched at
 the end are this episode's new decisions, returned in sequence order.
+
+A ``failed`` orchestrator (its state carries an ``error``) returns only the actions it took
+before it failed, none when ``handle`` itself raised: a recorded step after the last of them stops
+the replay, and its own error fails the instance, as the Durable extension reports it (a step
+that differs from the history is still non-determinism).
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ class ActionError(Exception):
 
 class NonDeterminismError(Exception):
     """The replay scheduled something other than what the history records."""
+
+
+class _StoppedByFailure(Exception):
+    """A failed orchestrator's actions ended before the history does: its error ends it."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,10 @@ def _describe_history(event: Event) -> str:
 class ShimReplay:
     """One replay of an episode; ``run`` consumes the whole history once."""
 
-    def __init__(self, ctx: ReplayContext, actions: list[dict[str, Any]]) -> None:
+    def __init__(self, ctx: ReplayContext, actions: list[dict[str, Any]], *, failed: bool) -> None:
         self._ctx = ctx
         self._actions = actions
+        self._failed = failed
         self._index = 0
         self._next_id = 0
         self._now = datetime.min.replace(tzinfo=UTC)
@@ -101,6 +111,8 @@ class ShimReplay:
                 self._replay(event)
         except NonDeterminismError as exc:
             self.result.nondeterminism = str(exc)
+        except _StoppedByFailure:
+            pass  # ``finished``: the caller fails the instance with the orchestrator's error
         except ActionError as exc:
             self.result.error = str(exc)
         self.result.decisions = [self._open[i] for i in sorted(self._open)]
@@ -129,6 +141,8 @@ class ShimReplay:
         recorded = _describe_history(event)
         step = f"step with sequence id {seq}"
         if decision is None:
+            if self._failed and self.result.finished:
+                raise _StoppedByFailure
             raise NonDeterminismError(
                 f"Non-deterministic orchestrator: at the {step} the history records {recorded}, "
                 "but the replay did not schedule it. Orchestrator code must make the same "

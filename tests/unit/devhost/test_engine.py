@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -146,3 +147,27 @@ def test_an_unknown_orchestrator_fails_the_instance(engine):
     assert outcome.update.status is RuntimeStatus.FAILED
     assert "The function 'ghost' doesn't exist" in outcome.update.output
     assert "'hello_sequence'" in outcome.update.output
+
+
+def test_an_orchestrator_that_raises_fails_the_instance_with_its_own_error(engine):
+    """What the flaky e2e run met: pytest's ``filterwarnings = error`` turned the SDK's warning
+    about an event nobody waits for into an exception out of ``handle`` (no actions at all); the
+    instance fails with that error, as the Durable extension says it, not as non-determinism."""
+    first = engine.decide(
+        EpisodeWork(
+            record(RuntimeStatus.PENDING, "hello_sequence"), [], [start(1, "hello_sequence")]
+        ),
+        NOW,
+    )
+    work = EpisodeWork(
+        record(RuntimeStatus.RUNNING, "hello_sequence"), first.append, [raised(2, "late")]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outcome = engine.decide(work, NOW)
+    assert outcome.update.status is RuntimeStatus.FAILED
+    assert outcome.update.output == (
+        "Orchestrator function 'hello_sequence' failed: "
+        "UserWarning: Potential duplicate Task completion for TaskId: late"
+    )
+    assert kinds(outcome.append)[-2:] == ["EXECUTION_COMPLETED", "ORCHESTRATOR_COMPLETED"]

@@ -7,6 +7,7 @@ orchestrator produce its actions from it, and checks what the host replay decide
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ import azure.functions as func
 import pytest
 
 from devhost.durable.events import EventType, format_time, new_event
+from devhost.durable.orchestrator_state import OrchestratorOutput, parse_raised, parse_returned
 from devhost.durable.replay import ReplayContext, ShimReplay
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -53,8 +55,8 @@ class History:
         return self.add(EventType.TIMER_FIRED, TimerId=seq, FireAt=format_time(self.clock))
 
 
-def sdk_actions(orchestrator: Any, history: History) -> list[dict[str, Any]]:
-    """Run the unmodified SDK over ``history``; its flat action list."""
+def sdk_output(orchestrator: Any, history: History) -> OrchestratorOutput:
+    """Run the unmodified SDK over ``history``; its state, read as the engine reads it."""
     handle = df.Orchestrator.create(orchestrator)
     payload = {
         "history": [{**e, "IsPlayed": False} for e in history.events],
@@ -66,10 +68,9 @@ def sdk_actions(orchestrator: Any, history: History) -> list[dict[str, Any]]:
         "upperSchemaVersionNew": 2,
     }
     try:
-        state = json.loads(handle(func.OrchestrationContext(json.dumps(payload))))
+        return parse_returned(handle(func.OrchestrationContext(json.dumps(payload))))
     except Exception as exc:
-        state = json.loads(str(exc).split("$OutOfProcData$:", 1)[1])
-    return state["actions"][0]
+        return parse_raised(exc)
 
 
 KNOWN = {"activity": {"A", "B", "C", "Hello"}, "orchestrator": set(), "entity": {"counter"}}
@@ -81,7 +82,8 @@ def check(kind: str, name: str) -> str | None:
 
 def replay(orchestrator: Any, history: History):
     ctx = ReplayContext("instance", "exec-1", check)
-    return ShimReplay(ctx, sdk_actions(orchestrator, history)).run(history.events)
+    output = sdk_output(orchestrator, history)
+    return ShimReplay(ctx, output.actions, failed=output.error is not None).run(history.events)
 
 
 def new_events(result) -> list[tuple[str, int, str | None]]:
@@ -219,6 +221,36 @@ def test_a_timer_where_the_history_has_an_activity_is_non_determinism():
     history = History().timer(0).episode()
     result = replay(sequence, history)
     assert "records a timer, but the replay scheduled activity 'A'" in (result.nondeterminism or "")
+
+
+def test_an_orchestrator_that_failed_before_its_recorded_steps_is_no_non_determinism():
+    """``handle`` itself raised (here the SDK's warning about an event nobody waits for, made an
+    error): no actions come back, and the recorded steps are not the replay's fault."""
+    history = History().scheduled(0, "A").episode().completed(0, "a").scheduled(1, "B").episode()
+    history.add(EventType.EVENT_RAISED, Name="approval", Input='"late"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        output = sdk_output(sequence, history)
+    assert (output.actions, output.error) == (
+        [],
+        "UserWarning: Potential duplicate Task completion for TaskId: approval",
+    )
+    ctx = ReplayContext("instance", "exec-1", check)
+    result = ShimReplay(ctx, output.actions, failed=True).run(history.events)
+    assert (result.nondeterminism, result.decisions, result.finished) == (None, [], True)
+
+
+def fails_after_a(context):
+    yield context.call_activity("A")
+    raise ValueError("after A")
+
+
+def test_a_failed_orchestrator_whose_step_differs_from_the_history_is_non_determinism():
+    history = History().scheduled(0, "C").episode().completed(0, "c")
+    result = replay(fails_after_a, history)
+    assert "records activity 'C', but the replay scheduled activity 'A'" in (
+        result.nondeterminism or ""
+    )
 
 
 def unknown_call(context):
