@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import Counter
@@ -114,6 +115,43 @@ def test_an_scm_outage_longer_than_the_retries_fails_the_task_once_without_a_pr(
     kinds = _audit_kinds(app, slug)
     assert kinds["task.failed"] == 1 and kinds["task.completed"] == 0
     assert app.audit.verify_chain(slug).ok
+
+
+def test_an_approval_raised_again_while_the_pull_request_is_retried_changes_nothing(
+    app, http, issuer
+) -> None:
+    """The reconciler raises a recorded decision's ``approval`` again while its task is still
+    ``awaiting_approval`` in the store, which the task is until it finishes: so also while its
+    pull request is retried, when the flow no longer waits for the event (its minute timer did so
+    in a CI run). The SDK keeps such an event with a warning; the flow goes on and ends the task
+    once. The event is raised here as the reconciler raises it, at a known moment."""
+    token = secrets.token_urlsafe(24)
+    with _github(token) as scm:
+        slug, directory_id, task_id = _github_task(app, http, scm, token)
+        scm.server.fail("POST", r"/pulls$", 503, times=1000)
+        approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
+        http.wait(task_id, lambda s: _step(s) == "opening-pull-request")  # 4 tries, 2 s apart
+        with app.db.tenant_transaction(app.tenants.locate(slug)) as tx:
+            [decision] = tx.conn.execute("SELECT id FROM approval_events").fetchall()
+        code, _ = http.request(
+            "POST",
+            f"{MANAGEMENT}/instances/{task_id}/raiseEvent/approval",
+            json.dumps({"decision_id": str(decision["id"])}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        assert code == 202
+        done = http.wait(task_id, lambda s: s["runtimeStatus"] == "Completed", timeout=120)
+
+        assert done["output"]["outcome"] == "failed"
+        assert done["output"]["failure"]["code"] == "activity-failed"
+        assert len(scm.server.calls("POST", r"/pulls$")) == 4
+    code, status = http.request("GET", f"{MANAGEMENT}/instances/{task_id}?showHistory=true")
+    assert code == 200, status
+    raised = [e["Name"] for e in status["historyEvents"] if e["EventType"] == "EventRaised"]
+    assert raised == ["approval", "approval"]  # the second while the flow ran (an ended instance
+    # drops late messages)
+    kinds = _audit_kinds(app, slug)
+    assert kinds["task.failed"] == 1 and kinds["task.completed"] == 0
 
 
 def test_an_unreachable_llm_falls_back_to_the_next_route_and_opens_one_pr(

@@ -13,7 +13,6 @@ from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
-import pytest
 
 from devhost.durable.events import EventType, format_time, new_event
 from devhost.durable.orchestrator_state import OrchestratorOutput, parse_raised, parse_returned
@@ -163,7 +162,6 @@ def waits_after_a_call(context):
     return result
 
 
-@pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 def test_an_event_raised_before_the_wait_is_buffered():
     history = History().scheduled(0, "A").episode()
     history.add(EventType.EVENT_RAISED, Name="Go", Input='"x"').episode().completed(0, "a")
