@@ -148,8 +148,9 @@ def test_an_approval_raised_again_while_the_pull_request_is_retried_changes_noth
     code, status = http.request("GET", f"{MANAGEMENT}/instances/{task_id}?showHistory=true")
     assert code == 200, status
     raised = [e["Name"] for e in status["historyEvents"] if e["EventType"] == "EventRaised"]
-    assert raised == ["approval", "approval"]  # the second while the flow ran (an ended instance
-    # drops late messages)
+    # the second (and any the reconciler's minute timer added) came while the flow ran: an
+    # ended instance drops late messages
+    assert len(raised) >= 2 and set(raised) == {"approval"}
     kinds = _audit_kinds(app, slug)
     assert kinds["task.failed"] == 1 and kinds["task.completed"] == 0
 
