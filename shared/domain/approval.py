@@ -19,6 +19,10 @@ from shared.domain.task import Provider, TaskStatus
 Decision = Literal["approve", "reject"]
 #: An SCM identity: (provider, user as the SCM names it, case-folded).
 ScmIdentity = tuple[str, str]
+#: The audit event the orchestration records, for the task and with the ``decision_id``, once it
+#: received and verified a decision's ``approval`` event: from then on the decision is delivered
+#: (the reconciler raises again only a decision without it).
+VERIFIED = "approval.verified"
 _MAX_USER = 200
 
 

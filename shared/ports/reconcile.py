@@ -47,8 +47,10 @@ class ReconcileLedger(ABC):
         self, location: TenantLocation, *, decided_before: datetime
     ) -> list[tuple[str, str]]:
         """(task id, decision id) of each task still awaiting approval although its decision
-        was recorded before ``decided_before``: its ``approval`` event may never have been
-        raised (the host crashed or was unreachable between the record and the raise)."""
+        was recorded before ``decided_before`` and its orchestration has not verified it (no
+        ``approval.verified`` event): its ``approval`` event may never have been raised (the
+        host crashed or was unreachable between the record and the raise). A verified decision
+        was delivered, although the task stays ``awaiting_approval`` until it finishes."""
 
     @abstractmethod
     def delivery(

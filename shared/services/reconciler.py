@@ -9,10 +9,12 @@ own. Each pass, for every active tenant:
 - a task ``running`` without any change for ``stall_after``, or whose orchestration ended or
   vanished while the task is still active, is re-driven: its instance is terminated (if still
   running) and started again (activities are idempotent: one branch, one PR, one comment);
-- a task still ``awaiting_approval`` ``start_after`` after its decision was recorded gets that
-  decision's ``approval`` event raised again: the decision was committed before the event was
-  raised and the host crashed or was unreachable in between (the orchestration verifies the
-  decision an event names, and ignores an event it no longer waits for);
+- a task still ``awaiting_approval`` ``start_after`` after its decision was recorded, whose
+  orchestration has not verified that decision (``approval.verified``), gets the decision's
+  ``approval`` event raised again: the decision was committed before the event was raised and
+  the host crashed or was unreachable in between (the orchestration verifies the decision an
+  event names, and ignores an event it no longer waits for). A verified decision was delivered:
+  the task stays ``awaiting_approval`` while its pull request is opened, and is left alone;
 - after ``max_redrives`` re-drives, or when its delivery cannot be rebuilt, the task becomes a
   dead letter: failed, with a ``dead_letters`` row and a ``task.dead-lettered`` audit event,
   logged as an error and counted in the pass's report (``python -m tools.admin dead-letters``).

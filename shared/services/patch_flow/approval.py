@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.approval import TaskUnderDecision
+from shared.domain.approval import VERIFIED, TaskUnderDecision
 from shared.domain.task import TaskStatus
 from shared.services.approvals import allows_unlinked_approvers, forgery
 from shared.services.patch_flow.deps import PatchFlowDeps
@@ -44,7 +44,7 @@ def verify_approval(deps: PatchFlowDeps, task: dict[str, Any], event: Any) -> di
     approval = decision.to_json()
     deps.record(
         task,
-        "approval.verified",
+        VERIFIED,
         {"decision_id": decision.id, "decision": decision.decision, "approver": decision.principal},
         lineage={"approval": approval},
     )

@@ -14,7 +14,7 @@ import pytest
 from shared.adapters.store.postgres.approvals import insert_decision
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
-from shared.domain.approval import ApprovalDecision
+from shared.domain.approval import VERIFIED, ApprovalDecision
 from shared.domain.errors import Unavailable
 from shared.domain.tenant import Tenant, TenantLocation
 from shared.services.reconciler import Reconciler, ReconcileReport
@@ -132,14 +132,8 @@ def test_a_stuck_task_whose_delivery_is_gone_becomes_a_dead_letter(intake: Intak
     assert [e["kind"] for e in intake.audit(tenant)][-1] == "task.dead-lettered"
 
 
-def test_a_recorded_decision_whose_event_was_never_raised_is_raised_again(
-    intake: Intake,
-) -> None:
-    """The host crashed between recording the decision and raising its event: the task would
-    wait for an event nobody raises (the queue and a second approver see it decided)."""
-    tenant = intake.tenant()
-    task_id = intake.send(tenant, github_comment("/agent fix the typo")).task_id
-    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "awaiting_approval")
+def _decided(intake: Intake, tenant: str, task_id: str) -> ApprovalDecision:
+    """A decision recorded for the task, as the approvals API records it."""
     decision = ApprovalDecision(
         id=str(uuid.uuid4()),
         task_id=task_id,
@@ -154,6 +148,18 @@ def test_a_recorded_decision_whose_event_was_never_raised_is_raised_again(
     )
     with intake.db.tenant_transaction(intake.directory.locate(tenant)) as tx:
         assert insert_decision(tx.conn, decision)
+    return decision
+
+
+def test_a_recorded_decision_whose_event_was_never_raised_is_raised_again(
+    intake: Intake,
+) -> None:
+    """The host crashed between recording the decision and raising its event: the task would
+    wait for an event nobody raises (the queue and a second approver see it decided)."""
+    tenant = intake.tenant()
+    task_id = intake.send(tenant, github_comment("/agent fix the typo")).task_id
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "awaiting_approval")
+    decision = _decided(intake, tenant, task_id)
 
     too_soon = _reconcile(intake, tenant, later=timedelta(seconds=0))
     assert too_soon.reraised == [] and intake.orchestrations.events == []
@@ -173,3 +179,37 @@ def test_a_recorded_decision_whose_event_was_never_raised_is_raised_again(
     intake.orchestrations.finished.discard(task_id)
     moved_on = _reconcile(intake, tenant, later=timedelta(minutes=5))
     assert moved_on.reraised == [] and intake.orchestrations.events == [event]
+
+
+def test_a_decision_the_orchestration_verified_is_not_raised_again(intake: Intake) -> None:
+    """The task stays ``awaiting_approval`` after its orchestration verified the decision (while
+    the pull request is opened and retried, until the task finishes): that decision was
+    delivered, so neither the ledger nor the reconciler's pass raises it again; the task next to
+    it, whose decision's event never came, still gets it."""
+    tenant = intake.tenant()
+    verified = intake.send(tenant, github_comment("/agent fix the typo", issue=1)).task_id
+    lost = intake.send(tenant, github_comment("/agent fix the typo", issue=2)).task_id
+    intake.tenant_rows(tenant, "UPDATE tasks SET status = %s RETURNING id", "awaiting_approval")
+    delivered, undelivered = _decided(intake, tenant, verified), _decided(intake, tenant, lost)
+    location = intake.directory.locate(tenant)
+    audit = PostgresAuditLog(intake.db, intake.directory)
+    with intake.db.tenant_transaction(location) as tx:
+        other = {"decision_id": str(uuid.uuid4())}  # names another decision: proves nothing
+        audit.append(tx, kind=VERIFIED, actor="ai-code-agent", data=other, task_id=lost)
+        audit.append(tx, kind="approval-forged", actor="ai-code-agent", data={}, task_id=lost)
+        audit.append(  # as patch_flow's verify_approval records it
+            tx,
+            kind=VERIFIED,
+            actor="ai-code-agent",
+            data={"decision_id": delivered.id, "decision": "approve", "approver": "ada"},
+            task_id=verified,
+        )
+    ledger = PostgresReconcileLedger(intake.db, audit)
+
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert ledger.undelivered_decisions(location, decided_before=later) == [(lost, undelivered.id)]
+    report = _reconcile(intake, tenant, later=timedelta(minutes=5))
+    assert report.reraised == [lost]
+    assert intake.orchestrations.events == [(lost, "approval", {"decision_id": undelivered.id})]
+    reraised = [e for e in intake.audit(tenant) if e["kind"] == "approval.reraised-by-reconciler"]
+    assert [e["task_id"] for e in reraised] == [lost]

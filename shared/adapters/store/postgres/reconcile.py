@@ -10,6 +10,7 @@ from typing import Any
 from shared.adapters.store.postgres.audit import PostgresAuditLog
 from shared.adapters.store.postgres.database import Database
 from shared.adapters.store.postgres.tasks import record_dead_letter, update_task
+from shared.domain.approval import VERIFIED
 from shared.domain.task import TaskStatus
 from shared.domain.tenant import TenantLocation
 from shared.ports.reconcile import ReconcileLedger, StoredDelivery, StuckTask
@@ -59,8 +60,10 @@ class PostgresReconcileLedger(ReconcileLedger):
                 "SELECT t.id AS task_id, a.id AS decision_id FROM tasks t"
                 " JOIN approval_events a ON a.task_id = t.id"
                 " WHERE t.status = 'awaiting_approval' AND a.decided_at < %s"
+                " AND NOT EXISTS (SELECT 1 FROM audit_events v WHERE v.task_id = t.id"
+                "   AND v.kind = %s AND v.data->>'decision_id' = a.id::text)"
                 " ORDER BY a.decided_at",
-                (decided_before,),
+                (decided_before, VERIFIED),
             ).fetchall()
         return [(str(r["task_id"]), str(r["decision_id"])) for r in rows]
 
