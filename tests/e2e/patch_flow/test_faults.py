@@ -14,12 +14,13 @@ import json
 import secrets
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from shared.adapters.store.postgres.reconcile import PostgresReconcileLedger
 from shared.adapters.store.postgres.tasks import get_task
 from shared.domain.scm import ScmConnection, comment_marker
 from tests.e2e.patch_flow.conftest import AUDIENCE, REPO_ROOT
@@ -120,19 +121,24 @@ def test_an_scm_outage_longer_than_the_retries_fails_the_task_once_without_a_pr(
 def test_an_approval_raised_again_while_the_pull_request_is_retried_changes_nothing(
     app, http, issuer
 ) -> None:
-    """The reconciler raises a recorded decision's ``approval`` again while its task is still
+    """A recorded decision's ``approval`` raised again while its task is still
     ``awaiting_approval`` in the store, which the task is until it finishes: so also while its
-    pull request is retried, when the flow no longer waits for the event (its minute timer did so
-    in a CI run). The SDK keeps such an event with a warning; the flow goes on and ends the task
-    once. The event is raised here as the reconciler raises it, at a known moment."""
+    pull request is retried, when the flow no longer waits for the event (the reconciler's minute
+    timer did so in a CI run before it learnt to leave a verified decision alone, which is
+    checked here too). The SDK keeps such an event with a warning; the flow goes on and ends the
+    task once. The event is raised here as the reconciler raised it, at a known moment."""
     token = secrets.token_urlsafe(24)
     with _github(token) as scm:
         slug, directory_id, task_id = _github_task(app, http, scm, token)
         scm.server.fail("POST", r"/pulls$", 503, times=1000)
         approve(http.base_url, slug, directory_id, task_id, issuer, AUDIENCE)
         http.wait(task_id, lambda s: _step(s) == "opening-pull-request")  # 4 tries, 2 s apart
-        with app.db.tenant_transaction(app.tenants.locate(slug)) as tx:
+        location = app.tenants.locate(slug)
+        with app.db.tenant_transaction(location) as tx:
             [decision] = tx.conn.execute("SELECT id FROM approval_events").fetchall()
+        ledger = PostgresReconcileLedger(app.db, app.audit)  # the decision was verified
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        assert ledger.undelivered_decisions(location, decided_before=later) == []
         code, _ = http.request(
             "POST",
             f"{MANAGEMENT}/instances/{task_id}/raiseEvent/approval",
@@ -148,8 +154,8 @@ def test_an_approval_raised_again_while_the_pull_request_is_retried_changes_noth
     code, status = http.request("GET", f"{MANAGEMENT}/instances/{task_id}?showHistory=true")
     assert code == 200, status
     raised = [e["Name"] for e in status["historyEvents"] if e["EventType"] == "EventRaised"]
-    # the second (and any the reconciler's minute timer added) came while the flow ran: an
-    # ended instance drops late messages
+    # the second (and any the reconciler's timer added before the flow verified the first, its
+    # cut-off being 1 s here) came while the flow ran: an ended instance drops late messages
     assert len(raised) >= 2 and set(raised) == {"approval"}
     kinds = _audit_kinds(app, slug)
     assert kinds["task.failed"] == 1 and kinds["task.completed"] == 0
