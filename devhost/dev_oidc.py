@@ -3,7 +3,8 @@
 It mimics Entra ID's v2.0 endpoints for any directory tenant id: discovery at
 ``/dev-oidc/<tid>/v2.0/.well-known/openid-configuration``, keys at ``/dev-oidc/keys`` and a
 token endpoint that mints RS256 tokens for whoever asks (a JSON POST, for tests and tools), plus
-the browser flow MSAL.js uses (authorization code with PKCE: ``devhost.dev_oidc_browser``), where
+the browser flow MSAL.js uses (authorization code with PKCE, refresh tokens and sign-out:
+``devhost.dev_oidc_browser``, ``devhost.dev_oidc_sessions``), where
 the sign-in page lets anyone pick a user name and roles. That makes it a development tool only:
 devhost mounts it when ``DEV_OIDC_ENABLED`` is true, and the app's settings refuse that flag in
 Azure. The signing key is generated once under the data dir (0600) and reused across restarts.
@@ -35,8 +36,11 @@ def object_id_for(username: str) -> str:
 class DevIssuer:
     """Keys, discovery documents and token minting for ``<base_url>/dev-oidc/<tid>/v2.0``."""
 
-    def __init__(self, data_dir: Path, base_url: str) -> None:
+    def __init__(self, data_dir: Path, base_url: str, token_lifetime_s: int = 3600) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Lifetime of the access and id tokens the browser flow issues (Entra's default hour;
+        #: tests shorten it to see the console renew them).
+        self.token_lifetime_s = token_lifetime_s
         #: Browser clients: client id -> the redirect URIs registered for it (exact match).
         self.clients: dict[str, set[str]] = {}
         path = data_dir / "oidc" / "signing-key.pem"
@@ -82,7 +86,7 @@ class DevIssuer:
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "token id_token"],
             "response_modes_supported": ["query", "fragment"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
             "scopes_supported": ["openid", "profile", "offline_access"],

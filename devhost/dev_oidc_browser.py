@@ -9,7 +9,9 @@ It then shows a plain form (user name and the app roles to sign in as: developme
 asks. ``POST <issuer>/token`` (form-encoded ``grant_type=authorization_code``) redeems the code
 once, only for the same client and ``redirect_uri`` and a ``code_verifier`` whose SHA-256 is the
 challenge, and answers an access token for the API scope asked (audience: the scope's resource)
-and an id token for the client carrying the ``nonce``.
+and an id token for the client carrying the ``nonce``, plus a refresh token when
+``offline_access`` was asked; ``grant_type=refresh_token`` renews them and ``<issuer>/logout``
+ends the sign-in (``devhost.dev_oidc_sessions``).
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
+from devhost.dev_oidc_sessions import Sessions
+
 if TYPE_CHECKING:
     from devhost.dev_oidc import DevIssuer
 
 CODE_TTL_S = 60.0
 PENDING_TTL_S = 600.0
 ROLES = ("Viewer", "Approver", "Auditor", "TenantAdmin")
-OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 # The sign-in form's POST answers with a redirect to the client: form-action must allow it.
 _PAGE_CSP = (
     "default-src 'none'; form-action 'self' {client}; frame-ancestors 'none'; base-uri 'none'"
@@ -83,6 +86,7 @@ class BrowserFlow:
 
     def __init__(self, issuer: DevIssuer) -> None:
         self.issuer = issuer
+        self.sessions = Sessions(issuer)
         self._pending: dict[str, AuthorizeRequest] = {}
         self._codes: dict[str, Grant] = {}
 
@@ -174,27 +178,71 @@ class BrowserFlow:
         raise web.HTTPFound(pending.redirect_uri + separator + answer)
 
     async def logout(self, request: web.Request) -> web.Response:
-        target = request.query.get("post_logout_redirect_uri", "")
-        registered = {_origin(uri) for uris in self.issuer.clients.values() for uri in uris}
-        if target and _origin(target) in registered:
-            raise web.HTTPFound(target)
-        return _page("Signed out", "<p>You are signed out of the development issuer.</p>")
+        """End-session: revoke the sign-in ``logout_hint`` names, then return to
+        ``post_logout_redirect_uri`` with ``state`` (MSAL's popup waits for it there) when that
+        is one of the client's registered redirect URIs; any other target is refused, and
+        nothing is revoked (a misconfigured client finds out at once)."""
+        query = request.query
+        session = self.sessions.find(query.get("logout_hint", ""))
+        if session is not None and session.tenant_id != request.match_info["tid"]:
+            session = None
+        client_id = session.client_id if session else query.get("client_id", "")
+        target = query.get("post_logout_redirect_uri", "")
+        if target and target not in self.issuer.clients.get(client_id, set()):
+            refused = "<p role='alert'>post_logout_redirect_uri is not registered here</p>"
+            return _page("Sign-out request refused", refused, 400)
+        if session is not None:
+            self.sessions.end(session.handle)
+        if not target:
+            return _page("Signed out", "<p>You are signed out of the development issuer.</p>")
+        state = query.get("state", "")
+        separator = "&" if "?" in target else "?"
+        raise web.HTTPFound(target + (separator + urlencode({"state": state}) if state else ""))
 
-    # --- code exchange ------------------------------------------------------------------------
+    # --- token endpoint (form-encoded): codes and refresh tokens --------------------------------
     async def exchange(self, request: web.Request) -> web.Response:
         form = await request.post()
         field = {key: str(form.get(key, "")) for key in form}
-        if field.get("grant_type") != "authorization_code":
-            return self.cors(request, _oauth_error("unsupported_grant_type", "only codes"))
-        grant = self._codes.pop(field.get("code", ""), None)  # single use, even when refused
-        problem = self._refusal(grant, field)
-        if grant is None or problem:
-            return self.cors(request, _oauth_error("invalid_grant", problem or "unknown code"))
-        answer = self._tokens(request.match_info["tid"], grant)
+        tenant_id = request.match_info["tid"]
+        if field.get("grant_type") == "refresh_token":
+            answer = self._refreshed(tenant_id, field)
+        elif field.get("grant_type") == "authorization_code":
+            answer = self._redeemed(tenant_id, field)
+        else:
+            return self.cors(request, _oauth_error("unsupported_grant_type", "code or refresh"))
+        if isinstance(answer, str):
+            return self.cors(request, _oauth_error("invalid_grant", answer))
         response = web.json_response(answer, headers={"Cache-Control": "no-store"})
         return self.cors(request, response)
 
-    def _refusal(self, grant: Grant | None, field: dict[str, str]) -> str | None:
+    def _redeemed(self, tenant_id: str, field: dict[str, str]) -> dict[str, object] | str:
+        grant = self._codes.pop(field.get("code", ""), None)  # single use, even when refused
+        problem = self._refusal(grant, tenant_id, field)
+        if grant is None or problem:
+            return problem or "unknown code"
+        asked = grant.request
+        session = self.sessions.start(
+            tenant_id=asked.tenant_id,
+            client_id=asked.client_id,
+            username=grant.username,
+            roles=grant.roles,
+            scopes=asked.scopes,
+        )
+        return self.sessions.tokens(session, asked.scopes, nonce=asked.nonce)
+
+    def _refreshed(self, tenant_id: str, field: dict[str, str]) -> dict[str, object] | str:
+        redeemed = self.sessions.redeem(
+            tenant_id=tenant_id,
+            client_id=field.get("client_id", ""),
+            token=field.get("refresh_token", ""),
+            asked=tuple(field.get("scope", "").split()),
+        )
+        if isinstance(redeemed, str):
+            return redeemed
+        session, scopes = redeemed
+        return self.sessions.tokens(session, scopes)
+
+    def _refusal(self, grant: Grant | None, tenant_id: str, field: dict[str, str]) -> str | None:
         verifier = field.get("code_verifier", "")
         problems = (
             (grant is None, "unknown or already redeemed code"),
@@ -202,6 +250,10 @@ class BrowserFlow:
             (
                 grant is not None and field.get("client_id") != grant.request.client_id,
                 "the code was issued to another client",
+            ),
+            (
+                grant is not None and tenant_id != grant.request.tenant_id,
+                "the code was issued by another tenant",
             ),
             (
                 grant is not None and field.get("redirect_uri") != grant.request.redirect_uri,
@@ -219,37 +271,6 @@ class BrowserFlow:
         if not secrets.compare_digest(s256(verifier), grant.request.challenge):
             return "code_verifier does not match the code_challenge"
         return None
-
-    def _tokens(self, tenant_id: str, grant: Grant) -> dict[str, object]:
-        asked = grant.request
-        api_scopes = [s for s in asked.scopes if s not in OIDC_SCOPES]
-        # ``api://app/access_as_user`` is scope ``access_as_user`` of resource ``api://app``.
-        resource = api_scopes[0].rsplit("/", 1)[0] if api_scopes else asked.client_id
-        names = [s.rsplit("/", 1)[-1] for s in api_scopes]
-        lifetime = 3600
-        access = self.issuer.mint(
-            tenant_id=tenant_id,
-            username=grant.username,
-            audience=resource,
-            roles=list(grant.roles),
-            lifetime_s=lifetime,
-            extra={"scp": " ".join(names), "azp": asked.client_id, "name": grant.username},
-        )
-        identity = self.issuer.mint(
-            tenant_id=tenant_id,
-            username=grant.username,
-            audience=asked.client_id,
-            roles=list(grant.roles),
-            lifetime_s=lifetime,
-            extra={"nonce": asked.nonce, "name": grant.username},
-        )
-        return {
-            "token_type": "Bearer",
-            "access_token": access,
-            "id_token": identity,
-            "expires_in": lifetime,
-            "scope": " ".join(api_scopes or ["openid"]),
-        }
 
     def _expire(self) -> None:
         now = time.monotonic()
