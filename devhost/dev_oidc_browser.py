@@ -205,7 +205,7 @@ class BrowserFlow:
         field = {key: str(form.get(key, "")) for key in form}
         tenant_id = request.match_info["tid"]
         if field.get("grant_type") == "refresh_token":
-            answer = self._refreshed(tenant_id, field)
+            answer = self.sessions.refresh(tenant_id, field)
         elif field.get("grant_type") == "authorization_code":
             answer = self._redeemed(tenant_id, field)
         else:
@@ -229,18 +229,6 @@ class BrowserFlow:
             scopes=asked.scopes,
         )
         return self.sessions.tokens(session, asked.scopes, nonce=asked.nonce)
-
-    def _refreshed(self, tenant_id: str, field: dict[str, str]) -> dict[str, object] | str:
-        redeemed = self.sessions.redeem(
-            tenant_id=tenant_id,
-            client_id=field.get("client_id", ""),
-            token=field.get("refresh_token", ""),
-            asked=tuple(field.get("scope", "").split()),
-        )
-        if isinstance(redeemed, str):
-            return redeemed
-        session, scopes = redeemed
-        return self.sessions.tokens(session, scopes)
 
     def _refusal(self, grant: Grant | None, tenant_id: str, field: dict[str, str]) -> str | None:
         verifier = field.get("code_verifier", "")

@@ -116,6 +116,20 @@ class Sessions:
             answer["refresh_token_expires_in"] = max(0, int(session.expires - time.monotonic()))
         return answer
 
+    def refresh(self, tenant_id: str, form: dict[str, str]) -> dict[str, object] | str:
+        """``grant_type=refresh_token`` at ``tenant_id``'s endpoint: the token response, or why
+        the refresh token is refused (``invalid_grant``)."""
+        redeemed = self.redeem(
+            tenant_id=tenant_id,
+            client_id=form.get("client_id", ""),
+            token=form.get("refresh_token", ""),
+            asked=tuple(form.get("scope", "").split()),
+        )
+        if isinstance(redeemed, str):
+            return redeemed
+        session, scopes = redeemed
+        return self.tokens(session, scopes)
+
     def redeem(
         self, *, tenant_id: str, client_id: str, token: str, asked: tuple[str, ...]
     ) -> tuple[SignedIn, tuple[str, ...]] | str:

@@ -49,7 +49,7 @@ function Shell({ session, api, me }: { session: Session; api: Api; me: WhoAmI })
           <dt>Role</dt>
           <dd data-testid="roles">{me.roles.join(", ") || "none"}</dd>
         </dl>
-        <button type="button" class="link" onClick={() => session.signOut().then(() => location.reload())}>
+        <button type="button" class="link" onClick={() => session.signOut().finally(() => location.reload())}>
           Sign out
         </button>
       </header>
