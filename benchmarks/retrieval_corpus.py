@@ -3,9 +3,9 @@
 A *change* is one release of a project against the release before it. Its query is that release's
 changelog section (the text a maintainer wrote to describe the change, RST roles unwrapped); its
 ground truth is the set of non-test ``.py`` files whose content differs between the two sdists
-(files under ``tests``/``testing``/``docs`` directories or named ``test_*.py``/``conftest.py`` are
-left out: the benchmark asks where the fix goes, and a change's tests are where its evidence
-goes; so are version bumps, which every release has).
+(files under ``tests``/``testing``/``docs``/``releasenotes`` directories or named
+``test_*.py``/``conftest.py`` are left out: the benchmark asks where the fix goes, and a change's
+tests are where its evidence goes; so are version bumps, which every release has).
 Only releases whose changelog section has 1 to 8 entries and whose diff touches 1 to 10 source
 files are kept, so each query's ground truth is what its text actually describes.
 
@@ -56,6 +56,7 @@ BACKENDS = (
     "hatch-vcs",
     "hatch-fancy-pypi-readme",
     "setuptools-scm",
+    "pbr",
 )
 _CHANGELOG = re.compile(r"^(CHANGES|CHANGELOG|HISTORY|NEWS)(\.(rst|md|txt))?$", re.I)
 _UNDERLINE = re.compile(r"^[-=~^*+]{3,}\s*$")
@@ -63,7 +64,9 @@ _ENV_LOCK = threading.Lock()
 _VERSIONED = re.compile(r"\d+\.\d+")
 _ROLE = re.compile(r":[a-z:]+:`~?(?:[^`<]*<)?([^`>]+)>?`")
 _ENTRY = re.compile(r"^\s*[-*+]\s+\S", re.M)
-_NOT_SOURCE = re.compile(r"(^|/)(tests?|testing|docs?)/|(^|/)(test_[^/]*|conftest)\.py$")
+_NOT_SOURCE = re.compile(
+    r"(^|/)(tests?|testing|docs?|releasenotes)/|(^|/)(test_[^/]*|conftest)\.py$"
+)
 _VERSION_LINE = re.compile(rb"version|__build__", re.I)
 
 
@@ -80,8 +83,9 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:4])
 
 
-def versions(project: str) -> list[str]:
-    """Final releases from ``PROJECTS[project]`` on, oldest first (pip's own index query)."""
+def versions(project: str, floor: str | None = None) -> list[str]:
+    """Final releases from ``floor`` (default ``PROJECTS[project]``) on, oldest first (pip's own
+    index query)."""
     out = subprocess.run(
         [sys.executable, "-m", "pip", "index", "versions", project],
         capture_output=True,
@@ -90,8 +94,8 @@ def versions(project: str) -> list[str]:
     ).stdout
     listed = out.split("Available versions:", 1)[1].splitlines()[0]
     found = [v.strip() for v in listed.split(",") if re.fullmatch(r"[\d.]+", v.strip())]
-    floor = version_key(PROJECTS[project])
-    return sorted((v for v in found if version_key(v) >= floor), key=version_key)
+    lowest = version_key(floor or PROJECTS[project])
+    return sorted((v for v in found if version_key(v) >= lowest), key=version_key)
 
 
 def _pip_env(cache: Path) -> Path:
