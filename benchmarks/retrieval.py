@@ -101,17 +101,28 @@ def table(rows: Mapping[str, Sequence[Result]], base: str, seconds: dict[str, fl
 
 
 def breakdown(
-    used: Sequence[Change], base: Sequence[Result], full: Sequence[Result], halves: bool
+    used: Sequence[Change],
+    tree_files: Sequence[int],
+    base: Sequence[Result],
+    full: Sequence[Result],
+    halves: bool,
 ) -> None:
-    """Plain BM25 against the full system per project (and per half of the projects, where the
-    fusion weights were tuned)."""
+    """Plain BM25 against the full system by the size of the ranked tree (a larger tree is a
+    harder search), per project, and per half of the projects where the weights were tuned."""
     print(f"\n{'':<24}{'n':>4}{'BM25 R@5':>10}{'R@5':>7}{'R@5 cap':>9}{'BM25 MRR':>10}{'MRR':>7}")
-    groups: list[tuple[str, Callable[[str], bool]]] = []
+    groups: list[tuple[str, Callable[[int], bool]]] = [
+        ("tree <= 30 files", lambda i: tree_files[i] <= 30),
+        ("tree 31-100 files", lambda i: 30 < tree_files[i] <= 100),
+        ("tree > 100 files", lambda i: tree_files[i] > 100),
+    ]
     if halves:
-        groups += [("half A", HALF_A.__contains__), ("half B", lambda p: p not in HALF_A)]
-    groups += [(project, project.__eq__) for project in sorted({c.project for c in used})]
+        groups += [("half A", lambda i: used[i].project in HALF_A)]
+        groups += [("half B", lambda i: used[i].project not in HALF_A)]
+    projects = [c.project for c in used]
+    for name in sorted(set(projects)):
+        groups.append((name, {i for i, p in enumerate(projects) if p == name}.__contains__))
     for title, keep in groups:
-        chosen = [i for i, c in enumerate(used) if keep(c.project)]
+        chosen = [i for i in range(len(used)) if keep(i)]
         if chosen:
             b, f = metrics([base[i] for i in chosen]), metrics([full[i] for i in chosen])
             print(
@@ -137,7 +148,8 @@ def run(title: str, corpus: Sequence[Change], args: argparse.Namespace, tuned: b
     results: dict[str, list[Result]] = defaultdict(list)
     seconds: dict[str, float] = defaultdict(float)
     used: list[Change] = []
-    dropped = ranked_files = 0
+    tree_files: list[int] = []
+    dropped = 0
     for change, extracted in zip(changes, roots, strict=True):
         if extracted is None:
             continue
@@ -148,7 +160,7 @@ def run(title: str, corpus: Sequence[Change], args: argparse.Namespace, tuned: b
         if not truth:
             continue
         used.append(change)
-        ranked_files += len(candidates)
+        tree_files.append(len(candidates))
         past = earlier(change, corpus)
         for name, rank in systems.items():
             started = time.perf_counter()
@@ -158,15 +170,14 @@ def run(title: str, corpus: Sequence[Change], args: argparse.Namespace, tuned: b
         return
     projects = sorted({c.project for c in used})
     print(f"\n== {title}: {len(used)} changes from {len(projects)} projects")
-    print(f"({', '.join(projects)}); {ranked_files / len(used):.0f} files ranked per change")
+    print(f"({', '.join(projects)}); {sum(tree_files) / len(used):.0f} files ranked per change")
     print(f"{dropped} changed files not in the ranked (older) tree left out of the ground truth")
     truths = [truth for _, truth in results["plain BM25 (baseline)"]]
     ceiling = sum(min(5, len(t)) / len(t) for t in truths) / len(truths)
     print(f"R@5 ceiling (changes touching more than 5 files cannot be fully found): {ceiling:.3f}")
     table(results, "plain BM25 (baseline)", seconds)
-    breakdown(
-        used, results["plain BM25 (baseline)"], results["fusion + embeddings + history"], tuned
-    )
+    full = results["fusion + embeddings + history"]
+    breakdown(used, tree_files, results["plain BM25 (baseline)"], full, tuned)
     if tuned:
         cross_check([c.project for c in used], evidence, truths)
 

@@ -76,6 +76,12 @@ PROJECTS = dict.fromkeys(
         "ovsdbapp",
         "os-vif",
         "castellan",
+        "openstacksdk",
+        "python-openstackclient",
+        "neutron-lib",
+        "os-ken",
+        "python-octaviaclient",
+        "python-designateclient",
     ],
     60,
 )
@@ -108,7 +114,7 @@ def build_project(project: str, releases: int, cache: Path = CACHE) -> list[Chan
     chain = versions(project, "0")[-releases:]
     with ThreadPoolExecutor(4) as pool:
         trees = dict(zip(chain, pool.map(lambda v: fetch(project, v, cache), chain), strict=True))
-    changes = []
+    changes: list[Change] = []
     for new, tree in trees.items():  # oldest first: a backport's first release counts
         log = sections(source_root(tree)) if tree is not None else []
         at = next((i for i, (v, _) in enumerate(log) if v == new), len(log))
