@@ -15,7 +15,14 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.api import models, registry_models
+from shared.api import (
+    audit_models,
+    models,
+    registry_models,
+    session_models,
+    task_models,
+    tenant_models,
+)
 from shared.api.operations import OPERATIONS, Operation
 
 PROBLEM = "application/problem+json"
@@ -34,9 +41,21 @@ _PATH_PARAMS: dict[str, dict[str, Any]] = {
 _PARAM = re.compile(r"\{(\w+)\}")
 
 
+_MODEL_MODULES = (
+    models, tenant_models, task_models, session_models, audit_models, registry_models,
+)  # fmt: skip
+
+
 def model(name: str) -> type[BaseModel]:
-    """The body model ``name`` of ``shared.api.models`` or ``shared.api.registry_models``."""
-    found = getattr(models, name, None) or getattr(registry_models, name)
+    """The body model ``name``: a class of ``shared.api.models`` or of one of its resource
+    modules beside it (``*_models``). An unknown name is an ``AttributeError`` (a bug in the
+    operation table, caught by the tests)."""
+    for module in _MODEL_MODULES:
+        found = getattr(module, name, None)
+        if found is not None:
+            break
+    else:
+        raise AttributeError(f"no admin API model named {name!r}")
     assert isinstance(found, type) and issubclass(found, BaseModel)
     return found
 

@@ -2,8 +2,8 @@
 the OpenAPI document describes, so that no operation can be served without its roles.
 
 Kept free of heavy imports (no pydantic, no services): ``functions/admin_api.py`` reads it when
-the app is imported (cold start). Models are named by their attribute in ``shared.api.models``
-(or ``shared.api.registry_models``).
+the app is imported (cold start). Models are named by their class name in ``shared.api.models``
+or a resource module beside it (``shared.api.*_models``).
 
 ``roles`` are the app roles (``shared.policies.rbac.AppRole`` values) of which the caller needs
 one; ``None`` marks a public operation. ``scope`` says which directory must have issued the

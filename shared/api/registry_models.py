@@ -1,6 +1,6 @@
 """The admin API's model registry bodies (``MODEL_OPERATIONS``): promotion decided by
-PlatformAdmins, read-only views for a tenant's users. Kept apart from ``shared.api.models`` (the
-admin API's other bodies); ``shared.api.openapi.model`` finds a name in either."""
+PlatformAdmins, read-only views for a tenant's users. Kept apart like the admin API's other
+resources (``shared.api.*_models``); ``shared.api.openapi.model`` finds a name in any of them."""
 
 from __future__ import annotations
 

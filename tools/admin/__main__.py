@@ -35,7 +35,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.api.models import Quotas
+from shared.api.tenant_models import Quotas
 from shared.bootstrap import Container
 from shared.config import Settings, load_settings
 from shared.domain.errors import DomainError
