@@ -1,5 +1,5 @@
 """Use cases see ports only: no module under shared/services imports an adapter (the
-composition root, shared/bootstrap.py, chooses them)."""
+composition root, the shared/bootstrap package, chooses them)."""
 
 from __future__ import annotations
 
