@@ -9,8 +9,8 @@ signals; external events do not. A retried call adds a timer after every failed 
 
 Scheduling calls made during the replay are matched against the history's TaskScheduled,
 TimerCreated, SubOrchestrationInstanceCreated and EventSent events by sequence id; a mismatch is
-non-determinism and fails the instance with a message naming the step. Calls left unmatched at
-the end are this episode's new decisions, returned in sequence order.
+non-determinism and fails the instance with a message naming the step (``determinism``). Calls
+left unmatched at the end are this episode's new decisions, returned in sequence order.
 
 A ``failed`` orchestrator (its state carries an ``error``) returns only the actions it took
 before it failed, none when ``handle`` itself raised: a recorded step after the last of them stops
@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devhost.durable import decisions
+from devhost.durable.determinism import SCHEDULED_EVENTS, NonDeterminismError, check_same_step
 from devhost.durable.events import Event, EventType, format_time, parse_time
 from devhost.durable.host_tasks import HostTask, completed_task, when_all, when_any, with_retry
 
@@ -37,10 +38,6 @@ FunctionCheck = Callable[[str, str], str | None]
 
 class ActionError(Exception):
     """An action the host refuses (unknown function, unsupported API): the instance fails."""
-
-
-class NonDeterminismError(Exception):
-    """The replay scheduled something other than what the history records."""
 
 
 class _StoppedByFailure(Exception):
@@ -64,12 +61,6 @@ class ReplayResult:
     nondeterminism: str | None = None
 
 
-_SCHEDULED_EVENTS = {
-    EventType.TASK_SCHEDULED: "activity",
-    EventType.TIMER_CREATED: "timer",
-    EventType.SUB_ORCHESTRATION_CREATED: "sub-orchestration",
-    EventType.EVENT_SENT: "entity message",
-}
 _COMPLETIONS = {
     EventType.TASK_COMPLETED: ("TaskScheduledId", False),
     EventType.TASK_FAILED: ("TaskScheduledId", True),
@@ -77,14 +68,6 @@ _COMPLETIONS = {
     EventType.SUB_ORCHESTRATION_FAILED: ("TaskScheduledId", True),
     EventType.TIMER_FIRED: ("TimerId", False),
 }
-
-
-def _describe_history(event: Event) -> str:
-    kind = _SCHEDULED_EVENTS[EventType(event["EventType"])]
-    if event["EventType"] == EventType.TIMER_CREATED:
-        return "a timer"
-    target = event.get("InstanceId") if event["EventType"] == EventType.EVENT_SENT else None
-    return f"{kind} {target or event.get('Name')!r}"
 
 
 class ShimReplay:
@@ -125,7 +108,7 @@ class ShimReplay:
         elif kind is EventType.EXECUTION_STARTED and not self._started:
             self._started = True
             self._advance()
-        elif kind in _SCHEDULED_EVENTS:
+        elif kind in SCHEDULED_EVENTS:
             self._match(event)
         elif kind in _COMPLETIONS:
             key, failed = _COMPLETIONS[kind]
@@ -138,24 +121,9 @@ class ShimReplay:
     def _match(self, event: Event) -> None:
         seq = int(event["EventId"])
         decision = self._open.pop(seq, None)
-        recorded = _describe_history(event)
-        step = f"step with sequence id {seq}"
-        if decision is None:
-            if self._failed and self.result.finished:
-                raise _StoppedByFailure
-            raise NonDeterminismError(
-                f"Non-deterministic orchestrator: at the {step} the history records {recorded}, "
-                "but the replay did not schedule it. Orchestrator code must make the same "
-                "durable calls in the same order on every replay."
-            )
-        same_kind = decision.event["EventType"] == event["EventType"]
-        same_target = _describe_history(decision.event) == recorded if same_kind else False
-        if not same_target:
-            raise NonDeterminismError(
-                f"Non-deterministic orchestrator: at the {step} the history records {recorded}, "
-                f"but the replay scheduled {decision.what}. Orchestrator code must make the "
-                "same durable calls in the same order on every replay."
-            )
+        if decision is None and self._failed and self.result.finished:
+            raise _StoppedByFailure
+        decision = check_same_step(seq, event, decision)
         if event["EventType"] == EventType.EVENT_SENT and decision.what.startswith("entity call"):
             recorded_id = json.loads(event["Input"])["id"]
             sent_id = json.loads(decision.event["Input"])["id"]
