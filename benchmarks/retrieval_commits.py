@@ -17,74 +17,69 @@ the newer master release beside it.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks.retrieval_corpus import (
     CACHE,
     Change,
     changed_files,
-    copy_licences,
     fetch,
+    save,
     source_root,
     versions,
 )
 
 CORPUS = Path(__file__).with_name("data") / "retrieval_commits.json"
-# project -> how many of its newest releases are read.
-PROJECTS = dict.fromkeys(
-    [
-        "oslo.utils",
-        "oslo.config",
-        "oslo.log",
-        "oslo.messaging",
-        "oslo.db",
-        "oslo.concurrency",
-        "oslo.service",
-        "oslo.policy",
-        "oslo.cache",
-        "oslo.privsep",
-        "oslo.versionedobjects",
-        "oslo.serialization",
-        "oslo.middleware",
-        "oslo.i18n",
-        "oslo.context",
-        "oslo.rootwrap",
-        "oslo.vmware",
-        "stevedore",
-        "cliff",
-        "osc-lib",
-        "keystoneauth1",
-        "keystonemiddleware",
-        "python-keystoneclient",
-        "python-novaclient",
-        "python-cinderclient",
-        "python-glanceclient",
-        "python-swiftclient",
-        "python-neutronclient",
-        "python-ironicclient",
-        "python-heatclient",
-        "os-brick",
-        "taskflow",
-        "tooz",
-        "futurist",
-        "osprofiler",
-        "ovsdbapp",
-        "os-vif",
-        "castellan",
-        "openstacksdk",
-        "python-openstackclient",
-        "neutron-lib",
-        "os-ken",
-        "python-octaviaclient",
-        "python-designateclient",
-    ],
-    60,
+PROJECTS = (
+    "oslo.utils",
+    "oslo.config",
+    "oslo.log",
+    "oslo.messaging",
+    "oslo.db",
+    "oslo.concurrency",
+    "oslo.service",
+    "oslo.policy",
+    "oslo.cache",
+    "oslo.privsep",
+    "oslo.versionedobjects",
+    "oslo.serialization",
+    "oslo.middleware",
+    "oslo.i18n",
+    "oslo.context",
+    "oslo.rootwrap",
+    "oslo.vmware",
+    "stevedore",
+    "cliff",
+    "osc-lib",
+    "keystoneauth1",
+    "keystonemiddleware",
+    "python-keystoneclient",
+    "python-novaclient",
+    "python-cinderclient",
+    "python-glanceclient",
+    "python-swiftclient",
+    "python-neutronclient",
+    "python-ironicclient",
+    "python-heatclient",
+    "os-brick",
+    "taskflow",
+    "tooz",
+    "futurist",
+    "osprofiler",
+    "ovsdbapp",
+    "os-vif",
+    "castellan",
+    "openstacksdk",
+    "python-openstackclient",
+    "neutron-lib",
+    "os-ken",
+    "python-octaviaclient",
+    "python-designateclient",
 )
+RELEASES = 60  # the newest releases of each project that are read
 _AUTOMATED = re.compile(
     r"imported translations|update master for stable|\.gitreview|tox_constraints|upper.constraints"
     r"|lower.constraints|from (?:global|openstack) requirements|add python ?3\S* \w+ unit tests"
@@ -110,23 +105,25 @@ def sections(root: Path) -> list[tuple[str, list[str]]]:
     return found
 
 
-def build_project(project: str, releases: int, cache: Path = CACHE) -> list[Change]:
+def build_project(project: str, releases: int = RELEASES, cache: Path = CACHE) -> list[Change]:
     chain = versions(project, "0")[-releases:]
     with ThreadPoolExecutor(4) as pool:
         trees = dict(zip(chain, pool.map(lambda v: fetch(project, v, cache), chain), strict=True))
     changes: list[Change] = []
+    seen: set[str] = set()
     for new, tree in trees.items():  # oldest first: a backport's first release counts
         log = sections(source_root(tree)) if tree is not None else []
         at = next((i for i, (v, _) in enumerate(log) if v == new), len(log))
-        if at + 1 >= len(log):
+        commits = [c for c in log[at][1] if not _AUTOMATED.search(c)] if at < len(log) else []
+        if at + 1 >= len(log) or len(commits) != 1 or commits[0] in seen:
             continue
-        commits = [c for c in log[at][1] if not _AUTOMATED.search(c)]
         old = log[at + 1][0]
-        old_tree = trees.get(old) or fetch(project, old, cache) if len(commits) == 1 else None
+        old_tree = trees.get(old) or fetch(project, old, cache)
         if tree is None or old_tree is None:
             continue
         files = changed_files(source_root(old_tree), source_root(tree), old, new)
-        if 1 <= len(files) <= 10 and commits[0] not in {c.query for c in changes}:
+        if 1 <= len(files) <= 10:
+            seen.add(commits[0])
             changes.append(Change(project, old, new, commits[0], tuple(files)))
     return changes
 
@@ -134,16 +131,8 @@ def build_project(project: str, releases: int, cache: Path = CACHE) -> list[Chan
 def main(argv: list[str]) -> int:
     chosen = argv or list(PROJECTS)
     with ThreadPoolExecutor(2) as pool:
-        built = list(pool.map(lambda p: build_project(p, PROJECTS[p]), chosen))
-    changes = [c for found in built for c in found]
-    CORPUS.write_text(
-        json.dumps({"changes": [asdict(c) for c in changes]}, indent=1) + "\n", encoding="utf-8"
-    )
-    for project, found in zip(chosen, built, strict=True):
-        print(project, len(found))
-        if found:
-            copy_licences(project, found[-1].new)
-    print("total", len(changes))
+        built = list(pool.map(build_project, chosen))
+    save([c for found in built for c in found], chosen, CORPUS)
     return 0
 
 

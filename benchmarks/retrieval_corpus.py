@@ -231,18 +231,23 @@ def load(path: Path = CORPUS) -> list[Change]:
     return [Change(**{**c, "files": tuple(c["files"])}) for c in data["changes"]]
 
 
-def main(argv: list[str]) -> int:
-    chosen = argv or list(PROJECTS)
-    changes = [c for p in chosen for c in build_project(p)]
-    CORPUS.parent.mkdir(parents=True, exist_ok=True)
-    CORPUS.write_text(
+def save(changes: list[Change], projects: list[str], path: Path = CORPUS) -> None:
+    """Write the corpus, and beside it the licence of each project it quotes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
         json.dumps({"changes": [asdict(c) for c in changes]}, indent=1) + "\n", encoding="utf-8"
     )
-    for project in chosen:
-        print(project, sum(c.project == project for c in changes))
-        latest = max((c.new for c in changes if c.project == project), key=version_key)
-        copy_licences(project, latest)
+    for project in projects:
+        found = [c.new for c in changes if c.project == project]
+        print(project, len(found))
+        if found:
+            copy_licences(project, max(found, key=version_key))
     print("total", len(changes))
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(PROJECTS)
+    save([c for p in chosen for c in build_project(p)], chosen)
     return 0
 
 
