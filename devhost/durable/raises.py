@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
-from psycopg_pool import AsyncConnectionPool
 
+from devhost.durable.batching import Batcher
 from devhost.durable.events import TERMINAL, EventType, format_time, new_event, utc_now
-from devhost.durable.starts import run_batch
-
-if TYPE_CHECKING:
-    from devhost.durable.store import Conn
-
-MAX_BATCH = 256
 
 # One statement: the targets' statuses in request order; a message queued (in request order) for
 # each target that exists and has not finished; one NOTIFY when any was queued.
@@ -66,23 +58,8 @@ class _Raise:
     )
 
 
-class EventBatcher:
+class EventBatcher(Batcher[_Raise]):
     """Writes raised events in batches, one batch in flight at a time."""
-
-    def __init__(
-        self,
-        pool: AsyncConnectionPool[Conn],
-        channel: str,
-        payload: str,
-        on_commit: Callable[[], None],
-    ) -> None:
-        """``payload`` is the NOTIFY payload for new orchestration work; ``on_commit`` wakes
-        this process's orchestration workers."""
-        self._pool = pool
-        self._notify = (channel, payload)
-        self._on_commit = on_commit
-        self._queue: list[_Raise] = []
-        self._writer: asyncio.Task[None] | None = None
 
     async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> Raised:
         """Queue ``EventRaised`` ``name`` for the instance unless it is missing or finished;
@@ -91,24 +68,13 @@ class EventBatcher:
         pending = _Raise(
             instance_id, new_event(EventType.EVENT_RAISED, stamp, Name=name, Input=input_text)
         )
-        self._queue.append(pending)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write(), name="devhost-raises")
+        self._enqueue(pending)
         return await asyncio.shield(pending.outcome)
-
-    async def _write(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                await self._write_batch(batch)
-        finally:
-            self._writer = None
 
     async def _write_batch(self, batch: list[_Raise]) -> None:
         terminal = sorted(s.value for s in TERMINAL)
         params = ([r.instance_id for r in batch], [Jsonb(r.event) for r in batch], terminal)
-        waiting: list[asyncio.Future[Any]] = [pending.outcome for pending in batch]
-        row = await run_batch(self._pool, _RAISE_BATCH, (*params, *self._notify), waiting)
+        row = await self._run(_RAISE_BATCH, params, [pending.outcome for pending in batch])
         if row is False:
             return
         assert row is not None

@@ -13,18 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
 
-from psycopg_pool import AsyncConnectionPool
-
+from devhost.durable.batching import MAX_BATCH, Batcher
 from devhost.durable.events import EventType, RuntimeStatus, format_time, new_event, utc_now
-
-if TYPE_CHECKING:
-    from devhost.durable.store import Conn
-
-MAX_BATCH = 256
 
 # One statement: it inserts the rows whose id is free, queues their ExecutionStarted messages in
 # arrival order and NOTIFYs once; it answers the ids it created (no row: none was).
@@ -87,45 +79,8 @@ class _Start:
         self.event = json.dumps(started)
 
 
-async def run_batch(
-    pool: AsyncConnectionPool[Conn],
-    statement: str,
-    params: tuple[object, ...],
-    waiting: list[asyncio.Future[Any]],
-) -> dict[str, Any] | Literal[False] | None:
-    """Run one batch's statement and return its row; ``False`` when it failed, after handing
-    the error to every caller ``waiting`` (a cancellation cancels them and propagates)."""
-    try:
-        async with pool.connection() as conn:
-            cur = await conn.execute(statement, params, prepare=True)
-            return await cur.fetchone()
-    except asyncio.CancelledError:
-        for future in waiting:
-            future.cancel()
-        raise
-    except Exception as exc:
-        for future in waiting:
-            future.set_exception(exc)
-        return False
-
-
-class StartBatcher:
+class StartBatcher(Batcher[_Start]):
     """Writes starts in batches, one batch in flight at a time."""
-
-    def __init__(
-        self,
-        pool: AsyncConnectionPool[Conn],
-        channel: str,
-        payload: str,
-        on_commit: Callable[[], None],
-    ) -> None:
-        """``payload`` is the NOTIFY payload for new orchestration work; ``on_commit`` wakes
-        this process's orchestration workers."""
-        self._pool = pool
-        self._notify = (channel, payload)
-        self._on_commit = on_commit
-        self._queue: list[_Start] = []
-        self._writer: asyncio.Task[None] | None = None
 
     async def create(
         self, name: str, instance_id: str, input_text: str | None, version: str
@@ -135,26 +90,20 @@ class StartBatcher:
         Raises ``InstanceExists`` when an unfinished instance already has the id.
         """
         start = _Start(name, instance_id, input_text, version)
-        self._queue.append(start)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write(), name="devhost-starts")
+        self._enqueue(start)
         if not await asyncio.shield(start.created):
             await self._replace(start)
 
-    async def _write(self) -> None:
-        try:
-            while self._queue:
-                batch: dict[str, _Start] = {}
-                later: list[_Start] = []
-                for start in self._queue:  # an id twice waits for the next batch
-                    if start.instance_id in batch or len(batch) >= MAX_BATCH:
-                        later.append(start)
-                    else:
-                        batch[start.instance_id] = start
-                self._queue = later
-                await self._write_batch(list(batch.values()))
-        finally:
-            self._writer = None
+    def _next_batch(self) -> list[_Start]:
+        batch: dict[str, _Start] = {}
+        later: list[_Start] = []
+        for start in self._queue:  # an id twice waits for the next batch
+            if start.instance_id in batch or len(batch) >= MAX_BATCH:
+                later.append(start)
+            else:
+                batch[start.instance_id] = start
+        self._queue = later
+        return list(batch.values())
 
     async def _write_batch(self, batch: list[_Start]) -> None:
         columns = (
@@ -165,9 +114,7 @@ class StartBatcher:
             [s.version for s in batch],
             [s.event for s in batch],
         )
-        waiting = [start.created for start in batch]
-        params = (*columns, *self._notify)
-        row = await run_batch(self._pool, _CREATE_BATCH, params, waiting)
+        row = await self._run(_CREATE_BATCH, columns, [start.created for start in batch])
         if row is False:
             return
         created = set(row["created"]) if row else set()
